@@ -1,0 +1,186 @@
+package autograd_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	ag "cnnviz/core/autograd"
+	"cnnviz/core/autograd/gradcheck"
+	"cnnviz/core/tensor"
+)
+
+// randVar returns a Var of the given shape with normal entries pushed away
+// from zero by at least 0.1, so that no ReLU sits on its kink.
+func randVar(r *rand.Rand, shape ...int) *ag.Var {
+	t := tensor.New(shape...)
+	for i := range t.Data {
+		v := r.NormFloat64()
+		if math.Abs(v) < 0.1 {
+			v = math.Copysign(0.1+math.Abs(v), v)
+		}
+		t.Data[i] = float32(v)
+	}
+	return ag.New(t)
+}
+
+// spacedVar returns a Var whose entries are a random permutation of evenly
+// spaced values 0.1 apart, some negative: no two entries are within the
+// gradient-check step of each other, so max-pool windows have no near-ties.
+func spacedVar(r *rand.Rand, offset float32, shape ...int) *ag.Var {
+	t := tensor.New(shape...)
+	for i, p := range r.Perm(t.Size()) {
+		t.Data[i] = offset + 0.1*float32(p)
+	}
+	return ag.New(t)
+}
+
+func TestOpGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	s1 := ag.Window{StrideH: 1, StrideW: 1}
+	tests := []struct {
+		name string
+		vars []*ag.Var
+		f    func(v []*ag.Var) *ag.Var
+	}{
+		{"add", []*ag.Var{randVar(r, 2, 3), randVar(r, 2, 3)}, func(v []*ag.Var) *ag.Var { return ag.Add(v[0], v[1]) }},
+		{"sub", []*ag.Var{randVar(r, 4), randVar(r, 4)}, func(v []*ag.Var) *ag.Var { return ag.Sub(v[0], v[1]) }},
+		{"mul", []*ag.Var{randVar(r, 2, 3), randVar(r, 2, 3)}, func(v []*ag.Var) *ag.Var { return ag.Mul(v[0], v[1]) }},
+		{"mul same operand twice", []*ag.Var{randVar(r, 5)}, func(v []*ag.Var) *ag.Var { return ag.Mul(v[0], v[0]) }},
+		{"scale", []*ag.Var{randVar(r, 3)}, func(v []*ag.Var) *ag.Var { return ag.Scale(v[0], -2.5) }},
+		{"matmul", []*ag.Var{randVar(r, 3, 4), randVar(r, 4, 5)}, func(v []*ag.Var) *ag.Var { return ag.MatMul(v[0], v[1]) }},
+		{"linear batch 3", []*ag.Var{randVar(r, 3, 6), randVar(r, 4, 6), randVar(r, 4)}, func(v []*ag.Var) *ag.Var { return ag.Linear(v[0], v[1], v[2]) }},
+		{"linear no bias", []*ag.Var{randVar(r, 2, 5), randVar(r, 3, 5)}, func(v []*ag.Var) *ag.Var { return ag.Linear(v[0], v[1], nil) }},
+		{"bias add", []*ag.Var{randVar(r, 2, 3, 2, 2), randVar(r, 3)}, func(v []*ag.Var) *ag.Var { return ag.BiasAdd(v[0], v[1]) }},
+		{"relu", []*ag.Var{randVar(r, 2, 7)}, func(v []*ag.Var) *ag.Var { return ag.ReLU(v[0]) }},
+		{"reshape", []*ag.Var{randVar(r, 2, 6)}, func(v []*ag.Var) *ag.Var { return ag.Mul(ag.Reshape(v[0], 3, 4), ag.Reshape(v[0], 3, 4)) }},
+		{"flatten", []*ag.Var{randVar(r, 2, 2, 3, 1)}, func(v []*ag.Var) *ag.Var { return ag.Flatten(v[0]) }},
+		{"sum", []*ag.Var{randVar(r, 3, 2)}, func(v []*ag.Var) *ag.Var { return ag.Sum(v[0]) }},
+		{"mean", []*ag.Var{randVar(r, 3, 2)}, func(v []*ag.Var) *ag.Var { return ag.Mean(v[0]) }},
+		{"log softmax", []*ag.Var{randVar(r, 3, 5)}, func(v []*ag.Var) *ag.Var { return ag.LogSoftmax(v[0]) }},
+		{"cross entropy", []*ag.Var{randVar(r, 4, 3)}, func(v []*ag.Var) *ag.Var { return ag.CrossEntropy(v[0], []int{0, 2, 1, 2}) }},
+		{"conv 3x3 pad 1", []*ag.Var{randVar(r, 2, 2, 5, 5), randVar(r, 3, 2, 3, 3), randVar(r, 3)},
+			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}) }},
+		{"conv 5x5 pad 2 (convnetjs)", []*ag.Var{randVar(r, 1, 1, 6, 6), randVar(r, 2, 1, 5, 5), randVar(r, 2)},
+			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 2, PadW: 2}) }},
+		{"conv stride 2, non-square kernel, odd border", []*ag.Var{randVar(r, 2, 3, 7, 6), randVar(r, 2, 3, 3, 2)},
+			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], nil, ag.Window{StrideH: 2, StrideW: 3, PadH: 1, PadW: 0}) }},
+		{"maxpool 2x2", []*ag.Var{spacedVar(r, -1, 2, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
+		{"maxpool all negative", []*ag.Var{spacedVar(r, -9, 1, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
+		{"maxpool non-square 2x3 stride 1x2", []*ag.Var{spacedVar(r, -2, 2, 1, 5, 7)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 3, ag.Window{StrideH: 1, StrideW: 2}) }},
+		{"maxpool 3x3 stride 3 with border", []*ag.Var{spacedVar(r, -3, 1, 2, 7, 8)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 3, StrideW: 3}) }},
+		{"maxpool padded", []*ag.Var{spacedVar(r, -5, 1, 1, 5, 5)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) }},
+		{"avgpool 2x3 padded", []*ag.Var{randVar(r, 2, 2, 5, 6)}, func(v []*ag.Var) *ag.Var { return ag.AvgPool2D(v[0], 2, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) }},
+		{"global avg pool", []*ag.Var{randVar(r, 3, 2, 3, 4)}, func(v []*ag.Var) *ag.Var { return ag.GlobalAvgPool(v[0]) }},
+		{"conv relu pool chain", []*ag.Var{randVar(r, 1, 1, 6, 6), randVar(r, 2, 1, 3, 3)}, func(v []*ag.Var) *ag.Var {
+			return ag.GlobalAvgPool(ag.Conv2D(v[0], v[1], nil, s1))
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := gradcheck.Check(func() *ag.Var { return tc.f(tc.vars) }, tc.vars, gradcheck.Options{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+
+func TestNegativeControls(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	x := randVar(r, 3, 4)
+	w := randVar(r, 5, 4)
+	f := func() *ag.Var { return ag.ReLU(ag.Linear(x, w, nil)) }
+	if err := gradcheck.Check(f, []*ag.Var{x, w}, gradcheck.Options{}); err != nil {
+		t.Fatalf("control: the correct op fails the check: %v", err)
+	}
+	t.Run("wrong gradient must fail", func(t *testing.T) {
+		// Detach cuts w out of one of two identical paths: the true
+		// gradient is twice what Backward then reports.
+		g := func() *ag.Var { return ag.Add(ag.Linear(x, w, nil), ag.Linear(x.Detach(), w.Detach(), nil)) }
+		err := gradcheck.Check(g, []*ag.Var{x, w}, gradcheck.Options{})
+		if err == nil || !strings.Contains(err.Error(), "analytic") {
+			t.Fatalf("check of a half-missing gradient = %v, want a mismatch", err)
+		}
+	})
+	t.Run("bad step must fail", func(t *testing.T) {
+		// In float32 a step of 1e-7 is below the rounding of the function
+		// value: the numeric derivative is noise and the check must say so.
+		err := gradcheck.Check(f, []*ag.Var{x, w}, gradcheck.Options{Step: 1e-7})
+		if err == nil {
+			t.Fatal("check with step 1e-7 passed, want a mismatch")
+		}
+	})
+	t.Run("directional check catches the same bug", func(t *testing.T) {
+		g := func() *ag.Var { return ag.Add(ag.Linear(x, w, nil), ag.Linear(x.Detach(), w.Detach(), nil)) }
+		if err := gradcheck.CheckDirections(g, []*ag.Var{x, w}, 3, gradcheck.Options{}); err == nil {
+			t.Fatal("directional check of a half-missing gradient passed")
+		}
+		if err := gradcheck.CheckDirections(f, []*ag.Var{x, w}, 3, gradcheck.Options{}); err != nil {
+			t.Fatalf("directional check of the correct op: %v", err)
+		}
+	})
+}
+
+func TestReLURules(t *testing.T) {
+	x := ag.New(tensor.FromSlice([]float32{-1, -1, 2, 2}, 4))
+	seed := tensor.FromSlice([]float32{-3, 5, -7, 11}, 4)
+	tests := []struct {
+		rule ag.ReLURule
+		want []float32
+	}{
+		{ag.ReLUGradient, []float32{0, 0, -7, 11}},
+		{ag.ReLUGuided, []float32{0, 0, 0, 11}},
+		{ag.ReLUDeconv, []float32{0, 5, 0, 11}},
+	}
+	for _, tc := range tests {
+		x.Grad = nil
+		ag.Backward(ag.ReLUWith(x, tc.rule), seed)
+		for i, w := range tc.want {
+			if x.Grad.Data[i] != w {
+				t.Fatalf("rule %d: grad = %v, want %v", tc.rule, x.Grad.Data, tc.want)
+			}
+		}
+	}
+}
+
+func TestGradientToIntermediate(t *testing.T) {
+	// d(sum(relu(h)))/dh for an intermediate h = x·2 must be the ReLU mask,
+	// and it must be available after one Backward from the final scalar.
+	x := ag.New(tensor.FromSlice([]float32{-1, 3}, 2))
+	h := ag.Scale(x, 2)
+	ag.Backward(ag.Sum(ag.ReLU(h)), nil)
+	if h.Grad.Data[0] != 0 || h.Grad.Data[1] != 1 {
+		t.Fatalf("dL/dh = %v, want [0 1]", h.Grad.Data)
+	}
+	if x.Grad.Data[0] != 0 || x.Grad.Data[1] != 2 {
+		t.Fatalf("dL/dx = %v, want [0 2]", x.Grad.Data)
+	}
+	// A second Backward from a new graph accumulates into the leaf only.
+	ag.Backward(ag.Sum(ag.ReLU(ag.Scale(x, 2))), nil)
+	if x.Grad.Data[1] != 4 {
+		t.Fatalf("leaf gradient after two Backwards = %v, want accumulation to 4", x.Grad.Data[1])
+	}
+}
+
+func TestConstantsBuildNoGraph(t *testing.T) {
+	c := ag.Constant(tensor.FromSlice([]float32{1, 2}, 2))
+	if y := ag.ReLU(ag.Scale(c, 3)); y.RequiresGrad() {
+		t.Fatal("an op on constants requires a gradient")
+	}
+}
+
+func TestCrossEntropyValue(t *testing.T) {
+	// Uniform logits over K classes give a loss of log K.
+	logits := ag.New(tensor.New(2, 10))
+	got := ag.CrossEntropy(logits, []int{3, 7}).Value.Data[0]
+	if math.Abs(float64(got)-math.Log(10)) > 1e-6 {
+		t.Fatalf("CrossEntropy(uniform) = %v, want log 10 = %v", got, math.Log(10))
+	}
+	// Large logits must not overflow.
+	big := ag.New(tensor.FromSlice([]float32{1000, 0, -1000}, 1, 3))
+	if v := ag.CrossEntropy(big, []int{0}).Value.Data[0]; v != 0 || math.IsNaN(float64(v)) {
+		t.Fatalf("CrossEntropy(confident) = %v, want 0", v)
+	}
+}

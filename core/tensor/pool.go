@@ -1,0 +1,117 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+func checkPool(g Geom) {
+	g.Check()
+	if 2*g.PH > g.KH || 2*g.PW > g.KW {
+		panic(fmt.Sprintf("tensor: pooling padding %d×%d exceeds half the %d×%d window", g.PH, g.PW, g.KH, g.KW))
+	}
+}
+
+// MaxPool2D takes the maximum over each window of a batch of n [C, H, W]
+// images x, writing y ([n, C, OH, OW]) and, in arg, the index into x of the
+// element chosen for each output (the first maximum on ties). Padding never
+// wins: a window's maximum is over its real pixels only, so all-negative
+// windows give their largest negative value.
+func MaxPool2D(g Geom, n int, x, y []float32, arg []int32) {
+	checkPool(g)
+	oh, ow := g.OutH(), g.OutW()
+	checkLen("MaxPool2D x", x, n*g.C*g.H*g.W)
+	checkLen("MaxPool2D y", y, n*g.C*oh*ow)
+	if len(arg) != len(y) {
+		panic(fmt.Sprintf("tensor: MaxPool2D arg has %d elements, want %d", len(arg), len(y)))
+	}
+	o := 0
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			y0, y1 := max(oy*g.SH-g.PH, 0), min(oy*g.SH-g.PH+g.KH, g.H)
+			for ox := 0; ox < ow; ox++ {
+				x0, x1 := max(ox*g.SW-g.PW, 0), min(ox*g.SW-g.PW+g.KW, g.W)
+				best, bi := float32(math.Inf(-1)), -1
+				for yy := y0; yy < y1; yy++ {
+					row := base + yy*g.W
+					for xx := x0; xx < x1; xx++ {
+						if v := x[row+xx]; v > best || bi < 0 {
+							best, bi = v, row+xx
+						}
+					}
+				}
+				y[o], arg[o] = best, int32(bi)
+				o++
+			}
+		}
+	}
+}
+
+// MaxPool2DBackward routes each output gradient in dy to the input element
+// recorded in arg, accumulating into dx.
+func MaxPool2DBackward(dy []float32, arg []int32, dx []float32) {
+	if len(arg) != len(dy) {
+		panic(fmt.Sprintf("tensor: MaxPool2DBackward: dy %d, arg %d elements", len(dy), len(arg)))
+	}
+	for i, d := range dy {
+		dx[arg[i]] += d
+	}
+}
+
+// AvgPool2D averages each KH×KW window of a batch of n [C, H, W] images x
+// into y ([n, C, OH, OW]). Padding counts as zeros in the average (the
+// divisor is always KH·KW).
+func AvgPool2D(g Geom, n int, x, y []float32) {
+	checkPool(g)
+	oh, ow := g.OutH(), g.OutW()
+	checkLen("AvgPool2D x", x, n*g.C*g.H*g.W)
+	checkLen("AvgPool2D y", y, n*g.C*oh*ow)
+	inv := 1 / float32(g.KH*g.KW)
+	o := 0
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			y0, y1 := max(oy*g.SH-g.PH, 0), min(oy*g.SH-g.PH+g.KH, g.H)
+			for ox := 0; ox < ow; ox++ {
+				x0, x1 := max(ox*g.SW-g.PW, 0), min(ox*g.SW-g.PW+g.KW, g.W)
+				var s float32
+				for yy := y0; yy < y1; yy++ {
+					for _, v := range x[base+yy*g.W+x0 : base+yy*g.W+x1] {
+						s += v
+					}
+				}
+				y[o] = s * inv
+				o++
+			}
+		}
+	}
+}
+
+// AvgPool2DBackward spreads each output gradient in dy evenly over its
+// window, accumulating into dx.
+func AvgPool2DBackward(g Geom, n int, dy, dx []float32) {
+	checkPool(g)
+	oh, ow := g.OutH(), g.OutW()
+	checkLen("AvgPool2DBackward dy", dy, n*g.C*oh*ow)
+	checkLen("AvgPool2DBackward dx", dx, n*g.C*g.H*g.W)
+	inv := 1 / float32(g.KH*g.KW)
+	o := 0
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			y0, y1 := max(oy*g.SH-g.PH, 0), min(oy*g.SH-g.PH+g.KH, g.H)
+			for ox := 0; ox < ow; ox++ {
+				x0, x1 := max(ox*g.SW-g.PW, 0), min(ox*g.SW-g.PW+g.KW, g.W)
+				d := dy[o] * inv
+				o++
+				for yy := y0; yy < y1; yy++ {
+					row := dx[base+yy*g.W+x0 : base+yy*g.W+x1]
+					for i := range row {
+						row[i] += d
+					}
+				}
+			}
+		}
+	}
+}
