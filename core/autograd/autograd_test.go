@@ -61,17 +61,27 @@ func TestOpGradients(t *testing.T) {
 		{"log softmax", []*ag.Var{randVar(r, 3, 5)}, func(v []*ag.Var) *ag.Var { return ag.LogSoftmax(v[0]) }},
 		{"cross entropy", []*ag.Var{randVar(r, 4, 3)}, func(v []*ag.Var) *ag.Var { return ag.CrossEntropy(v[0], []int{0, 2, 1, 2}) }},
 		{"conv 3x3 pad 1", []*ag.Var{randVar(r, 2, 2, 5, 5), randVar(r, 3, 2, 3, 3), randVar(r, 3)},
-			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}) }},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1})
+			}},
 		{"conv 5x5 pad 2 (convnetjs)", []*ag.Var{randVar(r, 1, 1, 6, 6), randVar(r, 2, 1, 5, 5), randVar(r, 2)},
-			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 2, PadW: 2}) }},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 2, PadW: 2})
+			}},
 		{"conv stride 2, non-square kernel, odd border", []*ag.Var{randVar(r, 2, 3, 7, 6), randVar(r, 2, 3, 3, 2)},
-			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], nil, ag.Window{StrideH: 2, StrideW: 3, PadH: 1, PadW: 0}) }},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], nil, ag.Window{StrideH: 2, StrideW: 3, PadH: 1, PadW: 0})
+			}},
 		{"maxpool 2x2", []*ag.Var{spacedVar(r, -1, 2, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
 		{"maxpool all negative", []*ag.Var{spacedVar(r, -9, 1, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
 		{"maxpool non-square 2x3 stride 1x2", []*ag.Var{spacedVar(r, -2, 2, 1, 5, 7)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 3, ag.Window{StrideH: 1, StrideW: 2}) }},
 		{"maxpool 3x3 stride 3 with border", []*ag.Var{spacedVar(r, -3, 1, 2, 7, 8)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 3, StrideW: 3}) }},
-		{"maxpool padded", []*ag.Var{spacedVar(r, -5, 1, 1, 5, 5)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) }},
-		{"avgpool 2x3 padded", []*ag.Var{randVar(r, 2, 2, 5, 6)}, func(v []*ag.Var) *ag.Var { return ag.AvgPool2D(v[0], 2, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}) }},
+		{"maxpool padded", []*ag.Var{spacedVar(r, -5, 1, 1, 5, 5)}, func(v []*ag.Var) *ag.Var {
+			return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
+		}},
+		{"avgpool 2x3 padded", []*ag.Var{randVar(r, 2, 2, 5, 6)}, func(v []*ag.Var) *ag.Var {
+			return ag.AvgPool2D(v[0], 2, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
+		}},
 		{"global avg pool", []*ag.Var{randVar(r, 3, 2, 3, 4)}, func(v []*ag.Var) *ag.Var { return ag.GlobalAvgPool(v[0]) }},
 		{"conv relu pool chain", []*ag.Var{randVar(r, 1, 1, 6, 6), randVar(r, 2, 1, 3, 3)}, func(v []*ag.Var) *ag.Var {
 			return ag.GlobalAvgPool(ag.Conv2D(v[0], v[1], nil, s1))
@@ -85,7 +95,6 @@ func TestOpGradients(t *testing.T) {
 		})
 	}
 }
-
 
 func TestNegativeControls(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))

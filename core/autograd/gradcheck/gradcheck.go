@@ -5,7 +5,7 @@
 // Everything runs in float32, as the models do, so the step and tolerances
 // are chosen for it: with values of order one, float32 rounds a function
 // value to about 1e-7 relative, so a central difference with step h carries
-// a rounding error near 1e-7·|f|/h, and a truncation error near h²·|f'''|/6.
+// a rounding error near 1e-7·|f|/h, and a truncation error near h²·|f”'|/6.
 // The default step h = 1e-2 balances the two at about 1e-5, well inside the
 // default tolerance of 1e-2 relative plus 1e-3 absolute; a wrong gradient
 // (a missing term, a transposed index, a factor off) is off by far more.
