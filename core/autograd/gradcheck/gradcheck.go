@@ -30,7 +30,16 @@ type Options struct {
 	// MaxPerVar bounds how many elements of each Var are checked, chosen at
 	// random (default all; set it for large Vars).
 	MaxPerVar int
-	Seed      uint64 // seeds the projection and the element choice
+	// Region, if set, fingerprints the piecewise-linear region the
+	// function is in (which ReLUs are on, which element wins each max-pool
+	// window). Whole networks are only piecewise smooth: a step can carry
+	// some unit across its kink, and the finite difference is then wrong,
+	// not the gradient. An element whose ±step changes the fingerprint is
+	// skipped; the check fails when more than half of all checked elements,
+	// or every element of some Var, is skipped, since it would prove too
+	// little.
+	Region func() string
+	Seed   uint64 // seeds the projection and the element choice
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +74,7 @@ func Check(f func() *autograd.Var, vars []*autograd.Var, opt Options) error {
 		v.ZeroGrad()
 	}
 	autograd.Backward(autograd.Dot(y, proj), nil)
+	total, totalSkipped := 0, 0
 	for vi, v := range vars {
 		if v.Grad == nil {
 			return fmt.Errorf("var %d %v got no gradient", vi, v.Value.Shape)
@@ -74,13 +84,28 @@ func Check(f func() *autograd.Var, vars []*autograd.Var, opt Options) error {
 		if opt.MaxPerVar > 0 && len(idx) > opt.MaxPerVar {
 			idx = idx[:opt.MaxPerVar]
 		}
+		skipped := 0
 		for _, i := range idx {
 			old := v.Value.Data[i]
+			var base, upR, downR string
+			if opt.Region != nil {
+				base = opt.Region()
+			}
 			v.Value.Data[i] = old + float32(opt.Step)
 			up := scalar()
+			if opt.Region != nil {
+				upR = opt.Region()
+			}
 			v.Value.Data[i] = old - float32(opt.Step)
 			down := scalar()
+			if opt.Region != nil {
+				downR = opt.Region()
+			}
 			v.Value.Data[i] = old
+			if upR != base || downR != base {
+				skipped++
+				continue
+			}
 			// Divide by the step actually taken after float32 rounding.
 			h := float64(old+float32(opt.Step)) - float64(old-float32(opt.Step))
 			num := (up - down) / h
@@ -89,6 +114,14 @@ func Check(f func() *autograd.Var, vars []*autograd.Var, opt Options) error {
 				return fmt.Errorf("var %d %v element %d: analytic %.6g, numeric %.6g", vi, v.Value.Shape, i, ana, num)
 			}
 		}
+		if skipped == len(idx) && skipped > 0 {
+			return fmt.Errorf("var %d %v: every checked element crossed a kink; use a smaller step", vi, v.Value.Shape)
+		}
+		total += len(idx)
+		totalSkipped += skipped
+	}
+	if 2*totalSkipped > total {
+		return fmt.Errorf("%d of %d elements crossed a kink; use a smaller step", totalSkipped, total)
 	}
 	return nil
 }

@@ -1,0 +1,15 @@
+// Package nn builds convolutional networks from layers: Conv2D, ReLU,
+// MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten and Dense, stacked in a
+// Sequential whose every layer has a name.
+//
+// Sequential.Forward calls an Observer with each layer's output, the idea
+// of PyTorch's register_forward_hook: feature-map views, layer statistics,
+// Grad-CAM and t-SNE read the network through it. Outputs are autograd Vars,
+// so one Backward gives gradients with respect to the input and to any
+// layer's output as well as the parameters.
+//
+// A Spec describes an architecture as plain data (it travels as JSON in a
+// model file); Build checks it and creates the layers with seeded
+// initial weights. Params lists every trainable tensor by name, and SGD and
+// Adam update them.
+package nn

@@ -1,0 +1,93 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Optimizer updates parameters from their gradients.
+type Optimizer interface {
+	// Step applies one update to params (always the same list, in the same
+	// order) using their current Grad.
+	Step(params []Param)
+}
+
+// SGD is stochastic gradient descent with momentum and L2 weight decay:
+// v ← μ·v + (g + λ·w); w ← w − η·v.
+type SGD struct {
+	LR, Momentum, WeightDecay float32
+	velocity                  [][]float32
+}
+
+// Step applies one update.
+func (o *SGD) Step(params []Param) {
+	if o.velocity == nil {
+		o.velocity = make([][]float32, len(params))
+		for i, p := range params {
+			o.velocity[i] = make([]float32, p.Var.Value.Size())
+		}
+	}
+	checkState("SGD", len(o.velocity), params)
+	for i, p := range params {
+		if p.Var.Grad == nil {
+			continue
+		}
+		w, g, v := p.Var.Value.Data, p.Var.Grad.Data, o.velocity[i]
+		for j := range w {
+			v[j] = o.Momentum*v[j] + g[j] + o.WeightDecay*w[j]
+			w[j] -= o.LR * v[j]
+		}
+	}
+}
+
+// Adam is the Adam optimizer of Kingma and Ba with decoupled weight decay
+// (AdamW): w ← w − η·(m̂/(√v̂ + ε) + λ·w). Zero Beta1, Beta2 and Eps take the
+// usual 0.9, 0.999 and 1e-8.
+type Adam struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float32
+	t                                  int
+	m, v                               [][]float32
+}
+
+// Step applies one update.
+func (o *Adam) Step(params []Param) {
+	if o.Beta1 == 0 {
+		o.Beta1 = 0.9
+	}
+	if o.Beta2 == 0 {
+		o.Beta2 = 0.999
+	}
+	if o.Eps == 0 {
+		o.Eps = 1e-8
+	}
+	if o.m == nil {
+		o.m = make([][]float32, len(params))
+		o.v = make([][]float32, len(params))
+		for i, p := range params {
+			o.m[i] = make([]float32, p.Var.Value.Size())
+			o.v[i] = make([]float32, p.Var.Value.Size())
+		}
+	}
+	checkState("Adam", len(o.m), params)
+	o.t++
+	c1 := 1 - float32(math.Pow(float64(o.Beta1), float64(o.t)))
+	c2 := 1 - float32(math.Pow(float64(o.Beta2), float64(o.t)))
+	for i, p := range params {
+		if p.Var.Grad == nil {
+			continue
+		}
+		w, g, m, v := p.Var.Value.Data, p.Var.Grad.Data, o.m[i], o.v[i]
+		for j := range w {
+			m[j] = o.Beta1*m[j] + (1-o.Beta1)*g[j]
+			v[j] = o.Beta2*v[j] + (1-o.Beta2)*g[j]*g[j]
+			mh, vh := m[j]/c1, v[j]/c2
+			w[j] -= o.LR * (mh/(float32(math.Sqrt(float64(vh)))+o.Eps) + o.WeightDecay*w[j])
+		}
+	}
+}
+
+func checkState(name string, n int, params []Param) {
+	if n != len(params) {
+		panic(fmt.Sprintf("nn: %s was used with %d parameters and now gets %d", name, n, len(params)))
+	}
+}
