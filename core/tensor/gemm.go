@@ -33,6 +33,13 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	if k == 0 {
 		return
 	}
+	gemmFast(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// gemmPortable adds op(A)·op(B) to C with the register-blocked Go kernel
+// below. It is the reference for every faster path and the one WebAssembly
+// runs.
+func gemmPortable(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if transA {
 		buf := getScratch(m * k)
 		transpose(buf.s, a, k, m, lda)

@@ -1,0 +1,14 @@
+// Package models holds cnnviz's model architectures and model files.
+//
+// A model file is a safetensors file whose tensors are the parameters by
+// name ("conv1.weight", "conv1.bias", ...) in float32, and whose metadata
+// key "architecture" holds the nn.Spec as JSON: one file is one complete
+// model. Load checks everything a file from outside can get wrong; Save
+// writes the same format and round-trips exactly.
+//
+// Two trained models ship with cnnviz, embedded from this folder: "mnist",
+// a compact CNN that ends in global average pooling and one dense layer (so
+// class activation maps apply exactly), and "convnetjs", the ConvNetJS MNIST
+// demo architecture, the reference for speed comparisons. The trainer in
+// models/train produces both.
+package models

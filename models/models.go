@@ -1,0 +1,109 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
+	"cnnviz/models/safetensors"
+)
+
+// ArchitectureKey is the metadata key that holds the architecture JSON.
+const ArchitectureKey = "architecture"
+
+// Digits are the class names of MNIST.
+var Digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+func conv(name string, filters, k, pad int) nn.LayerSpec {
+	return nn.LayerSpec{Name: name, Kind: nn.KindConv2D, Filters: filters, Kernel: [2]int{k, k}, Pad: [2]int{pad, pad}}
+}
+
+func relu(name string) nn.LayerSpec { return nn.LayerSpec{Name: name, Kind: nn.KindReLU} }
+
+func maxpool(name string, k int) nn.LayerSpec {
+	return nn.LayerSpec{Name: name, Kind: nn.KindMaxPool2D, Kernel: [2]int{k, k}}
+}
+
+// Architectures returns the names of the built-in architectures.
+func Architectures() []string { return []string{"mnist", "convnetjs"} }
+
+// Architecture returns the built-in architecture with the given name.
+func Architecture(name string) (nn.Spec, error) {
+	in := []int{1, 28, 28}
+	switch name {
+	case "mnist":
+		return nn.Spec{Name: name, Input: in, Classes: Digits, Layers: []nn.LayerSpec{
+			conv("conv1", 16, 3, 1), relu("relu1"), maxpool("pool1", 2),
+			conv("conv2", 32, 3, 1), relu("relu2"), maxpool("pool2", 2),
+			conv("conv3", 48, 3, 1), relu("relu3"),
+			conv("conv4", 64, 3, 1), relu("relu4"),
+			{Name: "gap", Kind: nn.KindGlobalAvgPool},
+			{Name: "fc", Kind: nn.KindDense, Units: 10},
+		}}, nil
+	case "convnetjs":
+		return nn.Spec{Name: name, Input: in, Classes: Digits, Layers: []nn.LayerSpec{
+			conv("conv1", 8, 5, 2), relu("relu1"), maxpool("pool1", 2),
+			conv("conv2", 16, 5, 2), relu("relu2"), maxpool("pool2", 3),
+			{Name: "flatten", Kind: nn.KindFlatten},
+			{Name: "fc", Kind: nn.KindDense, Units: 10},
+		}}, nil
+	}
+	return nn.Spec{}, fmt.Errorf("unknown architecture %q (known: %s)", name, strings.Join(Architectures(), ", "))
+}
+
+// Save encodes m as a model file.
+func Save(m *nn.Sequential) ([]byte, error) {
+	f := &safetensors.File{Metadata: map[string]string{ArchitectureKey: string(m.Spec.JSON())}}
+	for _, p := range m.Params() {
+		f.Tensors = append(f.Tensors, safetensors.Tensor{Name: p.Name, Shape: p.Var.Value.Shape, Data: p.Var.Value.Data})
+	}
+	return safetensors.Encode(f)
+}
+
+// Load decodes and checks a model file: the safetensors layout, the
+// architecture, and that the tensors are exactly the architecture's
+// parameters with the right shapes and finite values. Errors say what is
+// wrong and where.
+func Load(b []byte) (*nn.Sequential, error) {
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %v", err)
+	}
+	arch, ok := f.Metadata[ArchitectureKey]
+	if !ok {
+		return nil, fmt.Errorf("model file has no %q metadata: it holds weights but not the architecture", ArchitectureKey)
+	}
+	spec, err := nn.ParseSpec([]byte(arch))
+	if err != nil {
+		return nil, fmt.Errorf("model file: %v", err)
+	}
+	m, err := nn.Build(spec, 0)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %v", err)
+	}
+	want := map[string]bool{}
+	for _, p := range m.Params() {
+		want[p.Name] = true
+		t, ok := f.Tensor(p.Name)
+		if !ok {
+			return nil, fmt.Errorf("model file lacks tensor %q", p.Name)
+		}
+		if !tensor.SameShape(t.Shape, p.Var.Value.Shape) {
+			return nil, fmt.Errorf("model file tensor %q has shape %v, the architecture needs %v", p.Name, t.Shape, p.Var.Value.Shape)
+		}
+		for i, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("model file tensor %q holds %v at index %d", p.Name, v, i)
+			}
+		}
+		copy(p.Var.Value.Data, t.Data)
+	}
+	for _, t := range f.Tensors {
+		if !want[t.Name] {
+			return nil, fmt.Errorf("model file has tensor %q, which the architecture does not use", t.Name)
+		}
+	}
+	return m, nil
+}

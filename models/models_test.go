@@ -1,0 +1,156 @@
+package models
+
+import (
+	"encoding/binary"
+	"math"
+	"strings"
+	"testing"
+
+	"cnnviz/core/nn"
+	"cnnviz/models/safetensors"
+)
+
+func built(t *testing.T, name string) *nn.Sequential {
+	t.Helper()
+	spec, err := Architecture(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nn.MustBuild(spec, 42)
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	for _, name := range Architectures() {
+		t.Run(name, func(t *testing.T) {
+			m := built(t, name)
+			b, err := Save(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Load(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got.Spec.JSON()) != string(m.Spec.JSON()) {
+				t.Fatalf("architecture changed:\n%s\n%s", got.Spec.JSON(), m.Spec.JSON())
+			}
+			want, have := m.Params(), got.Params()
+			for i := range want {
+				for j, v := range want[i].Var.Value.Data {
+					if math.Float32bits(have[i].Var.Value.Data[j]) != math.Float32bits(v) {
+						t.Fatalf("%s[%d] = %v, want %v", want[i].Name, j, have[i].Var.Value.Data[j], v)
+					}
+				}
+			}
+			again, _ := Save(got)
+			if string(again) != string(b) {
+				t.Fatal("Save(Load(b)) differs from b")
+			}
+		})
+	}
+}
+
+// reencode decodes a valid model file, lets f damage it and encodes it again.
+func reencode(t *testing.T, b []byte, f func(*safetensors.File)) []byte {
+	t.Helper()
+	file, err := safetensors.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(file)
+	out, err := safetensors.Encode(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestLoadDamage(t *testing.T) {
+	good, err := Save(built(t, "convnetjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setArch := func(s string) func(*safetensors.File) {
+		return func(f *safetensors.File) { f.Metadata[ArchitectureKey] = s }
+	}
+	hugeHeader := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint64(hugeHeader, 1<<50)
+	tests := []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"empty", nil, "model file"},
+		{"truncated header length", good[:5], "model file"},
+		{"truncated data", good[:len(good)-100], "model file"},
+		{"absurd header length", hugeHeader, "model file"},
+		{"bad JSON", append(append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, "{nope:}!"...)), "model file"},
+		{"no architecture", reencode(t, good, func(f *safetensors.File) { delete(f.Metadata, ArchitectureKey) }), `no "architecture" metadata`},
+		{"architecture not JSON", reencode(t, good, setArch("conv!")), "not valid JSON"},
+		{"unknown layer kind", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"relu"`, `"swish"`, 1))), `unknown kind "swish"`},
+		{"absurd architecture", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"filters":16`, `"filters":4000000`, 1))), "filters 4000000"},
+		{"wrong shape", reencode(t, good, func(f *safetensors.File) {
+			for i := range f.Tensors {
+				if f.Tensors[i].Name == "fc.bias" {
+					f.Tensors[i].Shape, f.Tensors[i].Data = []int{9}, f.Tensors[i].Data[:9]
+				}
+			}
+		}), `"fc.bias" has shape [9], the architecture needs [10]`},
+		{"missing tensor", reencode(t, good, func(f *safetensors.File) {
+			for i := range f.Tensors {
+				if f.Tensors[i].Name == "conv2.weight" {
+					f.Tensors = append(f.Tensors[:i], f.Tensors[i+1:]...)
+					break
+				}
+			}
+		}), `lacks tensor "conv2.weight"`},
+		{"extra tensor", reencode(t, good, func(f *safetensors.File) {
+			f.Tensors = append(f.Tensors, safetensors.Tensor{Name: "zz.extra", Shape: []int{1}, Data: []float32{1}})
+		}), `tensor "zz.extra", which the architecture does not use`},
+		{"NaN weight", reencode(t, good, func(f *safetensors.File) {
+			f.Tensors[0].Data[3] = float32(math.NaN())
+		}), "holds NaN at index 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.file)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load() error = %v, want containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, name := range Architectures() {
+		spec, _ := Architecture(name)
+		b, err := Save(nn.MustBuild(spec, 1))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+	}
+	f.Add([]byte{})
+	f.Add([]byte("\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":{}}        "))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Load(b)
+		if err != nil {
+			return
+		}
+		// A file that loads must save and load again to the same model.
+		again, err := Save(m)
+		if err != nil {
+			t.Fatalf("Save after Load: %v", err)
+		}
+		if _, err := Load(again); err != nil {
+			t.Fatalf("Load(Save(Load(b))): %v", err)
+		}
+	})
+}
+
+func TestArchitectureErrors(t *testing.T) {
+	if _, err := Architecture("resnet"); err == nil || !strings.Contains(err.Error(), `unknown architecture "resnet"`) {
+		t.Fatalf("Architecture(resnet) = %v", err)
+	}
+}
