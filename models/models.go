@@ -1,6 +1,7 @@
 package models
 
 import (
+	"embed"
 	"fmt"
 	"math"
 	"strings"
@@ -106,4 +107,26 @@ func Load(b []byte) (*nn.Sequential, error) {
 		}
 	}
 	return m, nil
+}
+
+//go:embed mnist.safetensors convnetjs.safetensors
+var builtin embed.FS
+
+// Builtin returns a fresh copy of a shipped trained model, "mnist" or
+// "convnetjs".
+func Builtin(name string) (*nn.Sequential, error) {
+	b, err := builtin.ReadFile(name + ".safetensors")
+	if err != nil {
+		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(Architectures(), ", "))
+	}
+	return Load(b)
+}
+
+// BuiltinBytes returns the model file of a shipped model, for download.
+func BuiltinBytes(name string) ([]byte, error) {
+	b, err := builtin.ReadFile(name + ".safetensors")
+	if err != nil {
+		return nil, fmt.Errorf("no shipped model %q", name)
+	}
+	return b, nil
 }

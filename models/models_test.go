@@ -84,7 +84,7 @@ func TestLoadDamage(t *testing.T) {
 		{"truncated header length", good[:5], "model file"},
 		{"truncated data", good[:len(good)-100], "model file"},
 		{"absurd header length", hugeHeader, "model file"},
-		{"bad JSON", append(append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, "{nope:}!"...)), "model file"},
+		{"bad JSON", append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, "{nope:}!"...), "model file"},
 		{"no architecture", reencode(t, good, func(f *safetensors.File) { delete(f.Metadata, ArchitectureKey) }), `no "architecture" metadata`},
 		{"architecture not JSON", reencode(t, good, setArch("conv!")), "not valid JSON"},
 		{"unknown layer kind", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"relu"`, `"swish"`, 1))), `unknown kind "swish"`},

@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command train trains one of cnnviz's built-in architectures on MNIST and
 // writes it as a model file.
 //

@@ -1,0 +1,11 @@
+// Package input turns what a user gives the page into what an MNIST model
+// expects: a [1, 28, 28] tensor of ink values in 0..1.
+//
+// MNIST digits were made by scaling each handwritten digit to fit a 20×20
+// box (keeping its aspect ratio, with anti-aliasing) and placing it in a
+// 28×28 image so that its centre of mass sits at the centre. A drawing or
+// an uploaded picture that skips these steps looks unlike anything the
+// model saw in training and gets poor predictions, so Centre repeats them
+// for every input. Strokes rasterizes a drawing with a thick anti-aliased
+// pen; Decode reads an uploaded PNG or JPEG after checking its size.
+package input
