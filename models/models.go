@@ -14,6 +14,11 @@ import (
 // ArchitectureKey is the metadata key that holds the architecture JSON.
 const ArchitectureKey = "architecture"
 
+// OptimizerPrefix starts the names of the optimizer buffers that a
+// training checkpoint adds to a model file; Load ignores those tensors, so
+// a checkpoint opens as a model.
+const OptimizerPrefix = "optimizer."
+
 // Digits are the class names of MNIST.
 var Digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
@@ -102,7 +107,7 @@ func Load(b []byte) (*nn.Sequential, error) {
 		copy(p.Var.Value.Data, t.Data)
 	}
 	for _, t := range f.Tensors {
-		if !want[t.Name] {
+		if !want[t.Name] && !strings.HasPrefix(t.Name, OptimizerPrefix) {
 			return nil, fmt.Errorf("model file has tensor %q, which the architecture does not use", t.Name)
 		}
 	}

@@ -16,23 +16,25 @@ type Optimizer interface {
 // v ← μ·v + (g + λ·w); w ← w − η·v.
 type SGD struct {
 	LR, Momentum, WeightDecay float32
-	velocity                  [][]float32
+	// Velocity holds one buffer per parameter once Step has run; a
+	// checkpoint saves and restores it.
+	Velocity [][]float32
 }
 
 // Step applies one update.
 func (o *SGD) Step(params []Param) {
-	if o.velocity == nil {
-		o.velocity = make([][]float32, len(params))
+	if o.Velocity == nil {
+		o.Velocity = make([][]float32, len(params))
 		for i, p := range params {
-			o.velocity[i] = make([]float32, p.Var.Value.Size())
+			o.Velocity[i] = make([]float32, p.Var.Value.Size())
 		}
 	}
-	checkState("SGD", len(o.velocity), params)
+	checkState("SGD", len(o.Velocity), params)
 	for i, p := range params {
 		if p.Var.Grad == nil {
 			continue
 		}
-		w, g, v := p.Var.Value.Data, p.Var.Grad.Data, o.velocity[i]
+		w, g, v := p.Var.Value.Data, p.Var.Grad.Data, o.Velocity[i]
 		for j := range w {
 			v[j] = o.Momentum*v[j] + g[j] + o.WeightDecay*w[j]
 			w[j] -= o.LR * v[j]
@@ -45,8 +47,11 @@ func (o *SGD) Step(params []Param) {
 // usual 0.9, 0.999 and 1e-8.
 type Adam struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
-	t                                  int
-	m, v                               [][]float32
+	// T counts the steps taken; M and V are the first and second moment
+	// buffers, one per parameter once Step has run. A checkpoint saves and
+	// restores them.
+	T    int
+	M, V [][]float32
 }
 
 // Step applies one update.
@@ -60,23 +65,23 @@ func (o *Adam) Step(params []Param) {
 	if o.Eps == 0 {
 		o.Eps = 1e-8
 	}
-	if o.m == nil {
-		o.m = make([][]float32, len(params))
-		o.v = make([][]float32, len(params))
+	if o.M == nil {
+		o.M = make([][]float32, len(params))
+		o.V = make([][]float32, len(params))
 		for i, p := range params {
-			o.m[i] = make([]float32, p.Var.Value.Size())
-			o.v[i] = make([]float32, p.Var.Value.Size())
+			o.M[i] = make([]float32, p.Var.Value.Size())
+			o.V[i] = make([]float32, p.Var.Value.Size())
 		}
 	}
-	checkState("Adam", len(o.m), params)
-	o.t++
-	c1 := 1 - float32(math.Pow(float64(o.Beta1), float64(o.t)))
-	c2 := 1 - float32(math.Pow(float64(o.Beta2), float64(o.t)))
+	checkState("Adam", len(o.M), params)
+	o.T++
+	c1 := 1 - float32(math.Pow(float64(o.Beta1), float64(o.T)))
+	c2 := 1 - float32(math.Pow(float64(o.Beta2), float64(o.T)))
 	for i, p := range params {
 		if p.Var.Grad == nil {
 			continue
 		}
-		w, g, m, v := p.Var.Value.Data, p.Var.Grad.Data, o.m[i], o.v[i]
+		w, g, m, v := p.Var.Value.Data, p.Var.Grad.Data, o.M[i], o.V[i]
 		for j := range w {
 			m[j] = o.Beta1*m[j] + (1-o.Beta1)*g[j]
 			v[j] = o.Beta2*v[j] + (1-o.Beta2)*g[j]*g[j]
