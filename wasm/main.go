@@ -1,62 +1,420 @@
 //go:build js && wasm
 
-// Command wasm is a minimal stand-in for the browser shell of cnnviz. It runs
-// an ebiten game that fills the screen and prints "cnnviz", defines
-// window.cnnviz with a single version function, and tells the loader that it
-// started. It exists so that the page, the build and the browser tests can be
-// developed before the real shell; the real shell replaces this file.
+// Command wasm is the browser shell of cnnviz: an ebiten game that draws
+// the input panel (draw, browse the MNIST test set, upload), the
+// prediction panel and a main area with one tab per View, and the
+// JavaScript API on window.cnnviz. All state and computation live in
+// core/explorer and the core packages; this package draws them and turns
+// mouse, touch and keyboard input into calls.
 package main
 
 import (
-	"image/color"
+	"fmt"
+	"image"
 	"log"
-	"syscall/js"
+	"math"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"cnnviz/core/explorer"
+	"cnnviz/core/input"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/ebitenutil"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
-// background is the colour that fills the screen.
-var background = color.RGBA{R: 0x1e, G: 0x29, B: 0x3b, A: 0xff}
+// frameBudget is the time per tick given to the running steppers.
+const frameBudget = 6 * time.Millisecond
 
-// game draws a filled background and a label, and announces itself to the
-// page on its first update, once ebiten has created its canvas.
+// game is the ebiten Game of the page.
 type game struct {
-	announced bool
+	app *explorer.App
+	ui  *ui
+	ctx *Ctx
+
+	dpr  float64 // device pixels per CSS pixel
+	W, H int     // screen size in device pixels
+	lay  layout
+
+	help      bool
+	started   bool
+	exportReq string
+	pending   []func()
+	status    string
+	statusAt  time.Time
+
+	hashWritten string
+	hashAt      time.Time
+
+	firstPrediction bool
+	lastPanic       string
+
+	drawTex, seeTex texture
+
+	// frameKey describes what the last drawn frame showed; Draw skips
+	// drawing when it has not changed (the screen keeps its pixels).
+	frameKey, drawnKey string
+
+	// Smoothed milliseconds spent in Update and Draw, for state().
+	updateMs, drawMs, tickMs float64
 }
 
-func (g *game) Update() error {
-	if !g.announced {
-		g.announced = true
-		announce()
+// smooth mixes a new sample into a running average.
+func smooth(avg *float64, d time.Duration) {
+	*avg = 0.9**avg + 0.1*float64(d.Microseconds())/1000
+}
+
+func newGame(app *explorer.App) *game {
+	g := &game{app: app, ui: newUI(), dpr: 1, W: 1280, H: 800}
+	g.ctx = &Ctx{App: app, UI: g.ui, ShowError: showError}
+	return g
+}
+
+// post queues f to run at the start of the next Update. JS callbacks and
+// goroutines use it to change the app state.
+func (g *game) post(f func()) { g.pending = append(g.pending, f) }
+
+// say shows a short message in the top bar for a few seconds.
+func (g *game) say(format string, args ...any) {
+	g.status = fmt.Sprintf(format, args...)
+	g.statusAt = time.Now()
+}
+
+// recovered reports a recovered panic once per distinct message.
+func (g *game) recovered(where string, r any) {
+	msg := fmt.Sprintf("cnnviz: internal error in %s: %v", where, r)
+	if msg != g.lastPanic {
+		g.lastPanic = msg
+		log.Printf("%s\n%s", msg, debug.Stack())
+		showError(msg + " (the page keeps running; please report this)")
 	}
+}
+
+func (g *game) Update() (err error) {
+	t0 := time.Now()
+	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
+	defer func() {
+		if r := recover(); r != nil {
+			g.recovered("update", r)
+			err = nil
+		}
+	}()
+	if !g.started {
+		g.started = true
+		g.start()
+	}
+	for len(g.pending) > 0 {
+		f := g.pending[0]
+		g.pending = g.pending[1:]
+		f()
+	}
+	g.ui.begin()
+	g.ui.overlay = g.help
+	g.lay = computeLayout(g.W, g.H, g.dpr)
+	g.ui.s = g.lay.s
+
+	g.updateTop()
+	g.updateInput()
+	g.updatePrediction()
+	g.updateMain()
+	if g.help {
+		// The help covers everything: a press anywhere closes it.
+		g.ui.widgets = g.ui.widgets[:0]
+		if g.ui.ptr.Pressed {
+			g.help = false
+		}
+	} else {
+		g.ui.handle()
+		g.updateDrawing()
+	}
+	g.keys()
+	g.dropped()
+
+	t1 := time.Now()
+	budget := frameBudget
+	if g.app.Drawing() {
+		budget = frameBudget / 4 // keep the pen responsive
+	}
+	g.app.Sched.Tick(budget)
+	smooth(&g.tickMs, time.Since(t1))
+	if g.app.Refresh() && !g.firstPrediction && g.app.Test != nil {
+		g.firstPrediction = true
+		markTiming("firstPrediction")
+	}
+	if g.exportReq != "" {
+		g.export(g.exportReq)
+		g.exportReq = ""
+	}
+	g.writeHash()
+	g.frameKey = g.key()
 	return nil
 }
 
-func (g *game) Draw(screen *ebiten.Image) {
-	screen.Fill(background)
-	ebitenutil.DebugPrint(screen, "cnnviz")
-}
-
-func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
-	return outsideWidth, outsideHeight
-}
-
-// announce defines window.cnnviz and calls window.cnnvizStarted.
-func announce() {
-	api := js.Global().Get("Object").New()
-	api.Set("version", js.FuncOf(func(js.Value, []js.Value) any {
-		return js.Global().Get("Promise").Call("resolve", "dev")
-	}))
-	js.Global().Set("cnnviz", api)
-	if started := js.Global().Get("cnnvizStarted"); started.Type() == js.TypeFunction {
-		started.Invoke()
+// key sums up everything the screen shows, so that an unchanged frame is
+// not drawn again.
+func (g *game) key() string {
+	a := g.app
+	scanned, _, _ := a.ScanProgress()
+	status := ""
+	if time.Since(g.statusAt) < 6*time.Second {
+		status = g.status
 	}
+	return fmt.Sprint(g.W, g.H, g.dpr, a.Version, a.State.Model, explorer.EncodeHash(a.State), a.MisOnly, a.Test != nil,
+		scanned/200, g.ui.hover, g.ui.focus, g.help, status, len(a.Models()), g.viewKey())
+}
+
+// viewKey lets a view ask for redraws: a view that implements Keyer (for
+// example one animating a running stepper) returns a key that changes
+// whenever it must be drawn again.
+func (g *game) viewKey() string {
+	if k, ok := g.currentView().(Keyer); ok {
+		return k.Key(g.ctx)
+	}
+	return ""
+}
+
+func (g *game) Draw(screen *ebiten.Image) {
+	t0 := time.Now()
+	defer func() { smooth(&g.drawMs, time.Since(t0)) }()
+	defer func() {
+		if r := recover(); r != nil {
+			g.recovered("draw", r)
+		}
+	}()
+	if g.frameKey == g.drawnKey && g.frameKey != "" {
+		return // nothing changed: the screen keeps the last frame
+	}
+	g.drawnKey = g.frameKey
+	screen.Fill(colBG)
+	g.drawTop(screen)
+	g.drawPanel(screen, "input")
+	g.drawPanel(screen, "prediction")
+	g.drawPanel(screen, "main")
+	g.ui.drawWidgets(screen)
+	if g.help {
+		g.drawHelp(screen)
+	}
+}
+
+// drawPanel draws one panel's content (not its controls).
+func (g *game) drawPanel(dst *ebiten.Image, name string) {
+	switch name {
+	case "input":
+		g.drawInput(dst)
+	case "prediction":
+		g.drawPrediction(dst)
+	case "main":
+		g.drawMain(dst)
+	}
+}
+
+// Layout is not used: LayoutF takes its place.
+func (g *game) Layout(w, h int) (int, int) { return w, h }
+
+// LayoutF makes the screen as large as the canvas in device pixels, so
+// that text and lines are drawn at the display's resolution.
+func (g *game) LayoutF(w, h float64) (float64, float64) {
+	s := ebiten.Monitor().DeviceScaleFactor()
+	if !(s > 0) {
+		s = 1
+	}
+	g.dpr = s
+	g.W, g.H = int(math.Ceil(w*s)), int(math.Ceil(h*s))
+	return float64(g.W), float64(g.H)
+}
+
+// updateDrawing turns presses and drags on the drawing surface into
+// strokes.
+func (g *game) updateDrawing() {
+	p := &g.ui.ptr
+	r := g.lay.canvas
+	at := func() input.Point {
+		return input.Point{X: float64(p.X-r.Min.X) / float64(r.Dx()), Y: float64(p.Y-r.Min.Y) / float64(r.Dy())}
+	}
+	switch {
+	case p.Pressed && p.in(r):
+		g.app.BeginStroke(at())
+	case p.Down && g.app.Drawing():
+		g.app.ExtendStroke(at())
+	case p.Released && g.app.Drawing():
+		g.app.ExtendStroke(at())
+		g.app.EndStroke()
+	}
+}
+
+// keys handles the keyboard shortcuts listed in the help.
+func (g *game) keys() {
+	for _, ch := range ebiten.AppendInputChars(nil) {
+		switch {
+		case ch == '?':
+			g.help = !g.help
+		case g.help:
+		case ch >= '0' && ch <= '9':
+			g.try(g.app.NextOfClass(int(ch - '0')))
+		case ch == 'r':
+			g.try(g.app.RandomTest())
+		case ch == 'm':
+			g.app.MisOnly = !g.app.MisOnly
+		case ch == 'u':
+			g.app.Undo()
+		case ch == 'c':
+			g.app.Clear()
+		case ch == 'o':
+			openFilePicker()
+		case ch == 'e':
+			g.exportReq = "main"
+		case ch == ']':
+			g.cycleView(1)
+		case ch == '[':
+			g.cycleView(-1)
+		}
+	}
+	if inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
+		g.help = false
+		g.ui.focus = ""
+	}
+	if g.help {
+		return
+	}
+	ctrl := ebiten.IsKeyPressed(ebiten.KeyControl) || ebiten.IsKeyPressed(ebiten.KeyMeta)
+	switch {
+	case inpututil.IsKeyJustPressed(ebiten.KeyArrowRight):
+		g.try(g.app.StepTest(1))
+	case inpututil.IsKeyJustPressed(ebiten.KeyArrowLeft):
+		g.try(g.app.StepTest(-1))
+	case inpututil.IsKeyJustPressed(ebiten.KeyArrowDown):
+		g.cycleLayer(1)
+	case inpututil.IsKeyJustPressed(ebiten.KeyArrowUp):
+		g.cycleLayer(-1)
+	case inpututil.IsKeyJustPressed(ebiten.KeyPageDown):
+		g.cycleView(1)
+	case inpututil.IsKeyJustPressed(ebiten.KeyPageUp):
+		g.cycleView(-1)
+	case ctrl && inpututil.IsKeyJustPressed(ebiten.KeyZ):
+		g.app.Undo()
+	case inpututil.IsKeyJustPressed(ebiten.KeyDelete) || inpututil.IsKeyJustPressed(ebiten.KeyBackspace):
+		g.app.Clear()
+	}
+}
+
+// try shows err, if any, in the top bar.
+func (g *game) try(err error) {
+	if err != nil {
+		g.say("%v", err)
+	}
+}
+
+func (g *game) cycleView(d int) {
+	vs := views()
+	i := 0
+	for j, v := range vs {
+		if v.ID() == g.app.State.View {
+			i = j
+		}
+	}
+	g.app.SetView(vs[(i+d+len(vs))%len(vs)].ID())
+}
+
+func (g *game) cycleLayer(d int) {
+	layers := g.app.Current().Net.Spec.Layers
+	i := g.app.Current().Net.Index(g.app.State.Layer)
+	if i < 0 && d < 0 {
+		i = len(layers)
+	}
+	i = (i + d + len(layers)) % len(layers)
+	g.app.SetLayer(layers[i].Name)
+}
+
+// currentView returns the selected view, or the first.
+func (g *game) currentView() View {
+	if v := viewByID(g.app.State.View); v != nil {
+		return v
+	}
+	return views()[0]
+}
+
+// writeHash puts the state into the URL fragment, at most five times a
+// second.
+func (g *game) writeHash() {
+	if !g.app.HashChanged || time.Since(g.hashAt) < 200*time.Millisecond {
+		return
+	}
+	g.app.HashChanged = false
+	h := explorer.EncodeHash(g.app.State)
+	if h != g.hashWritten {
+		g.hashWritten = h
+		g.hashAt = time.Now()
+		replaceHash(h)
+	}
+}
+
+// loadedFile handles a file the user picked or dropped: a model file
+// (.safetensors) becomes a selectable model, anything else is read as a
+// picture.
+func (g *game) loadedFile(name string, b []byte) {
+	if strings.HasSuffix(strings.ToLower(name), ".safetensors") {
+		m, err := g.app.AddModel(b)
+		if err != nil {
+			showError(fmt.Sprintf("%s: %v", name, err))
+			return
+		}
+		g.try(g.app.SetModel(m))
+		g.say("loaded model %s", m)
+		return
+	}
+	if err := g.app.Upload(b); err != nil {
+		showError(fmt.Sprintf("%s: %v", name, err))
+		return
+	}
+	g.say("%s: uploaded", name)
 }
 
 func main() {
-	ebiten.SetWindowTitle("cnnviz")
-	if err := ebiten.RunGame(&game{}); err != nil {
+	app, err := explorer.New()
+	if err != nil {
+		showError(err.Error())
 		log.Fatalf("cnnviz: %v", err)
 	}
+	g := newGame(app)
+	ebiten.SetWindowTitle("cnnviz")
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	ebiten.SetScreenClearedEveryFrame(false)
+	if err := ebiten.RunGame(g); err != nil {
+		log.Fatalf("cnnviz: %v", err)
+	}
+}
+
+// start runs once, on the first Update, when ebiten's canvas exists: it
+// restores the link's state, defines window.cnnviz, tells the loader and
+// starts loading the test set.
+func (g *game) start() {
+	if h := currentHash(); h != "" && h != "#" {
+		s, err := explorer.DecodeHash(h)
+		if err2 := g.app.Apply(s); err == nil {
+			err = err2
+		}
+		if err != nil {
+			showError(err.Error())
+		}
+		g.hashWritten = h
+	}
+	g.app.HashChanged = false
+	installAPI(g)
+	installDOM(g)
+	announce()
+	go g.loadTestSet()
+}
+
+// rectsOf returns the rectangle of a panel.
+func (g *game) rectOf(panel string) image.Rectangle {
+	switch panel {
+	case "input":
+		return g.lay.input
+	case "prediction":
+		return g.lay.pred
+	case "main":
+		return g.lay.main
+	}
+	return image.Rect(0, 0, g.W, g.H)
 }

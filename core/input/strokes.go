@@ -12,6 +12,16 @@ type Stroke []Point
 // given width, anti-aliased over one pixel at the pen's edge.
 func Rasterize(strokes []Stroke, w, h int, width float64) *Gray {
 	g := NewGray(w, h)
+	Paint(g, strokes, width)
+	return g
+}
+
+// Paint draws strokes onto g as Rasterize does. Each pixel keeps the
+// largest coverage of any stroke, so painting a drawing in parts (a stroke
+// extended by its new segment as a two-point stroke) gives exactly the
+// same image as painting it whole: a drawing can be updated incrementally
+// while the pen moves.
+func Paint(g *Gray, strokes []Stroke, width float64) {
 	r := width / 2
 	for _, s := range strokes {
 		for i := range s {
@@ -22,7 +32,6 @@ func Rasterize(strokes []Stroke, w, h int, width float64) *Gray {
 			segment(g, a, b, r)
 		}
 	}
-	return g
 }
 
 // segment paints the capsule of radius r around segment ab.

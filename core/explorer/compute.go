@@ -1,0 +1,207 @@
+package explorer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	ag "cnnviz/core/autograd"
+	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
+	"cnnviz/models"
+)
+
+// Activation is one layer's output for one image.
+type Activation struct {
+	Name  string
+	Kind  string
+	Shape []int // without the batch dimension
+	Data  []float32
+}
+
+// CheckPixels returns an error unless pixels is one image for net: exactly
+// C·H·W finite values in [0, 1].
+func CheckPixels(net *nn.Sequential, pixels []float32) error {
+	in := net.Spec.Input
+	want := 1
+	for _, d := range in {
+		want *= d
+	}
+	if len(pixels) != want {
+		return fmt.Errorf("pixels has %d values, model %s needs %d (%v in CHW order)", len(pixels), net.Spec.Name, want, in)
+	}
+	for i, v := range pixels {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("pixels[%d] = %v is outside 0..1", i, v)
+		}
+	}
+	return nil
+}
+
+// Predict returns the logits and softmax probabilities of net for one
+// image. It panics if pixels is not one input (see CheckPixels).
+func Predict(net *nn.Sequential, pixels []float32) (logits, probs []float32) {
+	logits = net.Logits(pixels, 1)
+	return logits, ag.Softmax(logits)
+}
+
+// Activations returns every layer's output for one image, in layer order.
+func Activations(net *nn.Sequential, pixels []float32) []Activation {
+	x := ag.Constant(tensor.FromSlice(pixels, append([]int{1}, net.Spec.Input...)...))
+	var out []Activation
+	net.Forward(x, func(i int, l nn.Layer, v *ag.Var) {
+		s := l.Spec()
+		out = append(out, Activation{Name: s.Name, Kind: s.Kind, Shape: append([]int(nil), v.Value.Shape[1:]...), Data: v.Value.Data})
+	})
+	return out
+}
+
+// InputGradient returns d logit[class] / d input for one image, shaped as
+// the input [C, H, W]. It panics if class is outside [0, classes).
+func InputGradient(net *nn.Sequential, pixels []float32, class int) *tensor.Tensor {
+	k := len(net.Spec.Classes)
+	if class < 0 || class >= k {
+		panic(fmt.Sprintf("explorer: class %d outside [0, %d)", class, k))
+	}
+	x := ag.New(tensor.FromSlice(append([]float32(nil), pixels...), append([]int{1}, net.Spec.Input...)...))
+	y := net.Forward(x, nil)
+	seed := tensor.New(y.Value.Shape...)
+	seed.Data[class] = 1
+	ag.Backward(y, seed)
+	g := x.Grad.Clone()
+	return g.Reshape(net.Spec.Input...)
+}
+
+// FitInput converts a 28×28 image (values 0..1) to a model's input shape
+// [C, H, W]: resampled to H×W by nearest neighbour when the sizes differ,
+// and repeated over the C channels.
+func FitInput(pix28 []float32, shape []int) []float32 {
+	c, h, w := shape[0], shape[1], shape[2]
+	out := make([]float32, c*h*w)
+	for y := 0; y < h; y++ {
+		sy := min(27, y*28/h)
+		for x := 0; x < w; x++ {
+			sx := min(27, x*28/w)
+			v := pix28[sy*28+sx]
+			for ch := 0; ch < c; ch++ {
+				out[ch*h*w+y*w+x] = v
+			}
+		}
+	}
+	return out
+}
+
+// Bench names the workloads of RunBench.
+var BenchWorkloads = []string{"forward", "inputGradient", "trainStep"}
+
+// BenchOptions tunes RunBench; zero values take the defaults.
+type BenchOptions struct {
+	Seed   uint64        // input and weights; default 1
+	Blocks int           // timed blocks; default 7
+	Block  time.Duration // least duration of one block; default 50 ms
+	Warmup time.Duration // untimed warm-up; default 200 ms
+	Batch  int           // trainStep batch; default 32
+}
+
+// BenchResult reports milliseconds per operation.
+type BenchResult struct {
+	Workload string
+	Median   float64   // median over blocks of ms per operation
+	Min      float64   // fastest block
+	Blocks   []float64 // ms per operation in each block
+	Reps     int       // operations per block
+	Batch    int       // images per operation
+}
+
+// RunBench times a workload of the convnetjs architecture (seeded random
+// weights, seeded random 28×28 input): "forward" (one image), "inputGradient"
+// (forward and backward to the input of one image) or "trainStep" (forward,
+// cross-entropy, backward and an SGD step with momentum 0.9 on a batch of
+// 32). It warms up first, then times Blocks blocks, each repeating the
+// operation enough times to last Block, because a browser's clock is
+// coarse. It runs to completion: in the page it blocks the frame loop for
+// about Warmup + Blocks·Block.
+func RunBench(workload string, o BenchOptions) (BenchResult, error) {
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Blocks <= 0 {
+		o.Blocks = 7
+	}
+	if o.Block <= 0 {
+		o.Block = 50 * time.Millisecond
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = 200 * time.Millisecond
+	}
+	if o.Batch <= 0 {
+		o.Batch = 32
+	}
+	spec, err := models.Architecture("convnetjs")
+	if err != nil {
+		return BenchResult{}, err
+	}
+	net := nn.MustBuild(spec, o.Seed)
+	r := rand.New(rand.NewPCG(o.Seed, 0xbe7c))
+	random := func(n int) []float32 {
+		p := make([]float32, n)
+		for i := range p {
+			p[i] = r.Float32()
+		}
+		return p
+	}
+	var op func()
+	batch := 1
+	switch workload {
+	case "forward":
+		x := random(28 * 28)
+		op = func() { net.Logits(x, 1) }
+	case "inputGradient":
+		x := random(28 * 28)
+		op = func() { InputGradient(net, x, 3) }
+	case "trainStep":
+		batch = o.Batch
+		x := random(batch * 28 * 28)
+		labels := make([]int, batch)
+		for i := range labels {
+			labels[i] = r.IntN(10)
+		}
+		opt := &nn.SGD{LR: 0.01, Momentum: 0.9}
+		params := net.Params()
+		op = func() {
+			net.ZeroGrad()
+			y := net.Forward(ag.Constant(tensor.FromSlice(x, batch, 1, 28, 28)), nil)
+			ag.Backward(ag.CrossEntropy(y, labels), nil)
+			opt.Step(params)
+		}
+	default:
+		return BenchResult{}, fmt.Errorf("unknown workload %q (known: forward, inputGradient, trainStep)", workload)
+	}
+	// Warm up, and learn how many operations fill a block.
+	start := time.Now()
+	n := 0
+	for time.Since(start) < o.Warmup || n < 2 {
+		op()
+		n++
+	}
+	per := time.Since(start) / time.Duration(n)
+	reps := max(1, int(o.Block/max(per, time.Microsecond)))
+	res := BenchResult{Workload: workload, Reps: reps, Batch: batch}
+	for range o.Blocks {
+		t0 := time.Now()
+		for range reps {
+			op()
+		}
+		res.Blocks = append(res.Blocks, float64(time.Since(t0).Nanoseconds())/1e6/float64(reps))
+	}
+	sorted := append([]float64(nil), res.Blocks...)
+	sort.Float64s(sorted)
+	res.Median = sorted[len(sorted)/2]
+	res.Min = sorted[0]
+	if math.IsNaN(res.Median) {
+		return res, fmt.Errorf("bench %s: timing failed", workload)
+	}
+	return res, nil
+}

@@ -1,0 +1,299 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io/fs"
+	"log"
+	"syscall/js"
+
+	"cnnviz/core/explorer"
+	"cnnviz/models/mnist"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// The files of the MNIST test set, fetched through window.cnnvizFetch.
+const (
+	testImagesPath = "web/data/t10k-images-idx3-ubyte.gz"
+	testLabelsPath = "web/data/t10k-labels-idx1-ubyte.gz"
+	uploadInputID  = "cnnviz-upload"
+)
+
+// theGame is the running game, for DOM callbacks.
+var theGame *game
+
+// showError shows msg in the page's error banner (and the console).
+func showError(msg string) {
+	log.Print(msg)
+	if f := js.Global().Get("cnnvizShowError"); f.Type() == js.TypeFunction {
+		f.Invoke(msg)
+	}
+}
+
+// announce tells the loader that window.cnnviz exists.
+func announce() {
+	if started := js.Global().Get("cnnvizStarted"); started.Type() == js.TypeFunction {
+		started.Invoke()
+	}
+}
+
+// markTiming records, in window.cnnvizTimings, the milliseconds since the
+// navigation started at which a stage ended.
+func markTiming(name string) {
+	t := js.Global().Get("cnnvizTimings")
+	perf := js.Global().Get("performance")
+	if t.Type() == js.TypeObject && perf.Type() == js.TypeObject {
+		t.Set(name, perf.Call("now").Float())
+	}
+}
+
+func currentHash() string { return js.Global().Get("location").Get("hash").String() }
+
+// replaceHash writes the URL fragment without adding a history entry.
+func replaceHash(h string) {
+	loc := js.Global().Get("location")
+	u := h
+	if h == "#" {
+		u = loc.Get("pathname").String() + loc.Get("search").String()
+	}
+	js.Global().Get("history").Call("replaceState", js.Null(), "", u)
+}
+
+// await waits for a JavaScript promise. It must run on its own goroutine,
+// never in a JS callback or in Update.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var then, catch js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		v := js.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		ch <- result{v: v}
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "promise rejected"
+		if len(args) > 0 {
+			if m := args[0].Get("message"); m.Type() == js.TypeString {
+				msg = m.String()
+			} else {
+				msg = args[0].String()
+			}
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	p.Call("then", then, catch)
+	r := <-ch
+	then.Release()
+	catch.Release()
+	return r.v, r.err
+}
+
+// bytesOf copies a Uint8Array or ArrayBuffer into Go.
+func bytesOf(v js.Value) []byte {
+	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+		v = js.Global().Get("Uint8Array").New(v)
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+// fetchBytes downloads a file of the site through window.cnnvizFetch.
+func fetchBytes(path string) ([]byte, error) {
+	f := js.Global().Get("cnnvizFetch")
+	if f.Type() != js.TypeFunction {
+		return nil, fmt.Errorf("the page has no cnnvizFetch")
+	}
+	v, err := await(f.Invoke(path))
+	if err != nil {
+		return nil, err
+	}
+	return bytesOf(v), nil
+}
+
+// loadTestSet fetches and parses the MNIST test set, then hands it to the
+// app. It runs on its own goroutine.
+func (g *game) loadTestSet() {
+	img, err := fetchBytes(testImagesPath)
+	if err != nil {
+		showError("could not load the MNIST test images: " + err.Error())
+		return
+	}
+	lab, err := fetchBytes(testLabelsPath)
+	if err != nil {
+		showError("could not load the MNIST test labels: " + err.Error())
+		return
+	}
+	g.post(func() {
+		set, err := mnist.Parse(img, lab)
+		if err != nil {
+			showError("the MNIST test set is damaged: " + err.Error())
+			return
+		}
+		g.app.SetTestSet(set)
+		markTiming("testSet")
+	})
+}
+
+// installDOM adds the hidden file input that the Upload button opens, and
+// follows changes of the URL fragment made by the user.
+func installDOM(g *game) {
+	theGame = g
+	doc := js.Global().Get("document")
+	in := doc.Call("createElement", "input")
+	in.Set("type", "file")
+	in.Set("id", uploadInputID)
+	in.Set("accept", "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors")
+	in.Set("hidden", true)
+	in.Call("setAttribute", "aria-label", "Upload a picture of a digit or a model file")
+	in.Call("addEventListener", "change", js.FuncOf(func(this js.Value, _ []js.Value) any {
+		defer recoverJS("upload")
+		files := this.Get("files")
+		if files.Get("length").Int() == 0 {
+			return nil
+		}
+		file := files.Index(0)
+		name := file.Get("name").String()
+		size := file.Get("size").Float()
+		this.Set("value", "")
+		if size > maxUploadBytes {
+			showError(fmt.Sprintf("%s: the file is %.0f MB; at most %d MB are accepted", name, size/1e6, maxUploadBytes>>20))
+			return nil
+		}
+		go func() {
+			v, err := await(file.Call("arrayBuffer"))
+			if err != nil {
+				showError(fmt.Sprintf("%s: cannot read the file: %v", name, err))
+				return
+			}
+			b := bytesOf(v)
+			g.post(func() { g.loadedFile(name, b) })
+		}()
+		return nil
+	}))
+	doc.Get("body").Call("appendChild", in)
+
+	js.Global().Call("addEventListener", "hashchange", js.FuncOf(func(js.Value, []js.Value) any {
+		defer recoverJS("hashchange")
+		h := currentHash()
+		g.post(func() {
+			if h == g.hashWritten {
+				return
+			}
+			g.hashWritten = h
+			s, err := explorer.DecodeHash(h)
+			if err2 := g.app.Apply(s); err == nil {
+				err = err2
+			}
+			if err != nil {
+				showError(err.Error())
+			}
+			g.app.HashChanged = false
+		})
+		return nil
+	}))
+}
+
+// maxUploadBytes bounds the files read into memory.
+const maxUploadBytes = 64 << 20
+
+// openFilePicker opens the browser's file chooser.
+func openFilePicker() {
+	in := js.Global().Get("document").Call("getElementById", uploadInputID)
+	if in.Truthy() {
+		in.Call("click")
+	}
+}
+
+// dropped reads files dropped on the canvas.
+func (g *game) dropped() {
+	fsys := ebiten.DroppedFiles()
+	if fsys == nil {
+		return
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil || len(entries) == 0 {
+		return
+	}
+	e := entries[0]
+	if e.IsDir() {
+		showError(e.Name() + ": a folder; drop a PNG or JPEG picture or a .safetensors model")
+		return
+	}
+	if info, err := e.Info(); err == nil && info.Size() > maxUploadBytes {
+		showError(fmt.Sprintf("%s: the file is %d MB; at most %d MB are accepted", e.Name(), info.Size()>>20, maxUploadBytes>>20))
+		return
+	}
+	go func() {
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			showError(fmt.Sprintf("%s: cannot read the file: %v", e.Name(), err))
+			return
+		}
+		g.post(func() { g.loadedFile(e.Name(), b) })
+	}()
+}
+
+// downloadPNG encodes img and lets the browser save it as name.
+func downloadPNG(name string, img *image.RGBA) error {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return err
+	}
+	return download(name, "image/png", buf.Bytes())
+}
+
+// download saves b as a file through a Blob URL.
+func download(name, mime string, b []byte) error {
+	arr := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(arr, b)
+	opts := js.Global().Get("Object").New()
+	opts.Set("type", mime)
+	blob := js.Global().Get("Blob").New(js.Global().Get("Array").New(arr), opts)
+	url := js.Global().Get("URL").Call("createObjectURL", blob)
+	doc := js.Global().Get("document")
+	a := doc.Call("createElement", "a")
+	a.Set("href", url)
+	a.Set("download", name)
+	doc.Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	// Keep the URL alive long enough for the download to start.
+	var release js.Func
+	release = js.FuncOf(func(js.Value, []js.Value) any {
+		js.Global().Get("URL").Call("revokeObjectURL", url)
+		release.Release()
+		return nil
+	})
+	js.Global().Call("setTimeout", release, 10000)
+	lastExport = exportRecord{name: name, size: len(b)}
+	return nil
+}
+
+// lastExport remembers the last file downloaded, for the tests.
+var lastExport exportRecord
+
+type exportRecord struct {
+	name string
+	size int
+}
+
+// recoverJS turns a panic in a JS callback into a message.
+func recoverJS(where string) {
+	if r := recover(); r != nil {
+		showError(fmt.Sprintf("cnnviz: internal error in %s: %v (the page keeps running)", where, r))
+	}
+}

@@ -1,0 +1,374 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strings"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/hajimehoshi/ebiten/v2/vector"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// The colours of the app.
+var (
+	colBG      = color.RGBA{0x0f, 0x17, 0x2a, 0xff}
+	colPanel   = color.RGBA{0x1e, 0x29, 0x3b, 0xff}
+	colRaised  = color.RGBA{0x33, 0x41, 0x55, 0xff}
+	colHover   = color.RGBA{0x47, 0x55, 0x69, 0xff}
+	colText    = color.RGBA{0xe2, 0xe8, 0xf0, 0xff}
+	colMuted   = color.RGBA{0x94, 0xa3, 0xb8, 0xff}
+	colAccent  = color.RGBA{0x38, 0xbd, 0xf8, 0xff}
+	colOnAcc   = color.RGBA{0x0f, 0x17, 0x2a, 0xff}
+	colGood    = color.RGBA{0x4a, 0xde, 0x80, 0xff}
+	colBad     = color.RGBA{0xf8, 0x71, 0x71, 0xff}
+	colFocus   = color.RGBA{0xfa, 0xcc, 0x15, 0xff}
+	colOverlay = color.RGBA{0x00, 0x00, 0x00, 0xc0}
+)
+
+// fontSource is the Go Regular typeface, parsed once.
+var fontSource *text.GoTextFaceSource
+
+func init() {
+	s, err := text.NewGoTextFaceSource(bytes.NewReader(goregular.TTF))
+	if err != nil {
+		panic(err)
+	}
+	fontSource = s
+}
+
+// pointer is the mouse or the first touch, in screen pixels.
+type pointer struct {
+	X, Y     int
+	Down     bool // held now
+	Pressed  bool // went down in this tick
+	Released bool // went up in this tick
+	Touch    bool
+	id       ebiten.TouchID
+	wheel    float64
+}
+
+// update reads this tick's mouse and touch state.
+func (p *pointer) update() {
+	p.Pressed, p.Released = false, false
+	_, p.wheel = ebiten.Wheel()
+	if p.Touch && p.Down {
+		if inpututil.IsTouchJustReleased(p.id) {
+			p.X, p.Y = inpututil.TouchPositionInPreviousTick(p.id)
+			p.Down, p.Released = false, true
+		} else {
+			p.X, p.Y = ebiten.TouchPosition(p.id)
+		}
+		return
+	}
+	if ids := inpututil.AppendJustPressedTouchIDs(nil); len(ids) > 0 {
+		p.Touch, p.id, p.Down, p.Pressed = true, ids[0], true, true
+		p.X, p.Y = ebiten.TouchPosition(p.id)
+		return
+	}
+	p.Touch = false
+	p.X, p.Y = ebiten.CursorPosition()
+	if inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft) {
+		p.Down, p.Pressed = true, true
+	}
+	if p.Down && !ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft) {
+		p.Down, p.Released = false, true
+	}
+}
+
+func (p *pointer) in(r image.Rectangle) bool { return image.Pt(p.X, p.Y).In(r) }
+
+// widget is a control drawn in the canvas: a button, a tab or a toggle.
+type widget struct {
+	id     string
+	r      image.Rectangle
+	label  string
+	on     bool // selected or toggled on
+	accent bool // drawn in the accent colour when on
+	small  bool
+	action func()
+}
+
+// ui holds the controls of the current frame, the pointer, the keyboard
+// focus and the text faces.
+type ui struct {
+	s       float64 // physical pixels per layout unit
+	widgets []widget
+	focus   string // id of the focused widget, "" for none
+	ptr     pointer
+	faces   map[float64]*text.GoTextFace
+	hover   string
+	overlay bool // a modal (the help) covers the page
+	wraps   map[string][]string
+}
+
+func newUI() *ui {
+	return &ui{s: 1, faces: map[float64]*text.GoTextFace{}, wraps: map[string][]string{}}
+}
+
+// u converts layout units to physical pixels.
+func (u *ui) u(v float64) int { return int(math.Round(v * u.s)) }
+
+// face returns the text face of size (layout units).
+func (u *ui) face(size float64) *text.GoTextFace {
+	px := math.Round(size * u.s)
+	f, ok := u.faces[px]
+	if !ok {
+		f = &text.GoTextFace{Source: fontSource, Size: px}
+		u.faces[px] = f
+	}
+	return f
+}
+
+// begin starts a frame: it forgets last frame's controls.
+func (u *ui) begin() {
+	u.widgets = u.widgets[:0]
+	u.ptr.update()
+	u.hover = ""
+}
+
+// button adds a control; action runs when it is clicked, tapped or
+// activated from the keyboard.
+func (u *ui) button(id string, r image.Rectangle, label string, on bool, action func()) {
+	u.widgets = append(u.widgets, widget{id: id, r: r, label: label, on: on, accent: true, action: action})
+}
+
+// handle runs the action of the control under a new press, and handles
+// focus keys: Tab and Shift+Tab move the focus, Enter and Space activate.
+// It reports whether the press landed on a control.
+func (u *ui) handle() bool {
+	for _, w := range u.widgets {
+		if u.ptr.in(w.r) {
+			u.hover = w.id
+		}
+	}
+	if u.ptr.Pressed {
+		for _, w := range u.widgets {
+			if u.ptr.in(w.r) {
+				u.focus = ""
+				if !u.ptr.Touch {
+					u.focus = w.id
+				}
+				if w.action != nil {
+					w.action()
+				}
+				return true
+			}
+		}
+		u.focus = ""
+	}
+	if inpututil.IsKeyJustPressed(ebiten.KeyTab) && len(u.widgets) > 0 {
+		i := u.focusIndex()
+		if ebiten.IsKeyPressed(ebiten.KeyShift) {
+			if i <= 0 {
+				i = len(u.widgets)
+			}
+			i--
+		} else {
+			i = (i + 1) % len(u.widgets)
+		}
+		u.focus = u.widgets[i].id
+	}
+	if u.focus != "" && (inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeySpace)) {
+		if i := u.focusIndex(); i >= 0 && u.widgets[i].action != nil {
+			u.widgets[i].action()
+		}
+	}
+	return false
+}
+
+func (u *ui) focusIndex() int {
+	for i, w := range u.widgets {
+		if w.id == u.focus {
+			return i
+		}
+	}
+	return -1
+}
+
+// drawWidgets draws every control of the frame.
+func (u *ui) drawWidgets(dst *ebiten.Image) {
+	for _, w := range u.widgets {
+		u.drawButton(dst, w)
+	}
+}
+
+func (u *ui) drawButton(dst *ebiten.Image, w widget) {
+	bg, fg := colRaised, colText
+	switch {
+	case w.on && w.accent:
+		bg, fg = colAccent, colOnAcc
+	case w.id == u.hover && !u.ptr.Touch:
+		bg = colHover
+	}
+	fillRect(dst, w.r, bg)
+	if w.id == u.focus {
+		strokeRect(dst, w.r, float32(u.s*2), colFocus)
+	}
+	size := 13.0
+	f := u.face(size)
+	for size > 8 && text.Advance(w.label, f) > float64(w.r.Dx()-u.u(6)) {
+		size--
+		f = u.face(size)
+	}
+	u.textCentred(dst, w.label, w.r, size, fg)
+}
+
+// text draws s with its top-left corner at (x, y) and returns its width.
+func (u *ui) text(dst *ebiten.Image, s string, x, y int, size float64, c color.Color) int {
+	f := u.face(size)
+	op := &text.DrawOptions{}
+	op.GeoM.Translate(float64(x), float64(y))
+	op.ColorScale.ScaleWithColor(c)
+	text.Draw(dst, s, f, op)
+	return int(text.Advance(s, f))
+}
+
+// textRight draws s ending at x.
+func (u *ui) textRight(dst *ebiten.Image, s string, x, y int, size float64, c color.Color) {
+	w := text.Advance(s, u.face(size))
+	u.text(dst, s, x-int(w), y, size, c)
+}
+
+// textCentred draws s centred in r.
+func (u *ui) textCentred(dst *ebiten.Image, s string, r image.Rectangle, size float64, c color.Color) {
+	f := u.face(size)
+	w := text.Advance(s, f)
+	m := f.Metrics()
+	h := m.HAscent + m.HDescent
+	u.text(dst, s, r.Min.X+int((float64(r.Dx())-w)/2), r.Min.Y+int((float64(r.Dy())-h)/2), size, c)
+}
+
+// lineHeight returns the height of a line of text of size.
+func (u *ui) lineHeight(size float64) int {
+	m := u.face(size).Metrics()
+	return int(math.Ceil((m.HAscent + m.HDescent) * 1.3))
+}
+
+// wrap breaks s into lines no wider than width pixels.
+func (u *ui) wrap(s string, size float64, width int) []string {
+	key := fmt.Sprint(size*u.s, width, s)
+	if l, ok := u.wraps[key]; ok {
+		return l
+	}
+	if len(u.wraps) > 64 {
+		clear(u.wraps)
+	}
+	l := u.wrapText(s, size, width)
+	u.wraps[key] = l
+	return l
+}
+
+func (u *ui) wrapText(s string, size float64, width int) []string {
+	f := u.face(size)
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			try := word
+			if line != "" {
+				try = line + " " + word
+			}
+			if line != "" && text.Advance(try, f) > float64(width) {
+				lines = append(lines, line)
+				line = word
+			} else {
+				line = try
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// paragraph draws s wrapped into r's width from its top and returns the
+// height used.
+func (u *ui) paragraph(dst *ebiten.Image, s string, r image.Rectangle, size float64, c color.Color) int {
+	lh := u.lineHeight(size)
+	y := r.Min.Y
+	for _, l := range u.wrap(s, size, r.Dx()) {
+		if dst != nil {
+			u.text(dst, l, r.Min.X, y, size, c)
+		}
+		y += lh
+	}
+	return y - r.Min.Y
+}
+
+func fillRect(dst *ebiten.Image, r image.Rectangle, c color.Color) {
+	vector.DrawFilledRect(dst, float32(r.Min.X), float32(r.Min.Y), float32(r.Dx()), float32(r.Dy()), c, false)
+}
+
+func strokeRect(dst *ebiten.Image, r image.Rectangle, w float32, c color.Color) {
+	vector.StrokeRect(dst, float32(r.Min.X)+w/2, float32(r.Min.Y)+w/2, float32(r.Dx())-w, float32(r.Dy())-w, w, c, false)
+}
+
+// drawImageIn draws img scaled to fill r (nearest-neighbour when smooth
+// is false).
+func drawImageIn(dst, img *ebiten.Image, r image.Rectangle, smooth bool) {
+	if img == nil || r.Empty() {
+		return
+	}
+	b := img.Bounds()
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Scale(float64(r.Dx())/float64(b.Dx()), float64(r.Dy())/float64(b.Dy()))
+	op.GeoM.Translate(float64(r.Min.X), float64(r.Min.Y))
+	if smooth {
+		op.Filter = ebiten.FilterLinear
+	}
+	dst.DrawImage(img, op)
+}
+
+// texture keeps an ebiten image made from an *image.RGBA, and remakes it
+// only when its key changes.
+type texture struct {
+	key string
+	img *ebiten.Image
+}
+
+// get returns the image for key, calling make when the key changed.
+func (t *texture) get(key string, make func() *image.RGBA) *ebiten.Image {
+	if t.img != nil && t.key == key {
+		return t.img
+	}
+	rgba := make()
+	if rgba == nil || rgba.Rect.Empty() {
+		return nil
+	}
+	if t.img != nil && t.img.Bounds().Size() == rgba.Rect.Size() {
+		t.img.WritePixels(rgba.Pix)
+	} else {
+		if t.img != nil {
+			t.img.Deallocate()
+		}
+		t.img = ebiten.NewImageFromImage(rgba)
+	}
+	t.key = key
+	return t.img
+}
+
+// greyImage returns a w×h grey picture of values 0..1 (1 white).
+func greyImage(pix []float32, w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i, v := range pix[:w*h] {
+		c := uint8(math.Round(float64(max(0, min(1, v))) * 255))
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = c, c, c, 255
+	}
+	return img
+}
+
+// inset returns r shrunk by d on every side.
+func inset(r image.Rectangle, d int) image.Rectangle {
+	r = image.Rect(r.Min.X+d, r.Min.Y+d, r.Max.X-d, r.Max.Y-d)
+	if r.Dx() < 0 || r.Dy() < 0 {
+		return image.Rectangle{Min: r.Min, Max: r.Min}
+	}
+	return r
+}

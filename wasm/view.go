@@ -1,0 +1,118 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"image"
+	"sort"
+
+	"cnnviz/core/explorer"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// View is one tab of the main area: feature maps, filters, attribution,
+// embedding, training. Each lives in its own file (view_*.go) and adds
+// itself to the registry from an init function with register.
+//
+// Update runs once per tick (60 times a second) before Draw: it reads
+// c.App, adds its controls with c.Button, and handles pointer input in
+// c.Area (c.Pressed, c.Pointer). Slow work goes into a stepper started with
+// c.App.Sched.Start, never into Update itself. Draw only draws: it may be
+// called on another image with the same area to export the view to PNG.
+type View interface {
+	// ID is the short name used in links ("layers").
+	ID() string
+	// Title is the label of the tab.
+	Title() string
+	// Explain is one paragraph, written for a student, that says what the
+	// view shows and how to read it.
+	Explain() string
+	// Update handles input and adds controls for the area c.Area.
+	Update(c *Ctx)
+	// Draw draws the view into area of dst.
+	Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx)
+}
+
+// Keyer is implemented by views whose picture changes without a change of
+// the app's state (an animation, a stepper filling in results): Key
+// returns a string that changes whenever the view must be drawn again.
+// Views without it are redrawn when the state, the input or the pointer's
+// hover target change.
+type Keyer interface {
+	Key(c *Ctx) string
+}
+
+// registered views with their order on the tab bar.
+var registry []registered
+
+type registered struct {
+	order int
+	view  View
+}
+
+// register adds a view; order sorts the tabs (lower first).
+func register(order int, v View) {
+	registry = append(registry, registered{order, v})
+	sort.SliceStable(registry, func(i, j int) bool { return registry[i].order < registry[j].order })
+}
+
+// views returns the registered views in tab order.
+func views() []View {
+	out := make([]View, len(registry))
+	for i, r := range registry {
+		out[i] = r.view
+	}
+	return out
+}
+
+// viewByID returns the view with the given id, or nil.
+func viewByID(id string) View {
+	for _, r := range registry {
+		if r.view.ID() == id {
+			return r.view
+		}
+	}
+	return nil
+}
+
+// Ctx is what a view sees: the application state, the UI toolkit and its
+// area of the screen.
+type Ctx struct {
+	App  *explorer.App
+	UI   *ui
+	Area image.Rectangle
+	// ShowError shows a message to the user in a banner.
+	ShowError func(msg string)
+}
+
+// U converts layout units to screen pixels (the device pixel ratio is
+// applied, so that everything is drawn at the screen's resolution).
+func (c *Ctx) U(v float64) int { return c.UI.u(v) }
+
+// Button adds a clickable control (see ui.button); ids must be unique in
+// the frame, so prefix them with the view's ID.
+func (c *Ctx) Button(id string, r image.Rectangle, label string, on bool, action func()) {
+	c.UI.button(id, r, label, on, action)
+}
+
+// Pressed returns the pointer position and whether it went down in this
+// tick inside r and not on a control added so far.
+func (c *Ctx) Pressed(r image.Rectangle) (image.Point, bool) {
+	p := &c.UI.ptr
+	if !p.Pressed || !p.in(r) || c.UI.overlay {
+		return image.Pt(p.X, p.Y), false
+	}
+	for _, w := range c.UI.widgets {
+		if p.in(w.r) {
+			return image.Pt(p.X, p.Y), false
+		}
+	}
+	return image.Pt(p.X, p.Y), true
+}
+
+// Hover returns the pointer position and whether it is over r.
+func (c *Ctx) Hover(r image.Rectangle) (image.Point, bool) {
+	p := &c.UI.ptr
+	return image.Pt(p.X, p.Y), p.in(r)
+}
