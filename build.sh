@@ -33,8 +33,11 @@ mb() { awk -v n="$1" 'BEGIN { printf "%.1f MB", n / 1e6 }'; }
 # build writes web/cnnviz.wasm, web/wasm_exec.js and web/data/.
 build() {
 	local start=$SECONDS goroot mnist raw gz f
-	say "building web/cnnviz.wasm"
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
+	# cnnviz.wasm uses WebAssembly SIMD (core/tensor's fast kernels);
+	# cnnviz-scalar.wasm is for browsers without it (web/loader.js picks).
+	say "building web/cnnviz.wasm (SIMD) and web/cnnviz-scalar.wasm"
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go build -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/cnnviz-scalar.wasm ./wasm
 	goroot=$(go env GOROOT)
 	install -m 0644 "$goroot/lib/wasm/wasm_exec.js" web/wasm_exec.js
 
@@ -118,7 +121,9 @@ wasm_tests() {
 		echo "node is missing; the wasm tests need it (Debian: apt-get install nodejs)"
 		return 1
 	}
-	GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./models/...
+	GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./models/... || return 1
+	# Again with the WebAssembly SIMD kernels, which the site uses.
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
 }
 
 ensure_chromium() {

@@ -13,6 +13,8 @@
 //                             the site, such as "web/data/t10k-labels-idx1-ubyte.gz".
 //   window.cnnvizTimings      milliseconds since the navigation started at which
 //                             each loading stage ended.
+//   window.cnnvizProgram      the program file chosen: web/cnnviz.wasm (WebAssembly
+//                             SIMD) or, where SIMD is missing, web/cnnviz-scalar.wasm.
 //
 // A standalone page (see cmd/bundle) carries its files inline, as
 // <script type="application/octet-stream" data-path="..."> blocks holding
@@ -24,7 +26,13 @@
 (function () {
   "use strict";
 
-  var WASM_PATH = "web/cnnviz.wasm";
+  var WASM_PATH = "web/cnnviz.wasm"; // built with WebAssembly SIMD
+  var WASM_SCALAR_PATH = "web/cnnviz-scalar.wasm"; // for browsers without it
+  // SIMD_PROBE is the smallest module that uses WebAssembly SIMD: one
+  // function of type [] -> [v128] whose body is v128.const 0. Browsers
+  // without SIMD reject it in WebAssembly.validate.
+  var SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+    10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11];
   var MAX_BANNERS = 5;
 
   var doc = document;
@@ -320,6 +328,14 @@
     ready.resolve(window.cnnviz);
   }
 
+  function hasWasmSIMD() {
+    try {
+      return WebAssembly.validate(new Uint8Array(SIMD_PROBE));
+    } catch (e) {
+      return false;
+    }
+  }
+
   function start() {
     if (typeof WebAssembly !== "object" || !WebAssembly || typeof WebAssembly.instantiate !== "function") {
       fail("This browser cannot run WebAssembly, which cnnviz needs.",
@@ -336,7 +352,17 @@
         "Reload the page. If you built the site yourself, run ./build.sh first.");
       return;
     }
-    if (location.protocol === "file:" && !inlineBlock(WASM_PATH)) {
+    var wasmPath = WASM_PATH;
+    if (!hasWasmSIMD()) {
+      if (inlineBlock(WASM_PATH) && !inlineBlock(WASM_SCALAR_PATH)) {
+        fail("This browser cannot run WebAssembly SIMD, which this single-file copy of cnnviz needs.",
+          "Use a current version of Firefox, Chrome, Edge or Safari (16.4 or later), or open the served site, which also has a version without SIMD.");
+        return;
+      }
+      wasmPath = WASM_SCALAR_PATH;
+    }
+    window.cnnvizProgram = wasmPath;
+    if (location.protocol === "file:" && !inlineBlock(wasmPath)) {
       fail("This copy of the page was opened from a file, and a page opened from a file cannot load its program.",
         "Open cnnviz-standalone.html instead, which carries everything inside it, or serve the folder, for example with ./build.sh serve.");
       return;
@@ -348,10 +374,10 @@
     go.exit = function (code) {
       exitCode = code;
     };
-    if (inlineBlock(WASM_PATH)) {
+    if (inlineBlock(wasmPath)) {
       setStatus("Unpacking the program…");
     }
-    fetchBytes(WASM_PATH, setProgress).then(function (bytes) {
+    fetchBytes(wasmPath, setProgress).then(function (bytes) {
       timings.downloaded = now();
       setProgress(1, 1);
       setStatus("Starting the program…");

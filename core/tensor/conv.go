@@ -42,6 +42,8 @@ func Im2Col(g Geom, src, dst []float32) {
 			for kx := 0; kx < g.KW; kx++ {
 				out := dst[row*n : (row+1)*n]
 				row++
+				off := kx - g.PW
+				lo, hi := validRange(off, g.SW, g.W, ow)
 				for oy := 0; oy < oh; oy++ {
 					y := oy*g.SH + ky - g.PH
 					o := out[oy*ow : (oy+1)*ow]
@@ -50,23 +52,35 @@ func Im2Col(g Geom, src, dst []float32) {
 						continue
 					}
 					line := img[y*g.W : (y+1)*g.W]
-					x := kx - g.PW
-					if g.SW == 1 && x >= 0 && x+ow <= g.W {
-						copy(o, line[x:x+ow])
+					clear(o[:lo])
+					clear(o[hi:])
+					if g.SW == 1 {
+						copy(o[lo:hi], line[lo+off:hi+off])
 						continue
 					}
-					for ox := range o {
-						if x >= 0 && x < g.W {
-							o[ox] = line[x]
-						} else {
-							o[ox] = 0
-						}
+					x := lo*g.SW + off
+					for ox := lo; ox < hi; ox++ {
+						o[ox] = line[x]
 						x += g.SW
 					}
 				}
 			}
 		}
 	}
+}
+
+// validRange returns the output columns [lo, hi) whose input column
+// ox·s + off lies inside [0, w).
+func validRange(off, s, w, ow int) (lo, hi int) {
+	if off < 0 {
+		lo = min(ow, (-off+s-1)/s)
+	}
+	// largest ox with ox·s + off <= w-1
+	if w-1-off < 0 {
+		return lo, lo
+	}
+	hi = min(ow, (w-1-off)/s+1)
+	return lo, max(lo, hi)
 }
 
 // Col2Im is the adjoint of Im2Col: it adds every entry of the
@@ -86,31 +100,46 @@ func Col2Im(g Geom, col, dst []float32) {
 			for kx := 0; kx < g.KW; kx++ {
 				in := col[row*n : (row+1)*n]
 				row++
+				off := kx - g.PW
+				lo, hi := validRange(off, g.SW, g.W, ow)
 				for oy := 0; oy < oh; oy++ {
 					y := oy*g.SH + ky - g.PH
 					if y < 0 || y >= g.H {
 						continue
 					}
 					line := img[y*g.W : (y+1)*g.W]
-					o := in[oy*ow : (oy+1)*ow]
-					x := kx - g.PW
-					if g.SW == 1 && x >= 0 && x+ow <= g.W {
-						l := line[x : x+ow]
-						for i, v := range o {
-							l[i] += v
-						}
+					o := in[oy*ow+lo : oy*ow+hi]
+					if g.SW == 1 {
+						addTo(line[lo+off:hi+off], o)
 						continue
 					}
+					x := lo*g.SW + off
 					for _, v := range o {
-						if x >= 0 && x < g.W {
-							line[x] += v
-						}
+						line[x] += v
 						x += g.SW
 					}
 				}
 			}
 		}
 	}
+}
+
+// addTo adds src to dst element-wise; len(dst) >= len(src).
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// convDirectOff turns the direct convolution off, so that tests and
+// benchmarks can compare it with im2col and Gemm.
+var convDirectOff = false
+
+// useDirect reports whether the convolution of geometry g runs as a direct
+// (implicit-GEMM) convolution: in builds that have one, for stride 1.
+func useDirect(g Geom) bool {
+	return haveDirect && !convDirectOff && g.SH == 1 && g.SW == 1
 }
 
 // Conv2D computes the cross-correlation y = w ⋆ x + b for a batch of n images:
@@ -126,22 +155,35 @@ func Conv2D(g Geom, n, oc int, x, w, b, y []float32) {
 	if b != nil {
 		checkLen("Conv2D b", b, oc)
 	}
-	buf := getScratch(ckk * ohw)
-	defer putScratch(buf)
-	for i := 0; i < n; i++ {
-		out := y[i*oc*ohw : (i+1)*oc*ohw]
-		for o := 0; o < oc; o++ {
-			v := float32(0)
-			if b != nil {
-				v = b[o]
-			}
-			row := out[o*ohw : (o+1)*ohw]
-			for j := range row {
-				row[j] = v
-			}
+	if useDirect(g) {
+		for i := 0; i < n; i++ {
+			out := y[i*oc*ohw : (i+1)*oc*ohw]
+			clear(out)
+			addBias(out, b, oc, ohw)
 		}
-		Im2Col(g, x[i*hw:(i+1)*hw], buf.s)
-		Gemm(false, false, oc, ohw, ckk, w, ckk, buf.s, ohw, out, ohw, true)
+		convDirect(g, n, oc, x, w, y)
+		return
+	}
+	col := getScratch(ckk * ohw)
+	defer putScratch(col)
+	for i := 0; i < n; i++ {
+		Im2Col(g, x[i*hw:(i+1)*hw], col.s)
+		out := y[i*oc*ohw : (i+1)*oc*ohw]
+		Gemm(false, false, oc, ohw, ckk, w, ckk, col.s, ohw, out, ohw, false)
+		addBias(out, b, oc, ohw)
+	}
+}
+
+// addBias adds b[o] to row o of the oc×hw matrix out; b may be nil.
+func addBias(out, b []float32, oc, hw int) {
+	if b == nil {
+		return
+	}
+	for o, v := range b[:oc] {
+		row := out[o*hw : (o+1)*hw]
+		for j := range row {
+			row[j] += v
+		}
 	}
 }
 
@@ -153,12 +195,10 @@ func Conv2DBackward(g Geom, n, oc int, x, w, dy, dx, dw, db []float32) {
 	oh, ow := g.OutH(), g.OutW()
 	ckk, hw, ohw := g.C*g.KH*g.KW, g.C*g.H*g.W, oh*ow
 	checkLen("Conv2DBackward dy", dy, n*oc*ohw)
-	buf := getScratch(ckk * ohw)
-	defer putScratch(buf)
-	for i := 0; i < n; i++ {
-		d := dy[i*oc*ohw : (i+1)*oc*ohw]
-		if db != nil {
-			checkLen("Conv2DBackward db", db, oc)
+	if db != nil {
+		checkLen("Conv2DBackward db", db, oc)
+		for i := 0; i < n; i++ {
+			d := dy[i*oc*ohw : (i+1)*oc*ohw]
 			for o := 0; o < oc; o++ {
 				var s float32
 				for _, v := range d[o*ohw : (o+1)*ohw] {
@@ -167,19 +207,58 @@ func Conv2DBackward(g Geom, n, oc int, x, w, dy, dx, dw, db []float32) {
 				db[o] += s
 			}
 		}
+	}
+	if dw != nil {
+		checkLen("Conv2DBackward x", x, n*hw)
+		checkLen("Conv2DBackward dw", dw, oc*ckk)
+	}
+	if dx != nil {
+		checkLen("Conv2DBackward w", w, oc*ckk)
+		checkLen("Conv2DBackward dx", dx, n*hw)
+	}
+	if dx != nil && useDirect(g) && g.PH < g.KH && g.PW < g.KW {
+		convBackwardInputDirect(g, n, oc, w, dy, dx)
+		dx = nil
+	}
+	if dw == nil && dx == nil {
+		return
+	}
+	col := getScratch(ckk * ohw)
+	defer putScratch(col)
+	for i := 0; i < n; i++ {
+		d := dy[i*oc*ohw : (i+1)*oc*ohw]
 		if dw != nil {
-			checkLen("Conv2DBackward x", x, n*hw)
-			checkLen("Conv2DBackward dw", dw, oc*ckk)
-			Im2Col(g, x[i*hw:(i+1)*hw], buf.s)
-			Gemm(false, true, oc, ckk, ohw, d, ohw, buf.s, ohw, dw, ckk, true)
+			Im2Col(g, x[i*hw:(i+1)*hw], col.s)
+			Gemm(false, true, oc, ckk, ohw, d, ohw, col.s, ohw, dw, ckk, true)
 		}
 		if dx != nil {
-			checkLen("Conv2DBackward w", w, oc*ckk)
-			checkLen("Conv2DBackward dx", dx, n*hw)
-			Gemm(true, false, ckk, ohw, oc, w, ckk, d, ohw, buf.s, ohw, false)
-			Col2Im(g, buf.s, dx[i*hw:(i+1)*hw])
+			Gemm(true, false, ckk, ohw, oc, w, ckk, d, ohw, col.s, ohw, false)
+			Col2Im(g, col.s, dx[i*hw:(i+1)*hw])
 		}
 	}
+}
+
+// convBackwardInputDirect adds the input gradient of a stride-1
+// convolution to dx. It is itself a stride-1 convolution: of dy, padded by
+// KH−1−PH rows and KW−1−PW columns, with the weights flipped in both
+// spatial axes and the channel axes swapped,
+// dx[c, y, x] = Σ_o Σ_ky,kx w[o, c, ky, kx]·dy[o, y+PH−ky, x+PW−kx].
+func convBackwardInputDirect(g Geom, n, oc int, w, dy, dx []float32) {
+	kk := g.KH * g.KW
+	buf := getScratch(oc * g.C * kk)
+	defer putScratch(buf)
+	wt := buf.s
+	for o := 0; o < oc; o++ {
+		for c := 0; c < g.C; c++ {
+			src := w[(o*g.C+c)*kk : (o*g.C+c+1)*kk]
+			dst := wt[(c*oc+o)*kk : (c*oc+o+1)*kk]
+			for i, v := range src {
+				dst[kk-1-i] = v
+			}
+		}
+	}
+	gb := Geom{C: oc, H: g.OutH(), W: g.OutW(), KH: g.KH, KW: g.KW, SH: 1, SW: 1, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW}
+	convDirect(gb, n, g.C, dy, wt, dx)
 }
 
 func checkLen(what string, x []float32, want int) {

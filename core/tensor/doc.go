@@ -11,4 +11,38 @@
 // [OutC, InC, KH, KW] and dense weights are [Out, In]. Misuse (wrong sizes,
 // short slices) is a programming error and panics with the shapes in the
 // message.
+//
+// # How the kernels are built
+//
+// Almost all the arithmetic of a CNN is matrix multiplication (GEMM).
+// Convolution becomes one by "im2col" (Chellapilla, Puri and Simard, 2006):
+// every window of the input is copied into a column of a matrix, and the
+// weights, one row per output channel, multiply that matrix. The backward
+// pass is two more GEMMs, one for the weight gradient and one, followed by
+// col2im (the adjoint of im2col), for the input gradient.
+//
+// Gemm follows the design of fast BLAS libraries (Goto and van de Geijn,
+// 2008): both operands are copied ("packed") into small panels laid out in
+// the order a micro-kernel reads them, and the micro-kernel keeps a small
+// tile of the result in registers while it walks the shared dimension.
+// Packing also absorbs transposes and zero-fills ragged edges, so the
+// micro-kernel only sees full tiles.
+//
+// Three builds pick their kernels in one place each (gemm_native.go,
+// gemm_wasm.go, gemm_simd_wasm.go):
+//
+//   - native (the trainer, the tests): gonum's Sgemm, with assembly loops;
+//   - WebAssembly without GOEXPERIMENT=simd: gemmPortable, a 4×4 scalar
+//     micro-kernel. It is the reference the others are tested against;
+//   - WebAssembly with GOEXPERIMENT=simd (Go 1.27's simd/archsimd, 128-bit
+//     WebAssembly SIMD; what the site ships): a 4×8 micro-kernel on
+//     Float32x4 vectors, about three times the scalar speed, and direct
+//     convolution for stride 1: the same 4×8 tile reads the input
+//     straight from a zero-padded copy of the image instead of an im2col
+//     matrix ("implicit GEMM", as in cuDNN, Chetlur et al., 2014), and
+//     the input gradient is the same kernel applied to the output
+//     gradient with flipped weights.
+//
+// Scratch buffers come from a sync.Pool, so repeated calls on the same
+// shapes do not allocate.
 package tensor

@@ -36,104 +36,157 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	gemmFast(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-// gemmPortable adds op(A)·op(B) to C with the register-blocked Go kernel
-// below. It is the reference for every faster path and the one WebAssembly
-// runs.
-func gemmPortable(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if transA {
-		buf := getScratch(m * k)
-		transpose(buf.s, a, k, m, lda)
-		a, lda = buf.s, k
-		defer putScratch(buf)
-	}
-	if transB {
-		buf := getScratch(k * n)
-		transpose(buf.s, b, n, k, ldb)
-		b, ldb = buf.s, n
-		defer putScratch(buf)
-	}
-	gemmNN(m, n, k, a, lda, b, ldb, c, ldc)
-}
-
 func checkMatrix(name string, x []float32, rows, cols, ld int) {
 	if ld < cols || (rows > 0 && len(x) < (rows-1)*ld+cols) {
 		panic(fmt.Sprintf("tensor: Gemm: %s is %d×%d with leading dimension %d but has %d elements", name, rows, cols, ld, len(x)))
 	}
 }
 
-// transpose writes the cols×rows transpose of the rows×cols matrix src
-// (leading dimension ld) into dst, densely.
-func transpose(dst, src []float32, rows, cols, ld int) {
-	for i := 0; i < rows; i++ {
-		row := src[i*ld : i*ld+cols]
-		for j, v := range row {
-			dst[j*rows+i] = v
-		}
-	}
-}
+// The packed GEMM below follows the usual BLAS design (Goto and van de
+// Geijn, 2008): op(A) is copied into panels of mr rows and op(B) into
+// panels of nr columns, each laid out in the order the micro-kernel reads
+// them (p-major, so one step of the inner loop reads mr consecutive values
+// of A and nr consecutive values of B). Packing also absorbs the
+// transposes and zero-fills ragged edges, so the micro-kernel only ever
+// sees full mr×nr tiles of plain, contiguous data. The k dimension is cut
+// into blocks of at most gemmKC so that a B panel and an A panel stay in
+// the first-level cache together.
 
-// gemmNN adds A·B to C. It packs four columns of B at a time into a
-// contiguous panel and computes 4×4 blocks of C in registers.
-func gemmNN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	buf := getScratch(4 * k)
-	defer putScratch(buf)
-	panel := buf.s[:4*k]
-	m4, n4 := m&^3, n&^3
-	for j := 0; j < n4; j += 4 {
-		for p := 0; p < k; p++ {
-			src := b[p*ldb+j : p*ldb+j+4 : p*ldb+j+4]
-			dst := panel[p*4 : p*4+4 : p*4+4]
-			dst[0], dst[1], dst[2], dst[3] = src[0], src[1], src[2], src[3]
+// gemmKC is the k-block: a B panel of 8 columns is 8·gemmKC floats (8 KB).
+const gemmKC = 256
+
+// microKernel adds the mr×nr product of the packed panels ap (kc·mr
+// values) and bp (kc·nr values) to the tile of C that starts at c[0] with
+// leading dimension ldc; the tile lies wholly inside c.
+type microKernel func(kc int, ap, bp, c []float32, ldc int)
+
+// gemmPacked adds op(A)·op(B) to C with the given micro-kernel of size
+// mr×nr. m, n, k are positive.
+func gemmPacked(mr, nr int, kern microKernel, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	mp := (m + mr - 1) / mr // A panels
+	kc0 := min(k, gemmKC)
+	abuf := getScratch(mp * mr * kc0)
+	bbuf := getScratch(nr*kc0 + mr*nr)
+	defer putScratch(abuf)
+	defer putScratch(bbuf)
+	for p0 := 0; p0 < k; p0 += gemmKC {
+		kc := min(gemmKC, k-p0)
+		ap := abuf.s[:mp*mr*kc]
+		for i := 0; i < mp; i++ {
+			packA(transA, a, lda, i*mr, min(mr, m-i*mr), p0, kc, mr, ap[i*mr*kc:(i+1)*mr*kc])
 		}
-		for i := 0; i < m4; i += 4 {
-			kernel4x4(k, a[i*lda:i*lda+k], a[(i+1)*lda:(i+1)*lda+k], a[(i+2)*lda:(i+2)*lda+k], a[(i+3)*lda:(i+3)*lda+k], panel,
-				c[i*ldc+j:i*ldc+j+4], c[(i+1)*ldc+j:(i+1)*ldc+j+4], c[(i+2)*ldc+j:(i+2)*ldc+j+4], c[(i+3)*ldc+j:(i+3)*ldc+j+4])
-		}
-		for i := m4; i < m; i++ {
-			kernel1x4(k, a[i*lda:i*lda+k], panel, c[i*ldc+j:i*ldc+j+4])
-		}
-	}
-	for j := n4; j < n; j++ {
-		for i := 0; i < m; i++ {
-			row := a[i*lda : i*lda+k]
-			var s float32
-			for p, av := range row {
-				s += av * b[p*ldb+j]
+		bp := bbuf.s[:nr*kc]
+		tile := bbuf.s[nr*kc : nr*kc+mr*nr]
+		for j0 := 0; j0 < n; j0 += nr {
+			nc := min(nr, n-j0)
+			packB(transB, b, ldb, j0, nc, p0, kc, nr, bp)
+			for i := 0; i < mp; i++ {
+				i0 := i * mr
+				mc := min(mr, m-i0)
+				api := ap[i*mr*kc : (i+1)*mr*kc]
+				if mc == mr && nc == nr {
+					kern(kc, api, bp, c[i0*ldc+j0:], ldc)
+					continue
+				}
+				// A ragged tile: compute it whole into tile, add the part
+				// that exists.
+				clear(tile)
+				kern(kc, api, bp, tile, nr)
+				for r := 0; r < mc; r++ {
+					row := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+nc]
+					for q, v := range tile[r*nr : r*nr+nc] {
+						row[q] += v
+					}
+				}
 			}
-			c[i*ldc+j] += s
 		}
 	}
 }
 
-func kernel4x4(k int, a0, a1, a2, a3, panel, c0, c1, c2, c3 []float32) {
+// packA copies rows i0..i0+mc-1, columns p0..p0+kc-1 of op(A) into dst in
+// the order dst[p·mr+r] = op(A)[i0+r, p0+p]; rows mc..mr-1 are zero.
+func packA(trans bool, a []float32, lda, i0, mc, p0, kc, mr int, dst []float32) {
+	dst = dst[:kc*mr]
+	if mc < mr {
+		clear(dst)
+	}
+	if trans { // op(A)[i, p] = a[p·lda + i]: rows of a are contiguous in i.
+		for p := 0; p < kc; p++ {
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
+			copy(dst[p*mr:p*mr+mc], src)
+		}
+		return
+	}
+	for r := 0; r < mc; r++ {
+		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kc]
+		for p, v := range src {
+			dst[p*mr+r] = v
+		}
+	}
+}
+
+// packB copies rows p0..p0+kc-1, columns j0..j0+nc-1 of op(B) into dst in
+// the order dst[p·nr+q] = op(B)[p0+p, j0+q]; columns nc..nr-1 are zero.
+func packB(trans bool, b []float32, ldb, j0, nc, p0, kc, nr int, dst []float32) {
+	dst = dst[:kc*nr]
+	if nc < nr {
+		clear(dst)
+	}
+	if trans { // op(B)[p, j] = b[j·ldb + p]
+		for q := 0; q < nc; q++ {
+			src := b[(j0+q)*ldb+p0 : (j0+q)*ldb+p0+kc]
+			for p, v := range src {
+				dst[p*nr+q] = v
+			}
+		}
+		return
+	}
+	for p := 0; p < kc; p++ {
+		copy(dst[p*nr:p*nr+nc], b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+nc])
+	}
+}
+
+// gemmPortable adds op(A)·op(B) to C with the scalar 4×4 micro-kernel. It
+// is the reference for every faster path and what WebAssembly runs without
+// SIMD.
+func gemmPortable(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	gemmPacked(4, 4, kernel4x4, transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// kernel4x4 is the scalar micro-kernel: a 4×4 tile of C in sixteen
+// accumulators, one rank-1 update per step of k.
+func kernel4x4(kc int, ap, bp, c []float32, ldc int) {
 	var s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33 float32
-	a0, a1, a2, a3 = a0[:k], a1[:k], a2[:k], a3[:k]
-	panel = panel[:4*k]
-	for p := 0; p < k; p++ {
-		bp := panel[p*4 : p*4+4 : p*4+4]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		x := a0[p]
+	ap, bp = ap[:4*kc], bp[:4*kc]
+	for len(ap) >= 4 && len(bp) >= 4 {
+		av, bv := (*[4]float32)(ap), (*[4]float32)(bp)
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		x := av[0]
 		s00 += x * b0
 		s01 += x * b1
 		s02 += x * b2
 		s03 += x * b3
-		x = a1[p]
+		x = av[1]
 		s10 += x * b0
 		s11 += x * b1
 		s12 += x * b2
 		s13 += x * b3
-		x = a2[p]
+		x = av[2]
 		s20 += x * b0
 		s21 += x * b1
 		s22 += x * b2
 		s23 += x * b3
-		x = a3[p]
+		x = av[3]
 		s30 += x * b0
 		s31 += x * b1
 		s32 += x * b2
 		s33 += x * b3
+		ap, bp = ap[4:], bp[4:]
 	}
-	c0, c1, c2, c3 = c0[:4], c1[:4], c2[:4], c3[:4]
+	c0 := (*[4]float32)(c[0:4])
+	c1 := (*[4]float32)(c[ldc : ldc+4])
+	c2 := (*[4]float32)(c[2*ldc : 2*ldc+4])
+	c3 := (*[4]float32)(c[3*ldc : 3*ldc+4])
 	c0[0] += s00
 	c0[1] += s01
 	c0[2] += s02
@@ -150,24 +203,6 @@ func kernel4x4(k int, a0, a1, a2, a3, panel, c0, c1, c2, c3 []float32) {
 	c3[1] += s31
 	c3[2] += s32
 	c3[3] += s33
-}
-
-func kernel1x4(k int, a0, panel, c0 []float32) {
-	var s0, s1, s2, s3 float32
-	a0 = a0[:k]
-	panel = panel[:4*k]
-	for p, x := range a0 {
-		bp := panel[p*4 : p*4+4 : p*4+4]
-		s0 += x * bp[0]
-		s1 += x * bp[1]
-		s2 += x * bp[2]
-		s3 += x * bp[3]
-	}
-	c0 = c0[:4]
-	c0[0] += s0
-	c0[1] += s1
-	c0[2] += s2
-	c0[3] += s3
 }
 
 // scratch is a reusable float32 buffer; a pool keeps kernels from

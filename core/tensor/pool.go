@@ -25,6 +25,10 @@ func MaxPool2D(g Geom, n int, x, y []float32, arg []int32) {
 	if len(arg) != len(y) {
 		panic(fmt.Sprintf("tensor: MaxPool2D arg has %d elements, want %d", len(arg), len(y)))
 	}
+	if g.PH == 0 && g.PW == 0 {
+		maxPoolInside(g, n, x, y, arg)
+		return
+	}
 	o := 0
 	for p := 0; p < n*g.C; p++ {
 		base := p * g.H * g.W
@@ -43,6 +47,43 @@ func MaxPool2D(g Geom, n int, x, y []float32, arg []int32) {
 				}
 				y[o], arg[o] = best, int32(bi)
 				o++
+			}
+		}
+	}
+}
+
+// maxPoolInside is MaxPool2D without padding, where every window lies
+// inside the image: the same result (first maximum on ties) without the
+// clipping arithmetic. It sweeps a whole output row for each window
+// offset (ky, kx), taken in the row-major order that makes the first
+// maximum win.
+func maxPoolInside(g Geom, n int, x, y []float32, arg []int32) {
+	oh, ow := g.OutH(), g.OutW()
+	span := (ow-1)*g.SW + 1
+	o := 0
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			top := base + oy*g.SH*g.W
+			yo, ao := y[o:o+ow], arg[o:o+ow]
+			o += ow
+			src := x[top : top+span]
+			for ox := range yo {
+				yo[ox], ao[ox] = src[ox*g.SW], int32(top+ox*g.SW)
+			}
+			for ky := 0; ky < g.KH; ky++ {
+				for kx := 0; kx < g.KW; kx++ {
+					if ky == 0 && kx == 0 {
+						continue
+					}
+					start := top + ky*g.W + kx
+					src := x[start : start+span]
+					for ox := range yo {
+						if v := src[ox*g.SW]; v > yo[ox] {
+							yo[ox], ao[ox] = v, int32(start+ox*g.SW)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func TestGemm(t *testing.T) {
 
 func testGemm(t *testing.T, gemm gemmFunc) {
 	r := rand.New(rand.NewPCG(1, 2))
-	sizes := [][3]int{{1, 1, 1}, {4, 4, 4}, {5, 7, 3}, {16, 196, 200}, {3, 9, 1}, {8, 5, 13}, {0, 3, 2}, {2, 3, 0}}
+	sizes := [][3]int{{1, 1, 1}, {4, 4, 4}, {5, 7, 3}, {16, 196, 200}, {3, 9, 1}, {8, 5, 13}, {0, 3, 2}, {2, 3, 0}, {6, 10, 2*gemmKC + 3}}
 	for _, sz := range sizes {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 			for _, acc := range []bool{false, true} {
