@@ -56,10 +56,7 @@ func TestGoldenLogits(t *testing.T) {
 			got := m.Logits(pixels(img), 1)
 			want := g.Logits[name][i]
 			for k := range want {
-				// 1e-6 relative to the logit's size: float32 rounding
-				// of a sum of a few hundred products, whatever the
-				// order in which a GEMM kernel adds them.
-				if d := math.Abs(float64(got[k] - want[k])); d > 1e-6*math.Max(1, math.Abs(float64(want[k]))) {
+				if d := math.Abs(float64(got[k] - want[k])); d > goldenTol*math.Max(1, math.Abs(float64(want[k]))) {
 					t.Errorf("%s image %d logit %d = %.7g, want %.7g", name, g.Indices[i], k, got[k], want[k])
 				}
 			}
