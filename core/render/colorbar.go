@@ -40,9 +40,12 @@ func ColorBar(scale Scale, cmap Colormap, length, thickness, ticks int) *image.R
 		labels[i] = FormatNumber(vals[i])
 		wide = max(wide, TextWidth(labels[i], 1))
 	}
-	const tickLen, space = 3, 2
+	// The tick is a notch cut into the bar's edge, in the ink colour, and
+	// the label starts a few pixels to the right: a short line right
+	// before a number would read as a minus sign.
+	const tickLen, space = 3, 3
 	top := GlyphH / 2 // room for the half of a label above the top tick
-	img := newImage(thickness+tickLen+space+wide, length+2*top, Background)
+	img := newImage(thickness+space+wide, length+2*top, Background)
 	for j := range length {
 		c := cmap.At(1 - float64(j)/float64(length-1))
 		fillRect(img, image.Rect(0, top+j, thickness, top+j+1), c)
@@ -52,8 +55,8 @@ func ColorBar(scale Scale, cmap Colormap, length, thickness, ticks int) *image.R
 		if ticks == 1 {
 			j = length - 1
 		}
-		fillRect(img, image.Rect(thickness, top+j, thickness+tickLen, top+j+1), Ink)
-		Text(img, thickness+tickLen+space, top+j-GlyphH/2, labels[i], Ink, 1)
+		fillRect(img, image.Rect(max(0, thickness-tickLen), top+j, thickness, top+j+1), Ink)
+		Text(img, thickness+space, top+j-GlyphH/2, labels[i], Ink, 1)
 	}
 	return img
 }
