@@ -124,28 +124,47 @@ func fetchBytes(path string) ([]byte, error) {
 	return bytesOf(v), nil
 }
 
-// loadTestSet fetches and parses the MNIST test set, then hands it to the
-// app. It runs on its own goroutine.
+// loadTestSet asks for both files of the MNIST test set at once (the
+// loader started their downloads beside the program's and unpacks them)
+// and, from the promise's callback, hands the parsed set to the app in
+// the next Update. main calls it before the game starts.
 func (g *game) loadTestSet() {
-	img, err := fetchBytes(testImagesPath)
-	if err != nil {
-		showError("could not load the MNIST test images: " + err.Error())
+	f := js.Global().Get("cnnvizFetch")
+	if f.Type() != js.TypeFunction {
+		showError("could not load the MNIST test set: the page has no cnnvizFetch")
 		return
 	}
-	lab, err := fetchBytes(testLabelsPath)
-	if err != nil {
-		showError("could not load the MNIST test labels: " + err.Error())
-		return
-	}
-	g.post(func() {
-		set, err := mnist.Parse(img, lab)
-		if err != nil {
-			showError("the MNIST test set is damaged: " + err.Error())
-			return
-		}
-		g.app.SetTestSet(set)
-		markTiming("testSet")
+	both := js.Global().Get("Promise").Call("all", []any{f.Invoke(testImagesPath), f.Invoke(testLabelsPath)})
+	var done, failed js.Func
+	release := func() { done.Release(); failed.Release() }
+	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		img, lab := bytesOf(args[0].Index(0)), bytesOf(args[0].Index(1))
+		g.post(func() {
+			set, err := mnist.Parse(img, lab)
+			if err != nil {
+				showError("the MNIST test set is damaged: " + err.Error())
+				return
+			}
+			g.app.SetTestSet(set)
+			markTiming("testSet")
+		})
+		return nil
 	})
+	failed = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		msg := "download failed"
+		if len(args) > 0 {
+			if m := args[0].Get("message"); m.Type() == js.TypeString {
+				msg = m.String()
+			} else {
+				msg = args[0].String()
+			}
+		}
+		showError("could not load the MNIST test set: " + msg)
+		return nil
+	})
+	both.Call("then", done, failed)
 }
 
 // installDOM adds the hidden file input that the Upload button opens, and

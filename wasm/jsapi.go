@@ -128,6 +128,13 @@ func installAPI(g *game) {
 				}
 				o.Batch = n
 			}
+			if v := opt.Get("n"); !v.IsUndefined() {
+				n, err := intArg(v, "options.n", 20, 60000)
+				if err != nil {
+					return nil, err
+				}
+				o.N = n
+			}
 		}
 		r, err := explorer.RunBench(args[0].String(), o)
 		if err != nil {
@@ -138,7 +145,7 @@ func installAPI(g *game) {
 			blocks[i] = b
 		}
 		return map[string]any{"workload": r.Workload, "medianMs": r.Median, "minMs": r.Min,
-			"blocksMs": blocks, "reps": r.Reps, "batch": r.Batch}, nil
+			"blocksMs": blocks, "reps": r.Reps, "batch": r.Batch, "setupMs": r.SetupMs}, nil
 	})
 	def("state", func([]js.Value) (any, error) { return stateObject(g), nil })
 	def("setState", func(args []js.Value) (any, error) {

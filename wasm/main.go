@@ -24,7 +24,8 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
-// frameBudget is the time per tick given to the running steppers.
+// frameBudget is the time per tick given to Update, most of it to the
+// running steppers.
 const frameBudget = 6 * time.Millisecond
 
 // game is the ebiten Game of the page.
@@ -58,6 +59,17 @@ type game struct {
 
 	// Smoothed milliseconds spent in Update and Draw, for state().
 	updateMs, drawMs, tickMs float64
+
+	// pen shows the stroke while it is drawn; redrawnAt is when frameKey
+	// last changed; penPix is the overlay's picture.
+	pen       penOverlay
+	redrawnAt time.Time
+	penPix    *image.RGBA
+	// ticksSinceRedraw counts Updates since frameKey last changed.
+	ticksSinceRedraw int
+	// partKeys are the keys of the parts of the screen (see key), and
+	// drawnParts those of the last drawn frame.
+	partKeys, drawnParts [nParts]string
 }
 
 // smooth mixes a new sample into a running average.
@@ -131,28 +143,86 @@ func (g *game) Update() (err error) {
 	g.keys()
 	g.dropped()
 
-	t1 := time.Now()
-	budget := frameBudget
-	if g.app.Drawing() {
-		budget = frameBudget / 4 // keep the pen responsive
+	// While the pen is down, the outputs and the canvas follow at most
+	// every penRedraw and the pen overlay shows the stroke meanwhile (see
+	// penOverlay); otherwise they follow at once. The steppers pause in
+	// the frames in between, which belong to the pen.
+	pen := g.penDown()
+	g.ticksSinceRedraw++
+	held := pen && (time.Since(g.redrawnAt) < penRedraw || g.ticksSinceRedraw < penRedrawTicks)
+	if !held {
+		t1 := time.Now()
+		budget := frameBudget
+		if g.app.Drawing() {
+			budget = frameBudget / 4 // keep the pen responsive
+		}
+		// The budget covers the whole Update: what the shell and the
+		// view took already is deducted (Tick makes one step anyway).
+		budget -= t1.Sub(t0)
+		g.app.Sched.Tick(budget)
+		smooth(&g.tickMs, time.Since(t1))
 	}
-	g.app.Sched.Tick(budget)
-	smooth(&g.tickMs, time.Since(t1))
-	if g.app.Refresh() && !g.firstPrediction && g.app.Test != nil {
-		g.firstPrediction = true
-		markTiming("firstPrediction")
+	if !held {
+		if g.app.Refresh() && !g.firstPrediction && g.app.Test != nil {
+			g.firstPrediction = true
+			markTiming("firstPrediction")
+		}
+	}
+	if pen {
+		g.showPen()
+	} else if g.pen.shown && g.drawnKey == g.frameKey {
+		// The canvas shows the finished stroke since the last Draw.
+		g.pen.hide()
 	}
 	if g.exportReq != "" {
 		g.export(g.exportReq)
 		g.exportReq = ""
 	}
 	g.writeHash()
-	g.frameKey = g.key()
+	if !held {
+		if k := g.key(); k != g.frameKey {
+			g.frameKey = k
+			g.redrawnAt, g.ticksSinceRedraw = time.Now(), 0
+		}
+	}
 	return nil
 }
 
+// penDown reports whether a stroke of a drawing is being drawn.
+func (g *game) penDown() bool {
+	return g.app.Drawing() && g.app.State.Input.Kind == explorer.InputDrawing && !g.help
+}
+
+// showPen paints the drawing so far into the pen overlay.
+func (g *game) showPen() {
+	a := g.app
+	n := 0
+	for _, s := range a.State.Input.Strokes {
+		n += len(s) + 1
+	}
+	if n == g.pen.version && g.pen.shown && g.pen.rect == g.lay.canvas {
+		return
+	}
+	d := a.DrawingPixels()
+	g.penPix = greyInto(g.penPix, d.Pix, d.W, d.H)
+	g.pen.show(g.lay.canvas, g.dpr, g.penPix.Pix, d.W, d.H, n)
+}
+
+// The parts of the screen that are drawn separately: when only some of
+// their keys change, only those panels are drawn again (a panel paints
+// its whole rectangle, and the screen keeps the rest). partBase is the
+// layout and the help: when it changes, everything is drawn.
+const (
+	partBase = iota
+	partTop
+	partInput
+	partPred
+	partMain
+	nParts
+)
+
 // key sums up everything the screen shows, so that an unchanged frame is
-// not drawn again.
+// not drawn again; it also fills g.partKeys, one key per part.
 func (g *game) key() string {
 	a := g.app
 	scanned, _, _ := a.ScanProgress()
@@ -160,8 +230,28 @@ func (g *game) key() string {
 	if time.Since(g.statusAt) < 6*time.Second {
 		status = g.status
 	}
-	return fmt.Sprint(g.W, g.H, g.dpr, a.Version, a.State.Model, explorer.EncodeHash(a.State), a.MisOnly, a.Test != nil,
-		scanned/200, g.ui.hover, g.ui.focus, g.help, status, len(a.Models()), g.viewKey())
+	hash := explorer.EncodeHash(a.State)
+	var k [nParts]string
+	k[partBase] = fmt.Sprint(g.W, g.H, g.dpr, g.help, len(a.Models()))
+	k[partTop] = fmt.Sprint(a.State.Model, a.Test != nil, scanned/200, status, g.widgetsKey(g.lay.top))
+	k[partInput] = fmt.Sprint(a.Version, hash, a.MisOnly, a.Test != nil, g.widgetsKey(g.lay.input))
+	k[partPred] = fmt.Sprint(a.Version, a.State.Model, hash, a.Test != nil, g.widgetsKey(g.lay.pred))
+	k[partMain] = fmt.Sprint(a.Version, a.State.Model, hash, a.MisOnly, a.Test != nil, scanned/200, g.widgetsKey(g.lay.main), g.viewKey())
+	g.partKeys = k
+	return strings.Join(k[:], "\x00")
+}
+
+// widgetsKey sums up how the controls inside r look: their labels,
+// states, hover and focus.
+func (g *game) widgetsKey(r image.Rectangle) string {
+	var b strings.Builder
+	for _, w := range g.ui.widgets {
+		if !w.r.Overlaps(r) {
+			continue
+		}
+		fmt.Fprint(&b, w.id, w.r, w.label, w.on, w.id == g.ui.hover, w.id == g.ui.focus, ";")
+	}
+	return b.String()
 }
 
 // viewKey lets a view ask for redraws: a view that implements Keyer (for
@@ -186,12 +276,33 @@ func (g *game) Draw(screen *ebiten.Image) {
 		return // nothing changed: the screen keeps the last frame
 	}
 	g.drawnKey = g.frameKey
-	screen.Fill(colBG)
-	g.drawTop(screen)
-	g.drawPanel(screen, "input")
-	g.drawPanel(screen, "prediction")
-	g.drawPanel(screen, "main")
-	g.ui.drawWidgets(screen)
+	all := g.help || g.partKeys[partBase] != g.drawnParts[partBase]
+	if all {
+		screen.Fill(colBG)
+	}
+	for _, p := range []struct {
+		part  int
+		panel string
+		r     image.Rectangle
+	}{
+		{partTop, "top", g.lay.top},
+		{partInput, "input", g.lay.input},
+		{partPred, "prediction", g.lay.pred},
+		{partMain, "main", g.lay.main},
+	} {
+		if !all && g.partKeys[p.part] == g.drawnParts[p.part] {
+			continue
+		}
+		// Drawing into the panel's sub-image keeps it inside its panel.
+		sub := screen.SubImage(p.r).(*ebiten.Image)
+		g.drawPanel(sub, p.panel)
+		for _, w := range g.ui.widgets {
+			if w.r.Overlaps(p.r) {
+				g.ui.drawButton(sub, w)
+			}
+		}
+	}
+	g.drawnParts = g.partKeys
 	if g.help {
 		g.drawHelp(screen)
 	}
@@ -206,6 +317,8 @@ func (g *game) drawPanel(dst *ebiten.Image, name string) {
 		g.drawPrediction(dst)
 	case "main":
 		g.drawMain(dst)
+	case "top":
+		g.drawTop(dst)
 	}
 }
 
@@ -337,6 +450,11 @@ func (g *game) currentView() View {
 // writeHash puts the state into the URL fragment, at most five times a
 // second.
 func (g *game) writeHash() {
+	// history.replaceState takes milliseconds with a long drawing in the
+	// link: the link follows when the pen is lifted.
+	if g.app.Drawing() {
+		return
+	}
 	if !g.app.HashChanged || time.Since(g.hashAt) < 200*time.Millisecond {
 		return
 	}
@@ -380,14 +498,17 @@ func main() {
 	ebiten.SetWindowTitle("cnnviz")
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	ebiten.SetScreenClearedEveryFrame(false)
+	// Ask for the test set now: the loader has been downloading it beside
+	// the program, and its callback can run as soon as main yields, before
+	// the first frame (which, in software WebGL, can take seconds).
+	g.loadTestSet()
 	if err := ebiten.RunGame(g); err != nil {
 		log.Fatalf("cnnviz: %v", err)
 	}
 }
 
 // start runs once, on the first Update, when ebiten's canvas exists: it
-// restores the link's state, defines window.cnnviz, tells the loader and
-// starts loading the test set.
+// restores the link's state, defines window.cnnviz and tells the loader.
 func (g *game) start() {
 	if h := currentHash(); h != "" && h != "#" {
 		s, err := explorer.DecodeHash(h)
@@ -403,7 +524,6 @@ func (g *game) start() {
 	installAPI(g)
 	installDOM(g)
 	announce()
-	go g.loadTestSet()
 }
 
 // rectsOf returns the rectangle of a panel.

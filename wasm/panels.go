@@ -248,7 +248,8 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 func (g *game) mainRects() (tabs, explain, view image.Rectangle) {
 	u := g.ui.u
 	r := g.lay.main
-	tabs = image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+u(36))
+	_, rows := g.tabRects()
+	tabs = image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+u(6)+rows*u(30))
 	v := g.currentView()
 	h := g.ui.paragraph(nil, v.Explain(), image.Rect(r.Min.X+u(12), 0, r.Max.X-u(12), 0), 12.5, colMuted)
 	explain = image.Rect(r.Min.X+u(12), tabs.Max.Y+u(6), r.Max.X-u(12), tabs.Max.Y+u(6)+h)
@@ -256,16 +257,34 @@ func (g *game) mainRects() (tabs, explain, view image.Rectangle) {
 	return
 }
 
-func (g *game) updateMain() {
+// tabRects places one tab per view, left to right, wrapping onto another
+// row where the next tab would run into the panel's PNG button; it returns
+// the tabs and the number of rows.
+func (g *game) tabRects() ([]image.Rectangle, int) {
 	u := g.ui.u
-	tabs, _, area := g.mainRects()
-	x := tabs.Min.X + u(6)
+	r := g.lay.main
+	right := r.Max.X - u(56) // the export button's column
+	x, row := r.Min.X+u(6), 0
+	var out []image.Rectangle
 	for _, v := range views() {
-		id := v.ID()
-		w := u(22) + u(float64(len(v.Title()))*7.5)
-		g.ui.button("tab-"+id, image.Rect(x, tabs.Min.Y+u(6), x+w, tabs.Max.Y-u(2)), v.Title(), g.currentView().ID() == id,
-			func() { g.app.SetView(id) })
+		w := u(22) + u(float64(len([]rune(v.Title())))*7.5)
+		if x+w > right && x > r.Min.X+u(6) {
+			x, row = r.Min.X+u(6), row+1
+		}
+		y := r.Min.Y + u(6) + row*u(30)
+		out = append(out, image.Rect(x, y, x+w, y+u(28)))
 		x += w + u(4)
+	}
+	return out, row + 1
+}
+
+func (g *game) updateMain() {
+	_, _, area := g.mainRects()
+	rects, _ := g.tabRects()
+	for i, v := range views() {
+		id := v.ID()
+		g.ui.button("tab-"+id, rects[i], v.Title(), g.currentView().ID() == id,
+			func() { g.app.SetView(id) })
 	}
 	g.exportButton("main", g.lay.main)
 	g.ctx.Area = area

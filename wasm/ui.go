@@ -266,22 +266,28 @@ func (u *ui) wrap(s string, size float64, width int) []string {
 	return l
 }
 
+// wrapText breaks lines greedily. A line's width is the sum of its words'
+// and spaces' advances, each shaped once: shaping every growing line
+// again made wrapping a paragraph quadratic in its length, and the first
+// frame spent seconds on it in the browser.
 func (u *ui) wrapText(s string, size float64, width int) []string {
 	f := u.face(size)
+	space := text.Advance(" ", f)
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
-		line := ""
+		line, lineW := "", 0.0
 		for _, word := range strings.Fields(para) {
-			try := word
-			if line != "" {
-				try = line + " " + word
+			w := text.Advance(word, f)
+			if line == "" {
+				line, lineW = word, w
+				continue
 			}
-			if line != "" && text.Advance(try, f) > float64(width) {
+			if lineW+space+w > float64(width) {
 				lines = append(lines, line)
-				line = word
-			} else {
-				line = try
+				line, lineW = word, w
+				continue
 			}
+			line, lineW = line+" "+word, lineW+space+w
 		}
 		lines = append(lines, line)
 	}
@@ -356,7 +362,15 @@ func (t *texture) get(key string, make func() *image.RGBA) *ebiten.Image {
 
 // greyImage returns a w×h grey picture of values 0..1 (1 white).
 func greyImage(pix []float32, w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	return greyInto(nil, pix, w, h)
+}
+
+// greyInto is greyImage writing into img when it has the size (else into
+// a new picture), which it returns.
+func greyInto(img *image.RGBA, pix []float32, w, h int) *image.RGBA {
+	if img == nil || img.Rect.Dx() != w || img.Rect.Dy() != h {
+		img = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
 	for i, v := range pix[:w*h] {
 		c := uint8(math.Round(float64(max(0, min(1, v))) * 255))
 		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = c, c, c, 255

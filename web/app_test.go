@@ -567,39 +567,66 @@ func TestSpeed(t *testing.T) {
 	}
 	t.Logf("page weight: %.2f MB raw, %.2f MB gzipped", float64(raw)/1e6, float64(gz)/1e6)
 
-	// Frame times from requestAnimationFrame.
+	// Frame times from requestAnimationFrame, idle and while drawing a
+	// digit. The goal is 60 fps (16.7 ms a frame) in both cases; the check
+	// allows 20 ms. This machine's two cores are shared with other work, so
+	// one measurement can catch a busy moment: each is taken up to three
+	// times and the best median counts.
 	evalJS[chromedp.Void](t, ctx, `(() => { window.__ft = []; const f = now => { window.__ft.push(now); requestAnimationFrame(f); }; requestAnimationFrame(f); })()`)
-	time.Sleep(2 * time.Second)
-	idle := evalJS[[]float64](t, ctx, `(() => { const t = window.__ft; window.__ft = []; return t; })()`)
+	take := func() []float64 {
+		return evalJS[[]float64](t, ctx, `(() => { const t = window.__ft; window.__ft = []; return t; })()`)
+	}
 	st := state(t, ctx)
 	var strokes [][][2]float64
 	for i := 0; i < 3; i++ {
 		strokes = append(strokes, digits[1].strokes...)
 	}
-	idlePerf := evalJS[map[string]any](t, ctx, `cnnviz.state().then(s => s.perf)`)
-	drawStrokes(t, ctx, st.Canvas, strokes)
-	drawing := evalJS[[]float64](t, ctx, `window.__ft`)
-	t.Logf("Go time per tick (smoothed): idle %v; after drawing %v", idlePerf, evalJS[map[string]any](t, ctx, `cnnviz.state().then(s => s.perf)`))
+	const limit = 20.0
 	for _, m := range []struct {
 		name string
-		ts   []float64
-	}{{"idle", idle}, {"drawing", drawing}} {
-		med, p95, worst := frameStats(m.ts)
-		t.Logf("frame time %s: median %.1f ms, 95th percentile %.1f ms, worst %.1f ms over %d frames", m.name, med, p95, worst, len(m.ts)-1)
-		// The goal is 60 fps (16.7 ms) in both cases. Idle, the page
-		// reaches it and the check allows 30 fps, because this machine's
-		// two cores are often shared with other work. While drawing, every
-		// frame redraws the whole screen in software WebGL (SwiftShader)
-		// and the page does not reach the goal yet: that check only
-		// catches a freeze (see the report of issue 3).
-		limit := 34.0
-		if m.name == "drawing" {
-			limit = 400
+		run  func()
+	}{
+		{"idle", func() { time.Sleep(2 * time.Second) }},
+		{"drawing", func() { drawStrokes(t, ctx, st.Canvas, strokes) }},
+	} {
+		best := math.Inf(1)
+		for try := 0; try < 3 && best > limit; try++ {
+			take()
+			m.run()
+			ts := take()
+			med, p95, worst := frameStats(ts)
+			t.Logf("frame time %s: median %.1f ms, 95th percentile %.1f ms, worst %.1f ms over %d frames; Go per tick (smoothed): %v",
+				m.name, med, p95, worst, len(ts)-1, evalJS[map[string]any](t, ctx, `cnnviz.state().then(s => s.perf)`))
+			if len(ts) > 10 {
+				best = min(best, med)
+			}
+			frames(t, ctx, 5)
 		}
-		if med > limit {
-			t.Errorf("median frame time %s = %.1f ms, want at most %.0f ms", m.name, med, limit)
+		if best > limit {
+			t.Errorf("median frame time %s = %.1f ms (best of 3), want at most %.0f ms", m.name, best, limit)
 		}
 	}
+	// For reference, the cost of a frame that changes the ebiten canvas:
+	// in software WebGL any change makes the browser composite the whole
+	// canvas again. A plain WebGL2 canvas of the page's size that clears a
+	// 10×10 square each frame, laid over the (idle) app, measures it. This
+	// is why the pen is drawn in a small overlay while the canvas follows
+	// only every 250 ms (wasm/pen.go).
+	evalJS[chromedp.Void](t, ctx, `(() => {
+		const c = document.createElement("canvas"); c.id = "speed-ref";
+		c.width = innerWidth * devicePixelRatio; c.height = innerHeight * devicePixelRatio;
+		c.style = "position:fixed;left:0;top:0;width:100vw;height:100vh;pointer-events:none";
+		document.body.appendChild(c);
+		const gl = c.getContext("webgl2", {alpha: true, premultipliedAlpha: true, stencil: true});
+		let i = 0;
+		const f = () => { if (!c.isConnected) return; gl.enable(gl.SCISSOR_TEST); gl.scissor(i % 100, 0, 10, 10);
+			gl.clearColor((i % 7) / 7, 0.5, 0.5, 1); gl.clear(gl.COLOR_BUFFER_BIT); i++; requestAnimationFrame(f); };
+		requestAnimationFrame(f); })()`)
+	take()
+	time.Sleep(2 * time.Second)
+	med, p95, worst := frameStats(take())
+	t.Logf("reference: a full-page WebGL2 canvas changing each frame: median %.1f ms, 95th percentile %.1f ms, worst %.1f ms", med, p95, worst)
+	evalJS[chromedp.Void](t, ctx, `document.getElementById("speed-ref").remove()`)
 	for _, w := range explorer.BenchWorkloads {
 		r := evalJS[map[string]any](t, ctx, fmt.Sprintf(`cnnviz.bench(%q)`, w))
 		t.Logf("bench %s: median %.3f ms, min %.3f ms (batch %v, %v reps per block)", w, r["medianMs"], r["minMs"], r["batch"], r["reps"])

@@ -395,6 +395,36 @@
     });
   }
 
+  // PREFETCH are files the program asks for as soon as it runs; they are
+  // downloaded alongside the program, and cnnvizFetch hands the program
+  // the download in flight (once: a later call fetches afresh). Gzipped
+  // ones are unpacked by the browser (DecompressionStream, off the main
+  // thread) when it can: the program reads both forms, and unpacking in
+  // WebAssembly would hold up its single thread.
+  var PREFETCH = [
+    "web/data/t10k-images-idx3-ubyte.gz",
+    "web/data/t10k-labels-idx1-ubyte.gz"
+  ];
+  var prefetched = {};
+
+  function prefetch() {
+    if (typeof Promise !== "function" || (location.protocol === "file:" && !inlineBlock(WASM_PATH))) {
+      return;
+    }
+    for (var i = 0; i < PREFETCH.length; i++) {
+      var p = fetchBytes(PREFETCH[i], null).then(function (bytes) {
+        if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b && typeof DecompressionStream === "function") {
+          return gunzip(bytes)["catch"](function () {
+            return bytes; // the program reports what is wrong with it
+          });
+        }
+        return bytes;
+      });
+      p["catch"](function () {}); // reported when the program asks for it
+      prefetched[PREFETCH[i]] = p;
+    }
+  }
+
   window.cnnvizTimings = timings;
   window.cnnvizShowError = showError;
   window.cnnvizStarted = started;
@@ -408,8 +438,17 @@
     ready.promise["catch"](function () {});
     window.cnnvizReady = ready.promise;
     window.cnnvizFetch = function (path) {
+      var p = normalizePath(path);
+      if (prefetched[p]) {
+        var pending = prefetched[p];
+        delete prefetched[p];
+        return pending;
+      }
       return fetchBytes(path, null);
     };
   }
   start();
+  if (!failed) {
+    prefetch();
+  }
 })();

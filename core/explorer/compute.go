@@ -5,11 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
+	"cnnviz/core/actmax"
 	ag "cnnviz/core/autograd"
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
+	"cnnviz/core/tsne"
+	"cnnviz/core/tsne/synth"
 	"cnnviz/models"
 )
 
@@ -94,7 +98,7 @@ func FitInput(pix28 []float32, shape []int) []float32 {
 }
 
 // Bench names the workloads of RunBench.
-var BenchWorkloads = []string{"forward", "inputGradient", "trainStep"}
+var BenchWorkloads = []string{"forward", "inputGradient", "trainStep", "actmax", "tsne"}
 
 // BenchOptions tunes RunBench; zero values take the defaults.
 type BenchOptions struct {
@@ -103,6 +107,7 @@ type BenchOptions struct {
 	Block  time.Duration // least duration of one block; default 50 ms
 	Warmup time.Duration // untimed warm-up; default 200 ms
 	Batch  int           // trainStep batch; default 32
+	N      int           // tsne points; default 2000
 }
 
 // BenchResult reports milliseconds per operation.
@@ -113,17 +118,23 @@ type BenchResult struct {
 	Blocks   []float64 // ms per operation in each block
 	Reps     int       // operations per block
 	Batch    int       // images per operation
+	SetupMs  float64   // tsne: milliseconds of setup (neighbours, calibration) before the first iteration
 }
 
 // RunBench times a workload of the convnetjs architecture (seeded random
 // weights, seeded random 28×28 input): "forward" (one image), "inputGradient"
 // (forward and backward to the input of one image) or "trainStep" (forward,
 // cross-entropy, backward and an SGD step with momentum 0.9 on a batch of
-// 32). It warms up first, then times Blocks blocks, each repeating the
+// 32), or "actmax" (100 ascent steps on the mean of conv2 channel 0 from
+// seeded noise: plain pixels, no regularizers; see actmax's
+// BenchmarkActmax100_convnetjs), or "tsne" (one Barnes–Hut t-SNE iteration,
+// θ = 0.5, perplexity 30, on N points (default 2000) of ten seeded
+// Gaussian clusters in 50 dimensions, after a setup whose time is reported
+// as SetupMs). It warms up first, then times Blocks blocks, each repeating the
 // operation enough times to last Block, because a browser's clock is
 // coarse. It runs to completion: in the page it blocks the frame loop for
 // about Warmup + Blocks·Block.
-func RunBench(workload string, o BenchOptions) (BenchResult, error) {
+func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
@@ -138,6 +149,9 @@ func RunBench(workload string, o BenchOptions) (BenchResult, error) {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 32
+	}
+	if o.N <= 0 {
+		o.N = 2000
 	}
 	spec, err := models.Architecture("convnetjs")
 	if err != nil {
@@ -176,8 +190,20 @@ func RunBench(workload string, o BenchOptions) (BenchResult, error) {
 			ag.Backward(ag.CrossEntropy(y, labels), nil)
 			opt.Step(params)
 		}
+	case "tsne":
+		var setup time.Duration
+		op, setup = tsneBench(o)
+		batch = o.N
+		defer func() { res.SetupMs = float64(setup.Nanoseconds()) / 1e6 }()
+	case "actmax":
+		opt := actmax.Options{Objective: actmax.Objective{Layer: "conv2", Channel: 0}, Steps: 100, Seed: o.Seed}
+		op = func() {
+			if _, err := actmax.Maximize(net, opt); err != nil {
+				panic(err) // fixed, valid options
+			}
+		}
 	default:
-		return BenchResult{}, fmt.Errorf("unknown workload %q (known: forward, inputGradient, trainStep)", workload)
+		return BenchResult{}, fmt.Errorf("unknown workload %q (known: %s)", workload, strings.Join(BenchWorkloads, ", "))
 	}
 	// Warm up, and learn how many operations fill a block.
 	start := time.Now()
@@ -188,7 +214,7 @@ func RunBench(workload string, o BenchOptions) (BenchResult, error) {
 	}
 	per := time.Since(start) / time.Duration(n)
 	reps := max(1, int(o.Block/max(per, time.Microsecond)))
-	res := BenchResult{Workload: workload, Reps: reps, Batch: batch}
+	res = BenchResult{Workload: workload, Reps: reps, Batch: batch}
 	for range o.Blocks {
 		t0 := time.Now()
 		for range reps {
@@ -204,4 +230,19 @@ func RunBench(workload string, o BenchOptions) (BenchResult, error) {
 		return res, fmt.Errorf("bench %s: timing failed", workload)
 	}
 	return res, nil
+}
+
+// tsneBench prepares the "tsne" workload: it runs the setup of a
+// Barnes–Hut t-SNE of o.N seeded points (timed) and returns one iteration
+// as the operation.
+func tsneBench(o BenchOptions) (func(), time.Duration) {
+	n := max(o.N, 20)
+	data := synth.Gaussians(o.Seed, 10, (n+9)/10, 50, 3)
+	opt := tsne.DefaultOptions()
+	opt.Seed = o.Seed
+	t0 := time.Now()
+	t := tsne.New(data.X[:n*data.D], n, data.D, opt)
+	t.Run(0)
+	setup := time.Since(t0)
+	return func() { t.Run(t.Iteration() + 1) }, setup
 }

@@ -1,0 +1,315 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"syscall/js"
+
+	"cnnviz/core/attribution"
+	"cnnviz/core/attribution/metrics"
+	"cnnviz/core/explorer"
+	"cnnviz/core/nn"
+)
+
+func init() {
+	addAPI("attribute", apiAttribute)
+	addAPI("attributionMetrics", apiAttributionMetrics)
+	addAPI("attributionView", apiAttributionView)
+}
+
+// attributionView() describes what the Attribution view shows: the method,
+// whether its map is done and how long it took in the page, the overlay's
+// rectangle in CSS pixels, and the progress of the grid and the metrics.
+// Tests and scripts use it to wait for results.
+func apiAttributionView(g *game, args []js.Value) (any, error) {
+	if len(args) != 0 {
+		return nil, fmt.Errorf("takes no arguments")
+	}
+	v, ok := viewByID("attribution").(*attrView)
+	if !ok {
+		return nil, fmt.Errorf("no attribution view")
+	}
+	out := map[string]any{"done": false, "error": v.mainErr, "updateMs": v.updMs, "drawMs": v.drawMs}
+	if v.job != nil {
+		d, t := v.job.Progress()
+		out["done"], out["progress"], out["total"] = v.job.Done(), d, t
+		out["method"], out["elapsedMs"] = v.job.Method.ID, float64(v.elapsed.Microseconds())/1000
+		if v.job.Layer >= 0 {
+			out["layer"] = g.app.Current().Net.Spec.Layers[v.job.Layer].Name
+		}
+	}
+	r := v.overlayRect
+	out["overlay"] = []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr}
+	grid := map[string]any{}
+	for id, res := range v.gridRes {
+		if res.job != nil && res.job.Done() {
+			grid[id] = float64(res.elapsed.Microseconds()) / 1000
+		}
+	}
+	out["grid"] = grid
+	evalsDone := len(v.evals) > 0
+	for _, e := range v.evals {
+		d, t := e.Progress()
+		evalsDone = evalsDone && d == t
+	}
+	out["metricsDone"], out["metricsError"] = evalsDone, v.evalErr
+	return out, nil
+}
+
+func methodIDs() string {
+	var ids []string
+	for _, m := range explorer.AttrMethods {
+		ids = append(ids, m.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// attrArgs reads the options object shared by attribute and
+// attributionMetrics: method, layer, target and the method options.
+// Unknown keys are errors, so that a typo does not pass silently.
+func attrArgs(net *nn.Sequential, o js.Value, allowed ...string) (method string, layer int, target int, opt explorer.AttrOptions, err error) {
+	opt = explorer.DefaultAttrOptions()
+	opt.Batch = 1
+	target = -1
+	if o.Type() != js.TypeObject || o.InstanceOf(js.Global().Get("Array")) {
+		return "", 0, 0, opt, fmt.Errorf("options must be an object such as {method: \"gradcam\"}, got %s", describe(o))
+	}
+	known := map[string]bool{"method": true, "layer": true, "target": true, "steps": true, "baseline": true,
+		"samples": true, "noise": true, "seed": true, "patch": true, "stride": true}
+	for _, k := range allowed {
+		known[k] = true
+	}
+	keys := js.Global().Get("Object").Call("keys", o)
+	for i := 0; i < keys.Length(); i++ {
+		if k := keys.Index(i).String(); !known[k] {
+			return "", 0, 0, opt, fmt.Errorf("unknown option %q", k)
+		}
+	}
+	mv := o.Get("method")
+	if mv.Type() != js.TypeString {
+		return "", 0, 0, opt, fmt.Errorf("options.method must be a string (one of %s), got %s", methodIDs(), describe(mv))
+	}
+	me, ok := explorer.AttrMethodByID(mv.String())
+	if !ok {
+		return "", 0, 0, opt, fmt.Errorf("unknown method %q (have: %s)", mv.String(), methodIDs())
+	}
+	method = me.ID
+	layer = explorer.AttrLayerOf(net, me, "")
+	if lv := o.Get("layer"); !lv.IsUndefined() {
+		if !me.Layer {
+			return "", 0, 0, opt, fmt.Errorf("method %s takes no layer", method)
+		}
+		var s string
+		switch lv.Type() {
+		case js.TypeString:
+			s = lv.String()
+		case js.TypeNumber:
+			n, err := intArg(lv, "options.layer", 0, len(net.Layers)-1)
+			if err != nil {
+				return "", 0, 0, opt, err
+			}
+			s = strconv.Itoa(n)
+		default:
+			return "", 0, 0, opt, fmt.Errorf("options.layer must be a layer name or index, got %s", describe(lv))
+		}
+		l, err := attribution.LayerIndex(net, s)
+		if err != nil {
+			return "", 0, 0, opt, err
+		}
+		if net.OutShape(l) == nil || len(net.OutShape(l)) != 3 {
+			return "", 0, 0, opt, fmt.Errorf("layer %s has no spatial output (%v); use a conv, relu or pool layer", net.Spec.Layers[l].Name, net.OutShape(l))
+		}
+		layer = l
+	}
+	num := func(key string, dst *int, lo, hi int) error {
+		if v := o.Get(key); !v.IsUndefined() {
+			n, err := intArg(v, "options."+key, lo, hi)
+			if err != nil {
+				return err
+			}
+			*dst = n
+		}
+		return nil
+	}
+	if err := num("target", &target, 0, len(net.Spec.Classes)-1); err != nil {
+		return "", 0, 0, opt, err
+	}
+	in := net.Spec.Input
+	seed := 1
+	for _, n := range []struct {
+		key    string
+		dst    *int
+		lo, hi int
+	}{{"steps", &opt.IGSteps, 1, explorer.MaxIGSteps}, {"samples", &opt.SGSamples, 1, explorer.MaxSGSamples},
+		{"patch", &opt.OccPatch, 1, min(in[1], in[2])}, {"stride", &opt.OccStride, 1, max(in[1], in[2])}, {"seed", &seed, 1, math.MaxInt32}} {
+		if err := num(n.key, n.dst, n.lo, n.hi); err != nil {
+			return "", 0, 0, opt, err
+		}
+	}
+	opt.Seed = uint64(seed)
+	if v := o.Get("noise"); !v.IsUndefined() {
+		if v.Type() != js.TypeNumber || !(v.Float() >= 0 && v.Float() <= 1) {
+			return "", 0, 0, opt, fmt.Errorf("options.noise must be a number in 0..1 (a fraction of the input range), got %s", describe(v))
+		}
+		opt.SGNoise = v.Float()
+	}
+	if v := o.Get("baseline"); !v.IsUndefined() {
+		found := false
+		for i, b := range explorer.Baselines {
+			if v.Type() == js.TypeString && v.String() == b {
+				opt.IGBaseline, found = attribution.Baseline(i), true
+			}
+		}
+		if !found {
+			return "", 0, 0, opt, fmt.Errorf("options.baseline must be one of %v", explorer.Baselines)
+		}
+	}
+	return method, layer, target, opt, nil
+}
+
+// attribute(model, pixels, {method, layer, target, ...}) → {shape, data,
+// method, layer, target} with the raw map; integrated gradients add
+// completenessError and delta.
+func apiAttribute(g *game, args []js.Value) (any, error) {
+	if len(args) != 3 {
+		return nil, fmt.Errorf("takes 3 arguments (model, pixels, {method, layer, target, ...}), got %d", len(args))
+	}
+	m, pix, err := modelAndPixels(g, args[:2], 2)
+	if err != nil {
+		return nil, err
+	}
+	method, layer, target, opt, err := attrArgs(m.Net, args[2])
+	if err != nil {
+		return nil, err
+	}
+	if target < 0 {
+		_, p := explorer.Predict(m.Net, pix)
+		target = classOrder(p)[0]
+	}
+	j, err := explorer.NewAttr(m.Net, pix, method, layer, target, opt)
+	if err != nil {
+		return nil, err
+	}
+	return later{Stepper: j, Result: func() (any, error) {
+		if j.Err() != nil {
+			return nil, j.Err()
+		}
+		r := j.Result()
+		out := map[string]any{"shape": ints(r.Shape), "data": float32Array(r.Data), "method": method, "target": target}
+		if j.Layer >= 0 {
+			out["layer"] = m.Net.Spec.Layers[j.Layer].Name
+		}
+		if gap, delta, ok := j.Completeness(); ok {
+			out["completenessError"], out["delta"] = gap, delta
+		}
+		return out, nil
+	}}, nil
+}
+
+// attributionMetrics(model, {method, layer, metric, n, seed, ...}) measures
+// a method over n seeded test images (scenes for "pointing"), each
+// explained for the model's predicted class (the true label for scenes).
+func apiAttributionMetrics(g *game, args []js.Value) (any, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("takes 2 arguments (model, {method, layer, metric, n, seed}), got %d", len(args))
+	}
+	if args[0].Type() != js.TypeString {
+		return nil, fmt.Errorf("model must be a model name (a string), got %s", describe(args[0]))
+	}
+	m := g.app.Model(args[0].String())
+	if m == nil {
+		return nil, fmt.Errorf("no model %q", args[0].String())
+	}
+	method, layer, target, opt, err := attrArgs(m.Net, args[1], "metric", "n")
+	if err != nil {
+		return nil, err
+	}
+	if target >= 0 {
+		return nil, fmt.Errorf("attributionMetrics takes no target: each image is explained for its predicted class")
+	}
+	o := args[1]
+	mv := o.Get("metric")
+	if mv.Type() != js.TypeString {
+		return nil, fmt.Errorf("options.metric must be one of %v, got %s", explorer.AttrMetrics, describe(mv))
+	}
+	metric := mv.String()
+	n := 8
+	if v := o.Get("n"); !v.IsUndefined() {
+		if n, err = intArg(v, "options.n", 1, 1000); err != nil {
+			return nil, err
+		}
+	}
+	if g.app.Test == nil {
+		return nil, fmt.Errorf("the test set is not loaded yet (await cnnviz.ready())")
+	}
+	net := m.Net
+	var imgs [][]float32
+	var cls []int
+	var boxes []metrics.Box
+	if metric == "pointing" {
+		big, im, cl, bx, err := explorer.Scenes(m.Net, g.app.Test, n, opt.Seed)
+		if err != nil {
+			return nil, err
+		}
+		net, imgs, cls, boxes = big, im, cl, bx
+	} else {
+		idx, err := explorer.TestSample(g.app.Test, n, opt.Seed)
+		if err != nil {
+			return nil, err
+		}
+		flat := explorer.SampleImages(g.app.Test, idx, m.Net.Spec.Input)
+		k := len(flat) / len(idx)
+		for i := range idx {
+			im := flat[i*k : (i+1)*k]
+			imgs = append(imgs, im)
+			_, p := explorer.Predict(m.Net, im)
+			cls = append(cls, classOrder(p)[0])
+		}
+	}
+	e, err := explorer.NewAttrEval(net, metric, method, layer, opt, imgs, cls, boxes, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return later{Stepper: e, Result: func() (any, error) {
+		if e.Err() != nil {
+			return nil, e.Err()
+		}
+		out := map[string]any{"metric": metric, "method": method, "n": len(imgs)}
+		switch metric {
+		case "deletion", "insertion":
+			c := e.MeanCurve()
+			out["auc"], out["fractions"], out["scores"] = c.AUC, floats(c.Fractions), floats(c.Scores)
+			var aucs []float64
+			for _, c := range e.Curves() {
+				aucs = append(aucs, c.AUC)
+			}
+			out["aucs"] = floats(aucs)
+		case "confidence":
+			c := e.Confidence()
+			out["averageDrop"], out["increaseRate"] = c.AverageDrop, c.IncreaseRate
+		case "pointing":
+			l := e.Localization()
+			out["hits"], out["accuracy"], out["energy"] = l.Hits, l.Accuracy, l.MeanEnergy
+		case "sanity":
+			var pts []any
+			for _, p := range e.Sanity() {
+				pts = append(pts, map[string]any{"layer": p.Layer, "spearman": p.Spearman, "spearmanAbs": p.SpearmanAbs,
+					"pearson": p.Pearson, "ssim": p.SSIM})
+			}
+			out["points"] = pts
+		}
+		return out, nil
+	}}, nil
+}
+
+func floats(x []float64) []any {
+	out := make([]any, len(x))
+	for i, v := range x {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"syscall/js"
+
+	"cnnviz/core/explorer"
+	"cnnviz/core/featuremaps"
+)
+
+func init() {
+	addAPI("layerStats", apiLayerStats)
+	// featuresPerf(reset) reports the layers view's timings (and resets
+	// the maxima when reset is true) and the screen places of its tiles.
+	addAPI("featuresPerf", func(g *game, args []js.Value) (any, error) {
+		lv, _ := viewByID("layers").(*layersView)
+		if lv != nil && len(args) > 0 && args[0].Truthy() {
+			lv.rebuildMax, lv.frameMax = 0, 0
+		}
+		out := map[string]any{}
+		if lv != nil {
+			out["rebuildMs"], out["rebuildMaxMs"], out["rebuilds"] = lv.rebuildMs, lv.rebuildMax, lv.rebuilds
+			out["rebuildFrames"], out["frameMaxMs"] = lv.rebuildFrames, lv.frameMax
+			if lv.hover.ok && lv.hover.layer < len(g.app.Acts) {
+				h := lv.hover
+				out["hover"] = map[string]any{"layer": g.app.Acts[h.layer].Name, "channel": h.ch, "y": h.y, "x": h.x}
+			}
+			// Screen rectangles (CSS pixels) of the first channels of
+			// every layer, so that tests can point at them.
+			tiles := map[string]any{}
+			for i, r := range lv.last.rows {
+				if i >= len(g.app.Acts) {
+					break
+				}
+				var list []any
+				for ch := 0; ch < min(8, r.Lay.N); ch++ {
+					t := r.tileRect(ch)
+					list = append(list, []any{float64(t.Min.X) / g.dpr, float64(t.Min.Y) / g.dpr, float64(t.Max.X) / g.dpr, float64(t.Max.Y) / g.dpr})
+				}
+				tiles[g.app.Acts[i].Name] = list
+			}
+			out["tiles"] = tiles
+			if lv.top != nil && lv.top.Layer < len(g.app.Acts) {
+				d, n := lv.top.Progress()
+				out["top"] = map[string]any{"done": d, "total": n, "ms": lv.topMs, "layer": g.app.Acts[lv.top.Layer].Name}
+			}
+		}
+		return out, nil
+	})
+}
+
+// apiLayerStats is cnnviz.layerStats(model, {sample, seed}): the
+// statistics of every layer of the model (featuremaps.Stats) for the
+// current input, or with sample = n over n test images drawn with seed
+// (default: the state's seed). The sample pass runs as a stepper, so the
+// page keeps drawing.
+func apiLayerStats(g *game, args []js.Value) (any, error) {
+	a := g.app
+	if len(args) < 1 || args[0].Type() != js.TypeString {
+		return nil, fmt.Errorf("the first argument must be a model name")
+	}
+	m := a.Model(args[0].String())
+	if m == nil {
+		return nil, fmt.Errorf("no model %q", args[0].String())
+	}
+	sample, seed := 0, int(a.State.Seed)
+	if len(args) > 1 && !args[1].IsUndefined() && !args[1].IsNull() {
+		o := args[1]
+		if o.Type() != js.TypeObject {
+			return nil, fmt.Errorf("options must be an object")
+		}
+		var err error
+		if v := o.Get("sample"); !v.IsUndefined() {
+			if sample, err = intArg(v, "options.sample", 0, 1<<20); err != nil {
+				return nil, err
+			}
+		}
+		if v := o.Get("seed"); !v.IsUndefined() {
+			if seed, err = intArg(v, "options.seed", 0, math.MaxInt32); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if sample == 0 {
+		acts := explorer.Activations(m.Net, explorer.FitInput(a.Pixels, m.Net.Spec.Input))
+		return statsJS(explorer.CurrentStats(m, acts)), nil
+	}
+	if a.Test == nil {
+		return nil, fmt.Errorf("the test set is still loading")
+	}
+	idx, err := explorer.TestSample(a.Test, sample, uint64(seed))
+	if err != nil {
+		return nil, err
+	}
+	job := explorer.NewStatsJob(m, a.Test, idx)
+	return later{Stepper: job, Result: func() (any, error) { return statsJS(job.Stats()), nil }}, nil
+}
+
+// statsJS converts statistics to plain JS objects (NaN stays NaN).
+func statsJS(st []featuremaps.Stats) []any {
+	out := make([]any, len(st))
+	for i, s := range st {
+		out[i] = map[string]any{"name": s.Name, "kind": s.Kind, "shape": ints(s.Shape), "images": s.Images,
+			"min": s.Min, "max": s.Max, "mean": s.Mean, "std": s.Std, "sparsity": s.Sparsity, "blank": s.Blank,
+			"deadUnits": s.DeadUnits, "deadChannels": s.DeadChannels}
+	}
+	return out
+}

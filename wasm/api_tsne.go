@@ -1,0 +1,126 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"syscall/js"
+
+	"cnnviz/core/explorer"
+	"cnnviz/core/tsne"
+)
+
+func init() {
+	addAPI("tsne", apiTSNE)
+	addAPI("embeddingStatus", apiEmbeddingStatus)
+}
+
+// apiTSNE is cnnviz.tsne({model, layer, n, perplexity, iterations, seed,
+// theta, learningRate, exaggeration, method}): the embedding of the
+// activations of layer ("pixels" or a layer name; default "gap" when the
+// model has it) for the first n test images (default 1000). It runs as a
+// stepper and resolves to {coords (Float32Array n×2), labels, predictions,
+// kl, iterations, layer, n}.
+func apiTSNE(g *game, args []js.Value) (any, error) {
+	a := g.app
+	o := js.Undefined()
+	if len(args) > 0 {
+		o = args[0]
+	}
+	if !o.IsUndefined() && !o.IsNull() && o.Type() != js.TypeObject {
+		return nil, fmt.Errorf("options must be an object")
+	}
+	get := func(k string) js.Value {
+		if o.IsUndefined() || o.IsNull() {
+			return js.Undefined()
+		}
+		return o.Get(k)
+	}
+	m := a.Current()
+	if v := get("model"); !v.IsUndefined() {
+		if v.Type() != js.TypeString || a.Model(v.String()) == nil {
+			return nil, fmt.Errorf("model must be one of %s", strings.Join(modelNames(a), ", "))
+		}
+		m = a.Model(v.String())
+	}
+	layer := explorer.PixelsSource
+	if m.Net.Index("gap") >= 0 {
+		layer = "gap"
+	}
+	if v := get("layer"); !v.IsUndefined() {
+		if v.Type() != js.TypeString {
+			return nil, fmt.Errorf("layer must be a string (%s)", strings.Join(explorer.EmbedSources(m.Net), ", "))
+		}
+		layer = v.String()
+	}
+	opt := tsne.DefaultOptions()
+	eo := explorer.EmbedOptions{Source: layer, N: 1000, Method: "tsne"}
+	var err error
+	whole := func(k string, dst *int, lo, hi int) {
+		if v := get(k); err == nil && !v.IsUndefined() {
+			*dst, err = intArg(v, "options."+k, lo, hi)
+		}
+	}
+	num := func(k string, dst *float64, lo, hi float64) {
+		if v := get(k); err == nil && !v.IsUndefined() {
+			if v.Type() != js.TypeNumber || !(v.Float() >= lo && v.Float() <= hi) {
+				err = fmt.Errorf("options.%s must be a number in %v..%v", k, lo, hi)
+				return
+			}
+			*dst = v.Float()
+		}
+	}
+	seed := 1
+	whole("n", &eo.N, 4, 10000)
+	whole("iterations", &opt.MaxIter, 1, 10000)
+	whole("seed", &seed, 0, math.MaxInt32)
+	num("perplexity", &opt.Perplexity, 1, 100)
+	num("theta", &opt.Theta, 0, 1.5)
+	num("learningRate", &opt.LearningRate, 0, 1e5)
+	num("exaggeration", &opt.EarlyExaggeration, 1, 100)
+	if v := get("method"); err == nil && !v.IsUndefined() {
+		eo.Method = v.String()
+	}
+	if err != nil {
+		return nil, err
+	}
+	opt.Seed = uint64(seed)
+	opt.ExaggerationIters = min(opt.ExaggerationIters, opt.MaxIter)
+	eo.TSNE = opt
+	e, err := explorer.NewEmbedding(m.Net, a.Test, eo)
+	if err != nil {
+		return nil, err
+	}
+	return later{Stepper: e, Result: func() (any, error) {
+		r := e.Result()
+		return map[string]any{"coords": float32Array(r.Coords), "labels": intsToJS(r.Labels), "predictions": intsToJS(r.Pred),
+			"kl": r.KL, "iterations": r.Iterations, "layer": e.Feat.Source, "n": e.Feat.N, "dims": e.Feat.D}, nil
+	}}, nil
+}
+
+// apiEmbeddingStatus reports the embedding view's run, for tests.
+func apiEmbeddingStatus(g *game, _ []js.Value) (any, error) {
+	v, _ := viewByID("embedding").(*embeddingView)
+	if v == nil {
+		return nil, fmt.Errorf("no embedding view")
+	}
+	return v.status(g), nil
+}
+
+func modelNames(a *explorer.App) []string {
+	var out []string
+	for _, m := range a.Models() {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+func intsToJS(v []int) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
