@@ -49,13 +49,13 @@ func TestTopImages(t *testing.T) {
 					// The search runs batches, the reference one image at a
 					// time: kernels may round a batched product differently
 					// in the last bit (the SIMD GEMM tiles by batch rows).
-					if got := d[top.Y*w+top.X]; !near(got, top.Value) || !near(slices.Max(d), top.Value) {
+					if got := d[top.Y*w+top.X]; !near32(got, top.Value) || !near32(slices.Max(d), top.Value) {
 						t.Fatalf("channel %d rank %d: %+v, but the map holds %v there and its max is %v", ch, r, top, got, slices.Max(d))
 					}
 					// No image outside the list beats the last one.
 					if r == tc.k-1 {
 						for j := range n {
-							if m := slices.Max(maps[j][ch*hw : (ch+1)*hw]); m > top.Value && !near(m, top.Value) && !slices.ContainsFunc(want[ch], func(x Top) bool { return x.Image == j }) {
+							if m := slices.Max(maps[j][ch*hw : (ch+1)*hw]); m > top.Value && !near32(m, top.Value) && !slices.ContainsFunc(want[ch], func(x Top) bool { return x.Image == j }) {
 								t.Fatalf("channel %d: image %d reaches %v, more than rank %d (%v), but is not listed", ch, j, m, r, top.Value)
 							}
 						}
@@ -136,9 +136,9 @@ func TestTopSearchPartialPanics(t *testing.T) {
 	}
 }
 
-// near reports whether a and b agree to float32 rounding of a sum of a
+// near32 reports whether a and b agree to float32 rounding of a sum of a
 // few hundred products (1e-5 relative to their size, at least 1).
-func near(a, b float32) bool {
+func near32(a, b float32) bool {
 	d := a - b
 	if d < 0 {
 		d = -d
