@@ -143,7 +143,7 @@ ensure_chromium() {
 
 browser_tests() {
 	CNNVIZ_CHROMIUM=$CHROMIUM CNNVIZ_STANDALONE=$PWD/dist/cnnviz-standalone.html \
-		go test -tags browser -count=1 -timeout 15m -v ./web/...
+		go test -tags browser -count=1 -short -timeout 45m -v ./web/...
 }
 
 test_all() {
