@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"syscall/js"
 	"time"
@@ -378,7 +379,23 @@ func stateObject(g *game) map[string]any {
 		"canvas": []any{float64(g.lay.canvas.Min.X) / g.dpr, float64(g.lay.canvas.Min.Y) / g.dpr,
 			float64(g.lay.canvas.Max.X) / g.dpr, float64(g.lay.canvas.Max.Y) / g.dpr},
 		"narrow": g.lay.narrow,
-		"perf":   map[string]any{"updateMs": g.updateMs, "drawMs": g.drawMs, "stepsMs": g.tickMs, "tps": ebiten.ActualTPS(), "fps": ebiten.ActualFPS()},
+		"perf":   g.perf(),
+	}
+}
+
+// perf sums up where the page's time goes: smoothed milliseconds per
+// tick in Update, Draw and the steppers, ebiten's measured rates, and the
+// garbage collector's work (its pauses stop the page).
+func (g *game) perf() map[string]any {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return map[string]any{
+		"updateMs": g.updateMs, "drawMs": g.drawMs, "stepsMs": g.tickMs,
+		"budgetMs": float64(g.budget.Current().Microseconds()) / 1000,
+		"tps":      ebiten.ActualTPS(), "fps": ebiten.ActualFPS(),
+		"gcCount": float64(ms.NumGC), "gcPauseMs": float64(ms.PauseTotalNs) / 1e6,
+		"heapMB": float64(ms.HeapAlloc) / 1e6, "allocMB": float64(ms.TotalAlloc) / 1e6,
+		"readBacks": float64(g.present.reads),
 	}
 }
 

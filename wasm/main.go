@@ -24,9 +24,13 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
-// frameBudget is the time per tick given to Update, most of it to the
-// running steppers.
-const frameBudget = 6 * time.Millisecond
+// frameBudget is the time per frame first given to Update, most of it to
+// the running steppers; budget then adapts it to what the machine allows
+// (explorer.Budget) while keeping frameInterval.
+const (
+	frameBudget   = 6 * time.Millisecond
+	frameInterval = time.Second / 60
+)
 
 // game is the ebiten Game of the page.
 type game struct {
@@ -53,6 +57,9 @@ type game struct {
 
 	drawTex, seeTex texture
 
+	// present shows the screen through a 2D canvas (see presenter).
+	present presenter
+
 	// frameKey describes what the last drawn frame showed; Draw skips
 	// drawing when it has not changed (the screen keeps its pixels).
 	frameKey, drawnKey string
@@ -67,6 +74,14 @@ type game struct {
 	penPix    *image.RGBA
 	// ticksSinceRedraw counts Updates since frameKey last changed.
 	ticksSinceRedraw int
+	// budget is the steppers' time per frame; lastUpdate and busy (a
+	// stepper ran in the previous frame) let it measure frame intervals.
+	budget     *explorer.Budget
+	lastUpdate time.Time
+	busy       bool
+	// drew is how long the last Draw painted: the views' redraws are
+	// paced by their keys, so the budget keeps the rest of the frame.
+	drew time.Duration
 	// partKeys are the keys of the parts of the screen (see key), and
 	// drawnParts those of the last drawn frame.
 	partKeys, drawnParts [nParts]string
@@ -78,7 +93,7 @@ func smooth(avg *float64, d time.Duration) {
 }
 
 func newGame(app *explorer.App) *game {
-	g := &game{app: app, ui: newUI(), dpr: 1, W: 1280, H: 800}
+	g := &game{app: app, ui: newUI(), dpr: 1, W: 1280, H: 800, budget: explorer.NewBudget(frameInterval, frameBudget)}
 	g.ctx = &Ctx{App: app, UI: g.ui, ShowError: showError}
 	return g
 }
@@ -105,6 +120,13 @@ func (g *game) recovered(where string, r any) {
 
 func (g *game) Update() (err error) {
 	t0 := time.Now()
+	// One Update per frame (SyncWithFPS): the interval since the last one
+	// is the frame time that the steppers' budget has to keep.
+	if g.busy && !g.lastUpdate.IsZero() {
+		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew)
+	}
+	g.lastUpdate, g.drew = t0, 0
+	g.pace()
 	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
 	defer func() {
 		if r := recover(); r != nil {
@@ -150,12 +172,14 @@ func (g *game) Update() (err error) {
 	pen := g.penDown()
 	g.ticksSinceRedraw++
 	held := pen && (time.Since(g.redrawnAt) < penRedraw || g.ticksSinceRedraw < penRedrawTicks)
+	g.busy = false
 	if !held {
 		t1 := time.Now()
-		budget := frameBudget
+		budget := g.budget.Current()
 		if g.app.Drawing() {
-			budget = frameBudget / 4 // keep the pen responsive
+			budget = min(budget, frameBudget) / 4 // keep the pen responsive
 		}
+		g.busy = g.app.Sched.Len() > 0
 		// The budget covers the whole Update: what the shell and the
 		// view took already is deducted (Tick makes one step anyway).
 		budget -= t1.Sub(t0)
@@ -186,6 +210,20 @@ func (g *game) Update() (err error) {
 		}
 	}
 	return nil
+}
+
+// pace sets the frame interval that the steppers' budget keeps: 60 fps,
+// except while training or a t-SNE runs, whose goal is as much work as
+// the page allows at 40 fps (their views redraw a few times a second).
+func (g *game) pace() {
+	target := frameInterval
+	if g.app.Sched.Running(explorer.TrainJob) || g.app.Sched.Running(explorer.EmbedJob) {
+		target = time.Second / 40
+	}
+	if target != g.budget.Target {
+		cur := g.budget.Current()
+		*g.budget = *explorer.NewBudget(target, cur)
+	}
 }
 
 // penDown reports whether a stroke of a drawing is being drawn.
@@ -276,10 +314,19 @@ func (g *game) Draw(screen *ebiten.Image) {
 		return // nothing changed: the screen keeps the last frame
 	}
 	g.drawnKey = g.frameKey
-	all := g.help || g.partKeys[partBase] != g.drawnParts[partBase]
+	defer func() { g.drew = time.Since(t0) }()
+	// With the presenter on, the panels are painted into its image and
+	// ebiten's own screen is never changed (see presenter).
+	w, h := screen.Bounds().Dx(), screen.Bounds().Dy()
+	blank := g.present.ensure(w, h)
+	if g.present.active() {
+		screen = g.present.image(w, h)
+	}
+	all := blank || g.help || g.partKeys[partBase] != g.drawnParts[partBase]
 	if all {
 		screen.Fill(colBG)
 	}
+	var drawn []image.Rectangle
 	for _, p := range []struct {
 		part  int
 		panel string
@@ -301,11 +348,16 @@ func (g *game) Draw(screen *ebiten.Image) {
 				g.ui.drawButton(sub, w)
 			}
 		}
+		drawn = append(drawn, p.r)
 	}
 	g.drawnParts = g.partKeys
 	if g.help {
 		g.drawHelp(screen)
 	}
+	if all {
+		drawn = []image.Rectangle{screen.Bounds()}
+	}
+	g.present.show(screen, drawn)
 }
 
 // drawPanel draws one panel's content (not its controls).
@@ -498,6 +550,10 @@ func main() {
 	ebiten.SetWindowTitle("cnnviz")
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	ebiten.SetScreenClearedEveryFrame(false)
+	// Update once per displayed frame: the steppers' budget is per frame,
+	// and a late frame must not be followed by catch-up Updates that make
+	// the next one later still.
+	ebiten.SetTPS(ebiten.SyncWithFPS)
 	// Ask for the test set now: the loader has been downloading it beside
 	// the program, and its callback can run as soon as main yields, before
 	// the first frame (which, in software WebGL, can take seconds).

@@ -5,6 +5,7 @@ package main
 import (
 	"image"
 	"sort"
+	"time"
 
 	"cnnviz/core/explorer"
 
@@ -115,4 +116,21 @@ func (c *Ctx) Pressed(r image.Rectangle) (image.Point, bool) {
 func (c *Ctx) Hover(r image.Rectangle) (image.Point, bool) {
 	p := &c.UI.ptr
 	return image.Pt(p.X, p.Y), p.in(r)
+}
+
+// throttle passes on a changing key at most once per interval: a view
+// whose picture follows a running computation puts that part of its Key
+// through it, so that the page is not redrawn after every step.
+type throttle struct {
+	k  string
+	at time.Time
+}
+
+// key returns k if interval has passed since the key last changed, and
+// the previous key otherwise.
+func (t *throttle) key(k string, interval time.Duration) string {
+	if k != t.k && time.Since(t.at) >= interval {
+		t.k, t.at = k, time.Now()
+	}
+	return t.k
 }

@@ -23,10 +23,11 @@ import (
 
 func init() { register(40, &embeddingView{zoom: 1}) }
 
-// embedFrameBudget is how long the embedding's runner may work in one
-// frame: with the shell's drawing it keeps the page above 30 fps on an
-// idle machine while the optimizer gets most of each frame.
-const embedFrameBudget = 14 * time.Millisecond
+// embedRedraw is how often, at most, the running embedding is drawn
+// again: 15 pictures a second look smooth, and the frames between them
+// go to the optimizer (a redraw of the scatter costs several frames'
+// time in software WebGL).
+const embedRedraw = time.Second / 15
 
 // embedRunner runs an Embedding for up to Budget per scheduler Step, so
 // that the optimizer makes progress each frame; each inner Step of the
@@ -70,6 +71,7 @@ type embeddingView struct {
 	auto         render.Box
 	zoom, cx, cy float64
 	scatterRect  image.Rectangle
+	moving       throttle // the embedding's progress, redrawn at most every embedRedraw
 	scatter      texture
 	scatterRGBA  *image.RGBA
 	scatterKey   string
@@ -221,7 +223,9 @@ func (v *embeddingView) sync(c *Ctx) {
 	}
 	v.e = e
 	v.auto = render.Box{}
-	v.runner = &embedRunner{e: e, budget: embedFrameBudget}
+	// Budget 0: one step of the embedding per scheduler step, so that
+	// the shell's adaptive budget decides how much runs in a frame.
+	v.runner = &embedRunner{e: e, budget: 0}
 	v.started, v.setupAt, v.doneAt = time.Now(), 0, 0
 	v.frameMs = v.frameMs[:0]
 	v.hover = -1
@@ -541,14 +545,14 @@ func (v *embeddingView) colours(o embedOpts) []int {
 // Key makes the shell redraw when the embedding moves or the pointer
 // hovers another point.
 func (v *embeddingView) Key(c *Ctx) string {
-	k := fmt.Sprint(v.hover, v.zoom, v.cx, v.cy, v.err)
+	var moving string
 	if v.e != nil {
-		k += fmt.Sprint(v.e.Version(), v.e.Phase(), int(100*v.e.Progress()), len(v.e.KL))
+		moving = fmt.Sprint(v.e.Version(), v.e.Phase(), int(100*v.e.Progress()), len(v.e.KL))
 	}
 	if v.meaning != nil {
-		k += fmt.Sprint(len(v.meaning.OneNN), int(100*v.meaning.Progress()))
+		moving += fmt.Sprint(len(v.meaning.OneNN), int(100*v.meaning.Progress()))
 	}
-	return k
+	return fmt.Sprint(v.hover, v.zoom, v.cx, v.cy, v.err) + v.moving.key(moving, embedRedraw)
 }
 
 func (v *embeddingView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {

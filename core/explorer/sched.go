@@ -96,3 +96,53 @@ func (sc *Scheduler) Tick(budget time.Duration) int {
 	}
 	return steps
 }
+
+// Budget chooses how much of each frame the steppers get, so that the
+// page keeps its frame rate while the work goes as fast as it can.
+//
+// A fixed budget is wrong both ways: on a fast machine the page idles
+// between frames while an atlas or a t-SNE run could go faster, and on a
+// slow one (software WebGL, a busy tablet) the budget plus drawing
+// overruns the frame and the page stutters. Budget measures the time from
+// one frame to the next and adjusts like a congestion window: while the
+// frames keep their interval (Target, with some slack) it adds Step; when
+// a frame runs late it halves. The budget stays within [Min, Max].
+type Budget struct {
+	Min, Max time.Duration // bounds of the budget
+	Target   time.Duration // the frame interval to keep, e.g. 1/60 s
+	Step     time.Duration // added per frame that kept Target
+
+	cur  time.Duration
+	late int // consecutive late frames
+}
+
+// NewBudget returns a Budget for a page aiming at the given frame
+// interval, starting at start.
+func NewBudget(target, start time.Duration) *Budget {
+	return &Budget{Min: time.Millisecond, Max: target * 4 / 5, Target: target, Step: target / 64, cur: start}
+}
+
+// Current returns the budget for the coming frame.
+func (b *Budget) Current() time.Duration {
+	return min(max(b.cur, b.Min), b.Max)
+}
+
+// Frame records the interval since the previous frame, of a frame in
+// which the steppers were busy, and returns the budget for the next one.
+// Intervals up to Target×1.25 count as on time (display clocks jitter);
+// one late frame is forgiven, since a single frame can be slow for
+// reasons of its own (a garbage collection, a redraw of the whole page),
+// and from the second in a row the budget halves.
+func (b *Budget) Frame(interval time.Duration) time.Duration {
+	b.cur = b.Current()
+	if interval <= b.Target*5/4 {
+		b.late = 0
+		b.cur += b.Step
+	} else {
+		b.late++
+		if b.late >= 2 {
+			b.cur /= 2
+		}
+	}
+	return b.Current()
+}

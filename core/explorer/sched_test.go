@@ -69,3 +69,43 @@ func TestSchedulerReplaceAndStop(t *testing.T) {
 		t.Errorf("a stopped job still runs")
 	}
 }
+
+func TestBudget(t *testing.T) {
+	const ms = time.Millisecond
+	frame := 16667 * time.Microsecond
+	tests := []struct {
+		name      string
+		intervals []time.Duration
+		want      func(got time.Duration) bool
+		wantText  string
+	}{
+		{"on-time frames raise it to Max", rep(frame, 200), func(d time.Duration) bool { return d == frame*4/5 }, "Max"},
+		{"one late frame is forgiven", append(rep(frame, 10), 40*ms), func(d time.Duration) bool { return d == 6*ms+10*(frame/64) }, "6 ms + 10 steps, the late frame adding none"},
+		{"two late frames halve it", append(rep(frame, 10), 40*ms, 40*ms), func(d time.Duration) bool { return d == (6*ms+10*(frame/64))/2 }, "half of 6 ms + 10 steps"},
+		{"late frames keep it at Min", rep(100*ms, 50), func(d time.Duration) bool { return d == ms }, "Min"},
+		{"jitter within a quarter counts as on time", rep(frame*5/4, 3), func(d time.Duration) bool { return d == 6*ms+3*(frame/64) }, "6 ms + 3 steps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := NewBudget(frame, 6*ms)
+			var got time.Duration
+			for _, iv := range tt.intervals {
+				got = b.Frame(iv)
+				if got < b.Min || got > b.Max {
+					t.Fatalf("budget %v outside [%v, %v]", got, b.Min, b.Max)
+				}
+			}
+			if !tt.want(got) || got != b.Current() {
+				t.Errorf("budget after %d frames = %v (Current %v), want %s", len(tt.intervals), got, b.Current(), tt.wantText)
+			}
+		})
+	}
+}
+
+func rep(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
+}

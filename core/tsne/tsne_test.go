@@ -63,9 +63,21 @@ func engineGradient(method string, theta float64, pd []float64, ps csr, y []floa
 // engineForces also returns the normalized repulsion rep/Z (n×2), the part
 // that Barnes–Hut approximates.
 func engineForces(method string, theta float64, pd []float64, ps csr, y []float64) (grad, rep []float64, z float64) {
+	return engineForcesWith(method, theta, nil, pd, ps, y)
+}
+
+// engineForcesWith is engineForces with a given FFT repulsion (nil: the
+// default one when method is "fft").
+func engineForcesWith(method string, theta float64, f *fftRepulsion, pd []float64, ps csr, y []float64) (grad, rep []float64, z float64) {
 	n := len(y) / 2
 	t := &TSNE{n: n, opt: Options{Theta: theta, Budget: math.MaxInt}, exact: method == "exact",
 		y: slices.Clone(y), acc: make([]float64, 4*n), ykl: make([]float64, 2*n), pd: pd, ps: ps}
+	if method == "fft" {
+		t.fft = f
+		if f == nil {
+			t.fft = newFFTRepulsion()
+		}
+	}
 	for t.stage != stageUpdate {
 		t.stepOptimize(math.MaxInt)
 	}
@@ -226,6 +238,7 @@ func TestSeparatedClustersAndKL(t *testing.T) {
 	}{
 		{"exact", func(o *Options) { o.Theta = 0 }},
 		{"bh", func(o *Options) {}},
+		{"fft", func(o *Options) { o.Method = MethodFFT }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := DefaultOptions()
@@ -256,10 +269,11 @@ func TestKLMatchesDefinition(t *testing.T) {
 		method string
 		theta  float64
 		tol    float64
-	}{{"exact", 0, 1e-10}, {"bh", 0.5, 5e-3}} {
+	}{{"exact", 0, 1e-10}, {"bh", 0.5, 5e-3}, {"fft", 0.5, 5e-3}} {
 		t.Run(tc.method, func(t *testing.T) {
 			opt := DefaultOptions()
 			opt.Theta = tc.theta
+			opt.Method = tc.method
 			e := New(ds.X, ds.N, ds.D, opt)
 			e.Run(300)
 			n := e.n
@@ -283,13 +297,14 @@ func TestKLMatchesDefinition(t *testing.T) {
 
 func TestDeterministicAndStepperMatchesRun(t *testing.T) {
 	ds := synth.Gaussians(3, 4, 60, 60, 3) // d > 50: includes the PCA step
-	for _, method := range []string{"exact", "bh"} {
+	for _, method := range []string{"exact", "bh", "fft"} {
 		t.Run(method, func(t *testing.T) {
 			opt := DefaultOptions()
 			opt.MaxIter = 300
 			opt.Seed = 42
-			if method == "exact" {
-				opt.Theta = 0
+			opt.Method = method
+			if method == MethodFFT {
+				opt.MaxIter = 120 // the grid costs more than the points at this size
 			}
 			a := Embed(ds.X, ds.N, ds.D, opt)
 			b := Embed(ds.X, ds.N, ds.D, opt)
@@ -340,18 +355,17 @@ func maxItemUnits(e *TSNE) int {
 		unitsVisit*(4*n)+n*unitsAttr,        // one Barnes–Hut point: every node and point
 		n*unitsPair,                         // one exact row
 		n*unitsUpdate,                       // the update
+		fftMaxItemUnits(e),                  // FFT: grid choice, one point, one line transform
 	)
 }
 
 func TestStepRespectsBudget(t *testing.T) {
 	ds := synth.Gaussians(4, 5, 200, 80, 3)
-	for _, method := range []string{"exact", "bh"} {
+	for _, method := range []string{"exact", "bh", "fft"} {
 		t.Run(method, func(t *testing.T) {
 			opt := DefaultOptions()
 			opt.MaxIter, opt.Budget = 60, 100_000
-			if method == "exact" {
-				opt.Theta = 0
-			}
+			opt.Method = method
 			e := New(ds.X, ds.N, ds.D, opt)
 			bound := opt.Budget + maxItemUnits(e)
 			worst := 0
@@ -390,9 +404,24 @@ func TestInitAndOptionDefaults(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
 		o := New(ds.X, ds.N, ds.D, Options{}).Options()
 		want := Options{Perplexity: float64(ds.N-1) / 3, LearningRate: 50, EarlyExaggeration: 12, ExaggerationIters: 250,
-			Momentum: 0.5, FinalMomentum: 0.8, MaxIter: 1000, Theta: 0, Init: "pca", PCADims: 50, Budget: DefaultBudget}
+			Momentum: 0.5, FinalMomentum: 0.8, MaxIter: 1000, Method: MethodExact, Theta: 0, Init: "pca", PCADims: 50, Budget: DefaultBudget}
 		if o != want {
 			t.Errorf("Options() = %+v, want %+v", o, want)
+		}
+		for _, tc := range []struct {
+			n      int
+			method string
+			theta  float64
+			want   string
+		}{
+			{100, "", 0, MethodExact}, {100, "", 0.5, MethodBH}, {AutoFFTPoints - 1, "", 0.5, MethodBH},
+			{AutoFFTPoints, "", 0.5, MethodFFT}, {AutoFFTPoints, "", 0, MethodExact}, {100, MethodFFT, 0, MethodFFT},
+			{AutoFFTPoints, MethodBH, 0.5, MethodBH}, {AutoFFTPoints, MethodExact, 0.5, MethodExact},
+		} {
+			o := Options{Method: tc.method, Theta: tc.theta}
+			if got := New(make([]float32, tc.n*2), tc.n, 2, o).Options().Method; got != tc.want {
+				t.Errorf("New(n = %d, Method %q, Theta %g).Options().Method = %q, want %q", tc.n, tc.method, tc.theta, got, tc.want)
+			}
 		}
 		big := make([]float32, 8000*2)
 		if lr := New(big, 8000, 2, DefaultOptions()).Options().LearningRate; lr != 8000.0/12/4 {
