@@ -111,19 +111,6 @@ func bytesOf(v js.Value) []byte {
 	return b
 }
 
-// fetchBytes downloads a file of the site through window.cnnvizFetch.
-func fetchBytes(path string) ([]byte, error) {
-	f := js.Global().Get("cnnvizFetch")
-	if f.Type() != js.TypeFunction {
-		return nil, fmt.Errorf("the page has no cnnvizFetch")
-	}
-	v, err := await(f.Invoke(path))
-	if err != nil {
-		return nil, err
-	}
-	return bytesOf(v), nil
-}
-
 // loadTestSet asks for both files of the MNIST test set at once (the
 // loader started their downloads beside the program's and unpacks them)
 // and, from the promise's callback, hands the parsed set to the app in
@@ -167,19 +154,21 @@ func (g *game) loadTestSet() {
 	both.Call("then", done, failed)
 }
 
-// installDOM adds the hidden file input that the Upload button opens, and
-// follows changes of the URL fragment made by the user.
-func installDOM(g *game) {
-	theGame = g
+// newFilePicker adds a hidden file input to the page under id, for files
+// of the kinds accept lists (label names it for screen readers). The
+// chosen file, if not larger than maxUploadBytes, is read and handed to
+// use at the start of the next Update. It returns the input; a click on
+// it opens the browser's file chooser.
+func newFilePicker(g *game, id, accept, label string, use func(name string, b []byte)) js.Value {
 	doc := js.Global().Get("document")
 	in := doc.Call("createElement", "input")
 	in.Set("type", "file")
-	in.Set("id", uploadInputID)
-	in.Set("accept", "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors")
+	in.Set("id", id)
+	in.Set("accept", accept)
 	in.Set("hidden", true)
-	in.Call("setAttribute", "aria-label", "Upload a picture of a digit or a model file")
+	in.Call("setAttribute", "aria-label", label)
 	in.Call("addEventListener", "change", js.FuncOf(func(this js.Value, _ []js.Value) any {
-		defer recoverJS("upload")
+		defer recoverJS(id)
 		files := this.Get("files")
 		if files.Get("length").Int() == 0 {
 			return nil
@@ -199,11 +188,20 @@ func installDOM(g *game) {
 				return
 			}
 			b := bytesOf(v)
-			g.post(func() { g.loadedFile(name, b) })
+			g.post(func() { use(name, b) })
 		}()
 		return nil
 	}))
 	doc.Get("body").Call("appendChild", in)
+	return in
+}
+
+// installDOM adds the hidden file input that the Upload button opens, and
+// follows changes of the URL fragment made by the user.
+func installDOM(g *game) {
+	theGame = g
+	newFilePicker(g, uploadInputID, "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors",
+		"Upload a picture of a digit or a model file", g.loadedFile)
 
 	js.Global().Call("addEventListener", "hashchange", js.FuncOf(func(js.Value, []js.Value) any {
 		defer recoverJS("hashchange")

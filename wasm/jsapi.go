@@ -395,7 +395,7 @@ func (g *game) perf() map[string]any {
 		"tps":      ebiten.ActualTPS(), "fps": ebiten.ActualFPS(),
 		"gcCount": float64(ms.NumGC), "gcPauseMs": float64(ms.PauseTotalNs) / 1e6,
 		"heapMB": float64(ms.HeapAlloc) / 1e6, "allocMB": float64(ms.TotalAlloc) / 1e6,
-		"readBacks": float64(g.present.reads),
+		"readBacks": float64(g.present.reads), "readBackMs": g.present.readMs,
 	}
 }
 

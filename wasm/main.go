@@ -64,7 +64,8 @@ type game struct {
 	// drawing when it has not changed (the screen keeps its pixels).
 	frameKey, drawnKey string
 
-	// Smoothed milliseconds spent in Update and Draw, for state().
+	// Smoothed milliseconds spent in Update, in the Draws that painted,
+	// and in the steppers, for state().
 	updateMs, drawMs, tickMs float64
 
 	// pen shows the stroke while it is drawn; redrawnAt is when frameKey
@@ -82,6 +83,9 @@ type game struct {
 	// drew is how long the last Draw painted: the views' redraws are
 	// paced by their keys, so the budget keeps the rest of the frame.
 	drew time.Duration
+	// overshoot is how much longer than their budget the steppers ran in
+	// the last frame.
+	overshoot time.Duration
 	// partKeys are the keys of the parts of the screen (see key), and
 	// drawnParts those of the last drawn frame.
 	partKeys, drawnParts [nParts]string
@@ -123,9 +127,9 @@ func (g *game) Update() (err error) {
 	// One Update per frame (SyncWithFPS): the interval since the last one
 	// is the frame time that the steppers' budget has to keep.
 	if g.busy && !g.lastUpdate.IsZero() {
-		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew)
+		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew - g.overshoot)
 	}
-	g.lastUpdate, g.drew = t0, 0
+	g.lastUpdate, g.drew, g.overshoot = t0, 0, 0
 	g.pace()
 	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
 	defer func() {
@@ -184,7 +188,11 @@ func (g *game) Update() (err error) {
 		// view took already is deducted (Tick makes one step anyway).
 		budget -= t1.Sub(t0)
 		g.app.Sched.Tick(budget)
-		smooth(&g.tickMs, time.Since(t1))
+		took := time.Since(t1)
+		smooth(&g.tickMs, took)
+		// A step longer than the budget (some steps cannot be cut finer)
+		// makes the frame late whatever the budget: not the budget's fault.
+		g.overshoot = max(0, took-max(budget, 0))
 	}
 	if !held {
 		if g.app.Refresh() && !g.firstPrediction && g.app.Test != nil {
@@ -217,13 +225,21 @@ func (g *game) Update() (err error) {
 // the page allows at 40 fps (their views redraw a few times a second).
 func (g *game) pace() {
 	target := frameInterval
-	if g.app.Sched.Running(explorer.TrainJob) || g.app.Sched.Running(explorer.EmbedJob) {
+	if g.app.Sched.RunningAny(paced) {
 		target = time.Second / 40
 	}
 	if target != g.budget.Target {
 		cur := g.budget.Current()
 		*g.budget = *explorer.NewBudget(target, cur)
 	}
+}
+
+// paced reports whether the stepper named name is one whose goal is
+// throughput at 30 fps or more: training and t-SNE, in their views or
+// called through the API.
+func paced(name string) bool {
+	return name == explorer.TrainJob || name == explorer.EmbedJob ||
+		strings.HasPrefix(name, "api:train:") || strings.HasPrefix(name, "api:tsne:")
 }
 
 // penDown reports whether a stroke of a drawing is being drawn.
@@ -304,7 +320,6 @@ func (g *game) viewKey() string {
 
 func (g *game) Draw(screen *ebiten.Image) {
 	t0 := time.Now()
-	defer func() { smooth(&g.drawMs, time.Since(t0)) }()
 	defer func() {
 		if r := recover(); r != nil {
 			g.recovered("draw", r)
@@ -313,6 +328,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if g.frameKey == g.drawnKey && g.frameKey != "" {
 		return // nothing changed: the screen keeps the last frame
 	}
+	defer func() { smooth(&g.drawMs, time.Since(t0)) }()
 	g.drawnKey = g.frameKey
 	defer func() { g.drew = time.Since(t0) }()
 	// With the presenter on, the panels are painted into its image and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"syscall/js"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 )
@@ -39,8 +40,10 @@ type presenter struct {
 	img     *ebiten.Image // what Draw paints, while the presenter is on
 	pix     []byte
 	data    map[image.Point]imageData // ImageData objects by size
-	// reads counts read-backs, for state().perf.
-	reads int
+	// reads counts read-backs and readMs smooths the time they take, for
+	// state().perf.
+	reads  int
+	readMs float64
 }
 
 // imageData is a JS ImageData and a Uint8ClampedArray view of its pixels.
@@ -117,9 +120,11 @@ func (p *presenter) image(w, h int) *ebiten.Image {
 // show copies the rectangles rs of screen (the image Draw painted) to the
 // 2D canvas.
 func (p *presenter) show(screen *ebiten.Image, rs []image.Rectangle) {
-	if p.off {
+	if p.off || len(rs) == 0 {
 		return
 	}
+	t0 := time.Now()
+	defer func() { smooth(&p.readMs, time.Since(t0)) }()
 	for _, r := range rs {
 		r = r.Intersect(screen.Bounds())
 		if r.Empty() {

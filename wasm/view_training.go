@@ -713,40 +713,13 @@ func (v *trainingView) applyEditor(c *Ctx, s *explorer.Training) {
 
 // openCheckpointPicker opens a file chooser for a checkpoint to resume.
 func openCheckpointPicker() {
-	doc := js.Global().Get("document")
-	in := doc.Call("getElementById", checkpointID)
+	in := js.Global().Get("document").Call("getElementById", checkpointID)
 	if !in.Truthy() {
-		in = doc.Call("createElement", "input")
-		in.Set("type", "file")
-		in.Set("id", checkpointID)
-		in.Set("accept", ".safetensors")
-		in.Set("hidden", true)
-		in.Call("setAttribute", "aria-label", "Resume training from a checkpoint file")
-		in.Call("addEventListener", "change", js.FuncOf(func(this js.Value, _ []js.Value) any {
-			defer recoverJS("checkpoint")
-			files := this.Get("files")
-			if files.Get("length").Int() == 0 {
-				return nil
+		in = newFilePicker(theGame, checkpointID, ".safetensors", "Resume training from a checkpoint file", func(name string, b []byte) {
+			if err := resumeFrom(theGame, b); err != nil {
+				showError(fmt.Sprintf("%s: %v", name, err))
 			}
-			file := files.Index(0)
-			name := file.Get("name").String()
-			this.Set("value", "")
-			go func() {
-				b, err := await(file.Call("arrayBuffer"))
-				if err != nil {
-					showError(fmt.Sprintf("%s: cannot read the file: %v", name, err))
-					return
-				}
-				data := bytesOf(b)
-				theGame.post(func() {
-					if err := resumeFrom(theGame, data); err != nil {
-						showError(fmt.Sprintf("%s: %v", name, err))
-					}
-				})
-			}()
-			return nil
-		}))
-		doc.Get("body").Call("appendChild", in)
+		})
 	}
 	in.Call("click")
 }

@@ -122,13 +122,12 @@ func TestTraining(t *testing.T) {
 	if first.Accuracy < pageMinAccuracy {
 		t.Errorf("validation accuracy after %d steps = %.3f, want at least %.2f", pageTrainSteps, first.Accuracy, pageMinAccuracy)
 	}
-	// The goal is 30 fps and it is NOT met yet: with software WebGL on
-	// this 2-core machine the page measured 2–7 fps while training (see
-	// the closing notes of issue 8). Until that is fixed this only guards
-	// against a freeze: at least 2 frames a second, or a fifth of the idle
-	// page's rate on a loaded machine.
-	if want := math.Min(2, idleFPS/5); fps < want {
-		t.Errorf("frame rate while training = %.1f fps, want at least %.1f (a freeze guard; the goal is 30 fps)", fps, want)
+	// The goal is 30 fps while training. The idle page's rate bounds what
+	// the machine can show right now (a busy machine gives every page
+	// fewer frames), so the check asks for 30 fps or 55 % of the idle
+	// rate, whichever is lower.
+	if want := math.Min(30, 0.55*idleFPS); fps < want {
+		t.Errorf("frame rate while training = %.1f fps, want at least %.1f (idle page: %.1f fps)", fps, want, idleFPS)
 	}
 
 	t.Run("weights load natively", func(t *testing.T) {

@@ -61,6 +61,17 @@ func (sc *Scheduler) Running(name string) bool {
 	return false
 }
 
+// RunningAny reports whether a stepper runs under a name that match
+// accepts.
+func (sc *Scheduler) RunningAny(match func(name string) bool) bool {
+	for _, j := range sc.jobs {
+		if match(j.name) {
+			return true
+		}
+	}
+	return false
+}
+
 // Len returns the number of running steppers.
 func (sc *Scheduler) Len() int { return len(sc.jobs) }
 
