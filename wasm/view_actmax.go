@@ -202,15 +202,13 @@ func (v *actmaxView) startTop(c *Ctx) {
 	a.Sched.Start(actmaxTopJob, v.top)
 }
 
-// redraw returns how often the view is drawn again while it optimizes. A
-// redraw repaints the whole page, which with software WebGL on a busy
-// machine costs far more than the view's own drawing: redrawing once a
-// second, and less often when drawing is slow, leaves the frames
-// in between free for the optimization and for the rest of the page.
-// (Measured on a busy two-core machine: redrawing 4 times a second held
-// the page at 2 frames a second; not redrawing, at 15 to 30.)
+// redraw returns how often the view is drawn again while it optimizes:
+// four times a second, so that the atlas visibly fills in, or less often
+// when the view's drawing is slow, leaving most frames to the
+// optimization and the rest of the page. (Each redraw repaints the main
+// panel, which software WebGL pays for by the pixel.)
 func (v *actmaxView) redraw() time.Duration {
-	return min(3*time.Second, max(time.Second, 20*v.lastDraw))
+	return min(2*time.Second, max(time.Second/4, 10*v.lastDraw))
 }
 
 // tick changes every redraw interval.

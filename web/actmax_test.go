@@ -140,13 +140,9 @@ func TestActmaxView(t *testing.T) {
 		s.Channel, s.Channels, med, p95, worst, len(ts)-1)
 	perf := evalJS[map[string]any](t, ctx, `cnnviz.state().then(s => s.perf)`)
 	t.Logf("Go time per tick while the atlas runs (smoothed): %v; the view's own update and draw: %.1f ms, %.1f ms", perf, s.UpdateMs, s.DrawMs)
-	// The goal is 60 fps (16.7 ms). As in TestSpeed's drawing check, the
-	// limit only catches a freeze: with software WebGL on this shared
-	// two-core machine a full repaint of the page takes hundreds of
-	// milliseconds, so the view repaints at most once a second while it
-	// optimizes (see actmaxView.redraw).
-	if med > 400 {
-		t.Errorf("median frame time while the atlas runs = %.1f ms, want at most 400 ms", med)
+	// The goal is 60 fps (16.7 ms a frame); the check allows 20 ms.
+	if med > 20 {
+		t.Errorf("median frame time while the atlas runs = %.1f ms, want at most 20 ms", med)
 	}
 	screenshot(t, ctx, "actmax-atlas-running")
 
@@ -171,6 +167,24 @@ func TestActmaxView(t *testing.T) {
 	}
 	frames(t, ctx, 5)
 	screenshot(t, ctx, "actmax-atlas-later")
+
+	// The atlas of the other shipped model's last conv layer.
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({hash: "#model=convnetjs&view=actmax&layer=conv2&o.am.mode=atlas"}).then(() => undefined)`)
+	deadline = time.Now().Add(2 * time.Minute)
+	for {
+		s = evalJS[actmaxStatus](t, ctx, `cnnviz.actmaxStatus()`)
+		if (s.Layer == "conv2" && s.Ms > 0) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if s.Layer != "conv2" || s.Channels != 16 || s.Ms <= 0 {
+		t.Errorf("convnetjs conv2 atlas: status %+v, want 16 channels done", s)
+	} else {
+		t.Logf("full atlas of convnetjs conv2 (16 channels × 100 steps, defaults): %.1f s", s.Ms/1000)
+	}
+	frames(t, ctx, 5)
+	screenshot(t, ctx, "actmax-atlas-convnetjs")
 
 	// One image with regularizers and snapshots; GIF and PNG export.
 	evalJS[any](t, ctx, `cnnviz.setState({hash: "#view=actmax&layer=conv2&ch=5&o.am.fourier=1&o.am.jitter=2&o.am.snap=10&seed=3"})`)
