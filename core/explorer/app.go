@@ -65,6 +65,9 @@ type App struct {
 	// each stroke in it, so that a moving pen paints only its new segment.
 	raster   *input.Gray
 	rastered []int
+	// plan runs the current model for Refresh without building a graph;
+	// livePlan replaces it when the model changes.
+	plan *nn.Plan
 }
 
 // New returns an App with the shipped models and the default state.
@@ -385,9 +388,10 @@ func tensorIs28(net *nn.Sequential) bool {
 
 // scan predicts the test set a few images per step.
 type scan struct {
-	a   *App
-	net *nn.Sequential
-	buf []float32
+	a    *App
+	net  *nn.Sequential
+	plan *nn.Plan // net for scanBatch images, made at the first Step
+	buf  []float32
 }
 
 // scanBatch is the number of images per Step: one image of the mnist model
@@ -407,7 +411,15 @@ func (s *scan) Step() bool {
 		a.Test.Float(a.scanned+i, one)
 		s.buf = append(s.buf, FitInput(one, s.net.Spec.Input)...)
 	}
-	logits := s.net.Logits(s.buf, n)
+	if s.plan == nil {
+		s.plan = nn.NewPlan(s.net, scanBatch)
+	}
+	var logits []float32
+	if n == scanBatch {
+		logits = s.plan.Forward(s.buf)
+	} else {
+		logits = s.net.Logits(s.buf, n)
+	}
 	k := len(s.net.Spec.Classes)
 	for i := 0; i < n; i++ {
 		a.pred[a.scanned+i] = int8(argmax(logits[i*k : (i+1)*k]))
@@ -600,11 +612,21 @@ func (a *App) Refresh() bool {
 	}
 	net := a.Current().Net
 	x := a.ModelInput()
-	a.Acts = Activations(net, x)
+	a.Acts = planActivations(a.livePlan(net), x)
 	a.Logits = a.Acts[len(a.Acts)-1].Data
 	a.Probs = ag.Softmax(a.Logits)
 	a.Version++
 	return true
+}
+
+// livePlan returns a Plan of net for one image, made once per model. A
+// Plan reads the weights when it runs, so training in place needs no new
+// one.
+func (a *App) livePlan(net *nn.Sequential) *nn.Plan {
+	if a.plan == nil || a.plan.Net() != net {
+		a.plan = nn.NewPlan(net, 1)
+	}
+	return a.plan
 }
 
 // Invalidate forces the next Refresh to recompute.

@@ -51,7 +51,9 @@ func Predict(net *nn.Sequential, pixels []float32) (logits, probs []float32) {
 	return logits, ag.Softmax(logits)
 }
 
-// Activations returns every layer's output for one image, in layer order.
+// Activations returns every layer's output for one image, in layer order,
+// computed by autograd (featuremaps.LayerStats agrees with it exactly); the
+// App computes its own through an nn.Plan (planActivations).
 func Activations(net *nn.Sequential, pixels []float32) []Activation {
 	x := ag.Constant(tensor.FromSlice(pixels, append([]int{1}, net.Spec.Input...)...))
 	var out []Activation
@@ -59,6 +61,27 @@ func Activations(net *nn.Sequential, pixels []float32) []Activation {
 		s := l.Spec()
 		out = append(out, Activation{Name: s.Name, Kind: s.Kind, Shape: append([]int(nil), v.Value.Shape[1:]...), Data: v.Value.Data})
 	})
+	return out
+}
+
+// planActivations runs p (batch 1) on pixels and returns every layer's
+// output, copied out of the plan into one new block, so that they stay as
+// they are when p runs again.
+func planActivations(p *nn.Plan, pixels []float32) []Activation {
+	p.Forward(pixels)
+	net := p.Net()
+	size := 0
+	for i := range net.Layers {
+		size += len(p.Output(i))
+	}
+	block := make([]float32, 0, size)
+	out := make([]Activation, len(net.Layers))
+	for i, l := range net.Layers {
+		s := l.Spec()
+		start := len(block)
+		block = append(block, p.Output(i)...)
+		out[i] = Activation{Name: s.Name, Kind: s.Kind, Shape: append([]int(nil), net.OutShape(i)...), Data: block[start:len(block):len(block)]}
+	}
 	return out
 }
 
@@ -122,8 +145,9 @@ type BenchResult struct {
 }
 
 // RunBench times a workload of the convnetjs architecture (seeded random
-// weights, seeded random 28×28 input): "forward" (one image), "inputGradient"
-// (forward and backward to the input of one image) or "trainStep" (forward,
+// weights, seeded random 28×28 input): "forward" (one image, through an
+// nn.Plan, as the page predicts), "inputGradient" (forward and backward to
+// the input of one image, through the same kind of Plan) or "trainStep" (forward,
 // cross-entropy, backward and an SGD step with momentum 0.9 on a batch of
 // 32), or "actmax" (100 ascent steps on the mean of conv2 channel 0 from
 // seeded noise: plain pixels, no regularizers; see actmax's
@@ -171,10 +195,14 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 	switch workload {
 	case "forward":
 		x := random(28 * 28)
-		op = func() { net.Logits(x, 1) }
+		plan := nn.NewPlan(net, 1)
+		op = func() { plan.Forward(x) }
 	case "inputGradient":
 		x := random(28 * 28)
-		op = func() { InputGradient(net, x, 3) }
+		plan := nn.NewPlan(net, 1)
+		seed := make([]float32, 10)
+		seed[3] = 1
+		op = func() { plan.InputGradient(x, seed) }
 	case "trainStep":
 		batch = o.Batch
 		x := random(batch * 28 * 28)

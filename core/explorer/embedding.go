@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	ag "cnnviz/core/autograd"
 	"cnnviz/core/nn"
 	"cnnviz/core/pca"
 	"cnnviz/core/tensor"
@@ -83,6 +82,7 @@ type Features struct {
 	next  int
 	batch int
 	in    []float32
+	plan  *nn.Plan // runs the network on batch images, made at the first Step
 }
 
 // NewFeatures prepares the features of source for the first n images of
@@ -118,12 +118,44 @@ func NewFeatures(net *nn.Sequential, set *mnist.Set, source string, n, proj int,
 		f.proj = RandomProjection(full, proj, seed)
 	}
 	f.X = make([]float32, n*f.D)
-	// About 2 ms of work per Step: fewer images for wide projections.
-	f.batch = max(1, min(16, 4_000_000/max(1, full*(f.D+16))))
-	if f.proj == nil {
-		f.batch = 16
+	// About 2–4 ms of work per Step natively: the network's multiply-adds
+	// per image plus the projection's.
+	macs := ForwardMACs(net)
+	if f.proj != nil {
+		macs += full * f.D
 	}
+	f.batch = max(1, min(16, featureStepMACs/max(1, macs)))
 	return f, nil
+}
+
+// featureStepMACs is the multiply-adds one Features Step aims at: about
+// 2–4 ms natively, 5–10 ms under WebAssembly.
+const featureStepMACs = 8_000_000
+
+// ForwardMACs returns the multiply-adds of one image's forward pass
+// through net's convolution and dense layers.
+func ForwardMACs(net *nn.Sequential) int {
+	total := 0
+	in := net.Spec.Input[:]
+	for i, l := range net.Spec.Layers {
+		out := net.OutShape(i)
+		per := 1
+		for _, v := range out {
+			per *= v
+		}
+		switch l.Kind {
+		case "conv2d":
+			total += per * in[0] * l.Kernel[0] * l.Kernel[1]
+		case "dense":
+			n := 1
+			for _, v := range in {
+				n *= v
+			}
+			total += per * n
+		}
+		in = out
+	}
+	return total
 }
 
 // RandomProjection returns a full×k matrix (row-major) of independent
@@ -153,25 +185,26 @@ func (f *Features) Step() bool {
 	b := min(f.batch, f.N-f.next)
 	in := f.Net.Spec.Input
 	per := in[0] * in[1] * in[2]
-	if cap(f.in) < b*per {
-		f.in = make([]float32, b*per)
+	if f.plan == nil {
+		f.plan = nn.NewPlan(f.Net, f.batch)
+		f.in = make([]float32, f.batch*per)
 	}
-	x := f.in[:b*per]
+	x := f.in
+	clear(x[b*per:]) // a last, partial batch runs on blank images
 	var one []float32
 	for j := 0; j < b; j++ {
 		one = f.Set.Float(f.next+j, one)
 		copy(x[j*per:], FitInput(one, in[:]))
 		f.Labels[f.next+j] = int(f.Set.Labels[f.next+j])
 	}
+	logits := f.plan.Forward(x)
 	src := x
-	y := f.Net.Forward(ag.Constant(tensor.FromSlice(x, append([]int{b}, in[:]...)...)), func(i int, _ nn.Layer, v *ag.Var) {
-		if i == f.layer {
-			src = v.Value.Data
-		}
-	})
-	k := y.Value.Shape[1]
+	if f.layer >= 0 {
+		src = f.plan.Output(f.layer)
+	}
+	k := len(logits) / f.batch
 	for j := 0; j < b; j++ {
-		f.Pred[f.next+j] = argmax(y.Value.Data[j*k : j*k+k])
+		f.Pred[f.next+j] = argmax(logits[j*k : j*k+k])
 	}
 	dst := f.X[f.next*f.D : (f.next+b)*f.D]
 	if f.proj != nil {
@@ -180,6 +213,9 @@ func (f *Features) Step() bool {
 		copy(dst, src[:b*f.Full])
 	}
 	f.next += b
+	if f.next >= f.N {
+		f.plan, f.in = nil, nil
+	}
 	return f.next >= f.N
 }
 
@@ -200,8 +236,9 @@ type Embedding struct {
 	Feat *Features
 	T    *tsne.TSNE // nil until the features are done, or for PCA
 	P    *pca.PCA
-	// KLIter and KL sample the divergence whenever a Step passes a
-	// multiple of KLEvery iterations, and at the end.
+	// KLIter and KL sample the divergence every KLEvery iterations and
+	// at the end (t-SNE's Options.KLEvery, unless that is set; read when
+	// t-SNE starts, after the features).
 	KLIter  []int
 	KL      []float64
 	KLEvery int
@@ -279,13 +316,18 @@ func (e *Embedding) Step() bool {
 		return e.P.Step()
 	}
 	if e.T == nil {
-		e.T = tsne.New(e.Feat.X, e.Feat.N, e.Feat.D, e.Opt.TSNE)
+		opt := e.Opt.TSNE
+		if opt.KLEvery == 0 {
+			opt.KLEvery = e.KLEvery
+		}
+		e.T = tsne.New(e.Feat.X, e.Feat.N, e.Feat.D, opt)
 	}
-	before := e.T.Iteration()
 	done := e.T.Step()
-	if it := e.T.Iteration(); it != before && (it/e.KLEvery != before/e.KLEvery || done) {
-		e.KLIter = append(e.KLIter, it)
-		e.KL = append(e.KL, e.T.KL())
+	// t-SNE evaluates the KL in slices of its Steps (Options.KLEvery).
+	its, kl := e.T.KLHistory()
+	for m := len(e.KL); m < len(kl); m++ {
+		e.KLIter = append(e.KLIter, its[m])
+		e.KL = append(e.KL, kl[m])
 	}
 	return done || (e.Until > 0 && e.T.Iteration() >= e.Until)
 }
@@ -469,11 +511,7 @@ func (m *Meaning) Step() bool {
 		return false
 	}
 	if m.knn == nil {
-		x := make([]float64, len(m.feat.X))
-		for i, v := range m.feat.X {
-			x[i] = float64(v)
-		}
-		m.knn = tsne.NewKNN(x, m.N, m.feat.D, MeaningK, m.seed)
+		m.knn = tsne.NewKNN32(m.feat.X, m.N, m.feat.D, MeaningK, m.seed)
 		return false
 	}
 	if !m.knn.Step() {

@@ -228,3 +228,32 @@ func TestEmbeddingErrors(t *testing.T) {
 		t.Error("NewEmbedding without a test set = nil error, want one")
 	}
 }
+
+// TestFeatureBatchFollowsCost: the features' batch comes from the
+// network's multiply-adds, counted by hand for the mnist model, so a Step
+// stays near featureStepMACs whatever the model.
+func TestFeatureBatchFollowsCost(t *testing.T) {
+	net := testNet(t)
+	// conv1 28·28·16 outputs × 1·3·3, conv2 14·14·32 × 16·3·3,
+	// conv3 7·7·48 × 32·3·3, conv4 7·7·64 × 48·3·3, fc 10 × 64.
+	want := 28*28*16*9 + 14*14*32*16*9 + 7*7*48*32*9 + 7*7*64*48*9 + 10*64
+	if got := ForwardMACs(net); got != want {
+		t.Fatalf("ForwardMACs(mnist) = %d, want %d", got, want)
+	}
+	for _, tc := range []struct {
+		src  string
+		proj int
+	}{{"gap", 0}, {"conv1", 0}, {"conv1", ProjectDims}, {PixelsSource, ProjectDims}} {
+		f, err := NewFeatures(net, bandSet(40, 6), tc.src, 40, tc.proj, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cost := want
+		if f.proj != nil {
+			cost += f.Full * f.D
+		}
+		if f.batch < 1 || (f.batch > 1 && f.batch*cost > featureStepMACs) {
+			t.Errorf("%s (projection %d): batch %d of %d multiply-adds each, want the most that fit in %d (at least 1)", tc.src, tc.proj, f.batch, cost, featureStepMACs)
+		}
+	}
+}

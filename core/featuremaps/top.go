@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	ag "cnnviz/core/autograd"
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
 )
@@ -40,46 +39,13 @@ func channelMax(d []float32, w int) (float32, int, int) {
 // TopImages returns, for every channel of layer (flat layers: every unit),
 // the k images among n (flat, n·C·H·W values) whose maximum activation in
 // that channel is largest, best first; equal values keep the lower image
-// index first. It runs all images forward in batches and sorts. It panics
-// if the lengths are wrong, layer is out of range or k < 1.
+// index first. It runs a TopSearch to the end. It panics if the lengths
+// are wrong, layer is out of range or k < 1.
 func TopImages(m *nn.Sequential, layer int, images []float32, n, k int) [][]Top {
-	checkTop(m, layer, images, n, k)
-	c, hw := channels(m.OutShape(layer))
-	w := 1
-	if sh := m.OutShape(layer); len(sh) == 3 {
-		w = sh[2]
+	s := NewTopSearch(m, layer, images, n, k)
+	for !s.Step() {
 	}
-	all := make([][]Top, c)
-	size := tensor.Numel(m.Spec.Input)
-	const chunk = 32
-	for start := 0; start < n; start += chunk {
-		b := min(chunk, n-start)
-		forward(m, images[start*size:(start+b)*size], b, layer, func(i int, v *ag.Var) {
-			if i != layer {
-				return
-			}
-			for j := range b {
-				for ch := range c {
-					off := (j*c + ch) * hw
-					val, y, x := channelMax(v.Value.Data[off:off+hw], w)
-					all[ch] = append(all[ch], Top{Image: start + j, Value: val, Y: y, X: x})
-				}
-			}
-		})
-	}
-	for ch := range all {
-		slices.SortStableFunc(all[ch], func(a, b Top) int {
-			switch {
-			case better(a, b):
-				return -1
-			case better(b, a):
-				return 1
-			}
-			return 0
-		})
-		all[ch] = all[ch][:min(k, len(all[ch]))]
-	}
-	return all
+	return s.Result()
 }
 
 func checkTop(m *nn.Sequential, layer int, images []float32, n, k int) {
@@ -91,7 +57,8 @@ func checkTop(m *nn.Sequential, layer int, images []float32, n, k int) {
 
 // TopSearch is the stepper form of TopImages: each Step runs one batch of
 // images forward through the layers up to the chosen one (about
-// BatchBudget multiply-adds) and updates the running top k of every channel.
+// BatchBudget multiply-adds, with an nn.Plan, which allocates nothing
+// after the first batch) and updates the running top k of every channel.
 type TopSearch struct {
 	m        *nn.Sequential
 	layer    int
@@ -100,7 +67,8 @@ type TopSearch struct {
 	next     int
 	batch    int
 	c, hw, w int
-	top      [][]Top // per channel, sorted, at most k
+	top      [][]Top  // per channel, sorted, at most k
+	plan     *nn.Plan // runs the network for the current batch size
 }
 
 // NewTopSearch prepares the search of TopImages. It panics as TopImages.
@@ -125,18 +93,17 @@ func (s *TopSearch) Step() bool {
 	}
 	b := min(s.batch, s.n-s.next)
 	size := tensor.Numel(s.m.Spec.Input)
-	forward(s.m, s.images[s.next*size:(s.next+b)*size], b, s.layer, func(i int, v *ag.Var) {
-		if i != s.layer {
-			return
+	if s.plan == nil || s.plan.Batch() != b {
+		s.plan = nn.NewPlan(s.m, b) // once, and once more for a last short batch
+	}
+	out := s.plan.ForwardTo(s.images[s.next*size:(s.next+b)*size], s.layer)
+	for j := range b {
+		for ch := range s.c {
+			off := (j*s.c + ch) * s.hw
+			val, y, x := channelMax(out[off:off+s.hw], s.w)
+			s.insert(ch, Top{Image: s.next + j, Value: val, Y: y, X: x})
 		}
-		for j := range b {
-			for ch := range s.c {
-				off := (j*s.c + ch) * s.hw
-				val, y, x := channelMax(v.Value.Data[off:off+s.hw], s.w)
-				s.insert(ch, Top{Image: s.next + j, Value: val, Y: y, X: x})
-			}
-		}
-	})
+	}
 	s.next += b
 	return s.next >= s.n
 }

@@ -12,4 +12,16 @@
 // model file); Build checks it and creates the layers with seeded
 // initial weights. Params lists every trainable tensor by name, and SGD and
 // Adam update them.
+//
+// A Plan is the fast path for a fixed network and batch size: NewPlan
+// allocates every activation, gradient and scratch buffer once, and
+// Forward (logits, with every layer's output readable), InputGradient
+// (saliency, activation maximization) and Backward (parameter gradients
+// for SGD and Adam) then run without building a graph and without
+// allocating, which in the page's single WebAssembly thread also means no
+// garbage-collector pauses. It fuses each convolution with its bias and a
+// following ReLU (one pass writes both outputs) and reads the weights and
+// ReLU rules when it runs, so training in place and rule switches need no
+// new Plan. Its results equal Sequential.Forward and autograd's up to the
+// order of float32 additions.
 package nn

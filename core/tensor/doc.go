@@ -45,4 +45,16 @@
 //
 // Scratch buffers come from a sync.Pool, so repeated calls on the same
 // shapes do not allocate.
+//
+// A second set of kernels (workspace.go: GemmTo, ConvForward,
+// ConvBackward, ReLU, ReLUBackward, Dot, Axpy) takes the caller's scratch
+// instead and never allocates at all, for nn.Plan, which owns every
+// buffer of a network. ConvForward fuses the bias and an optional ReLU
+// into the convolution; with WebAssembly SIMD it is a direct convolution
+// whose 4×8 tiles start from the bias and are stored once, with the
+// shipped models' 3×3 and 5×5 kernels unrolled. In Go's WebAssembly every
+// loop iteration and every branch jumps through the function's dispatch
+// table, so cutting iterations (unrolling, tiles that overlap at a row's
+// end instead of ragged ones, SIMD over sixteen values) pays more there
+// than it would natively.
 package tensor

@@ -69,14 +69,29 @@ func gemmPacked(mr, nr int, kern microKernel, transA, transB bool, m, n, k int, 
 	bbuf := getScratch(nr*kc0 + mr*nr)
 	defer putScratch(abuf)
 	defer putScratch(bbuf)
+	gemmPackedBuf(mr, nr, kern, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, abuf.s, bbuf.s)
+}
+
+// gemmPackedScratch is the scratch gemmPackedBuf needs for an m×k op(A)
+// with micro-kernels of at most 4×8: the A panels, one B panel and a tile.
+func gemmPackedScratch(m, k int) int {
+	kc0 := min(k, gemmKC)
+	return (m+3)/4*4*kc0 + 8*kc0 + 32
+}
+
+// gemmPackedBuf is gemmPacked with the caller's packing buffers: abuf
+// holds at least ⌈m/mr⌉·mr·min(k, gemmKC) values and bbuf
+// nr·min(k, gemmKC) + mr·nr.
+func gemmPackedBuf(mr, nr int, kern microKernel, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, abuf, bbuf []float32) {
+	mp := (m + mr - 1) / mr // A panels
 	for p0 := 0; p0 < k; p0 += gemmKC {
 		kc := min(gemmKC, k-p0)
-		ap := abuf.s[:mp*mr*kc]
+		ap := abuf[:mp*mr*kc]
 		for i := 0; i < mp; i++ {
 			packA(transA, a, lda, i*mr, min(mr, m-i*mr), p0, kc, mr, ap[i*mr*kc:(i+1)*mr*kc])
 		}
-		bp := bbuf.s[:nr*kc]
-		tile := bbuf.s[nr*kc : nr*kc+mr*nr]
+		bp := bbuf[:nr*kc]
+		tile := bbuf[nr*kc : nr*kc+mr*nr]
 		for j0 := 0; j0 < n; j0 += nr {
 			nc := min(nr, n-j0)
 			packB(transB, b, ldb, j0, nc, p0, kc, nr, bp)

@@ -37,3 +37,51 @@ const haveDirect = false
 func convDirect(g Geom, n, oc int, x, w, y []float32) {
 	panic("tensor: no direct convolution in this build")
 }
+
+// gemmFastTo is gemmFast without allocation. gonum's Sgemm hands C to
+// worker goroutines (which allocate) once C has four or more 64×64 blocks,
+// so C is cut into strips of at most 64×128 that its serial path computes.
+// Each element of C still sums over k in the same order. scratch is not
+// used.
+func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, scratch []float32) {
+	const mb, nb = 64, 128
+	for i0 := 0; i0 < m; i0 += mb {
+		mc := min(mb, m-i0)
+		var ai []float32
+		if transA {
+			ai = a[i0:]
+		} else {
+			ai = a[i0*lda:]
+		}
+		for j0 := 0; j0 < n; j0 += nb {
+			nc := min(nb, n-j0)
+			var bj []float32
+			if transB {
+				bj = b[j0*ldb:]
+			} else {
+				bj = b[j0:]
+			}
+			gemmFast(transA, transB, mc, nc, k, ai, lda, bj, ldb, c[i0*ldc+j0:], ldc)
+		}
+	}
+}
+
+// haveFused reports whether convFused, the fused direct convolution of
+// ConvForward and ConvBackward, exists in this build.
+const haveFused = false
+
+func convFused(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {
+	panic("tensor: no fused direct convolution in this build")
+}
+
+// reluFast, reluBackwardFast, dotFast and axpyFast are the loops of ReLU,
+// ReLUBackward, Dot and Axpy.
+func reluFast(x, y []float32) { reluPortable(x, y) }
+
+func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
+	reluBackwardPortable(x, dy, dx, gateX, gateG)
+}
+
+func dotFast(a, b []float32) float32 { return dotPortable(a, b) }
+
+func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }

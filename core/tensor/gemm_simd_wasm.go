@@ -21,6 +21,13 @@ func gemmFast(transA, transB bool, m, n, k int, a []float32, lda int, b []float3
 	gemmSIMD(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
+// gemmFastTo is gemmFast with the caller's packing buffers in scratch
+// (gemmPackedScratch(m, k) values).
+func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, scratch []float32) {
+	na := (m + 3) / 4 * 4 * min(k, gemmKC)
+	gemmPackedBuf(4, 8, kernelSIMD4x8, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch[:na], scratch[na:])
+}
+
 // gemmSIMD adds op(A)·op(B) to C with a 4×8 micro-kernel on 128-bit
 // vectors.
 func gemmSIMD(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -73,3 +80,20 @@ func kernelSIMD4x8(kc int, ap, bp, c []float32, ldc int) {
 	s30.StoreArray((*[4]float32)(c3[0:4]))
 	s31.StoreArray((*[4]float32)(c3[4:8]))
 }
+
+// haveFused reports that convFused (conv_fused_simd_wasm.go), the fused
+// direct convolution of ConvForward and ConvBackward, exists in this
+// build.
+const haveFused = true
+
+// reluFast, reluBackwardFast, dotFast and axpyFast are the loops of ReLU,
+// ReLUBackward, Dot and Axpy.
+func reluFast(x, y []float32) { reluSIMD(x, y) }
+
+func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
+	reluBackwardSIMD(x, dy, dx, gateX, gateG)
+}
+
+func dotFast(a, b []float32) float32 { return dotSIMD(a, b) }
+
+func axpyFast(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }

@@ -23,3 +23,30 @@ const haveDirect = false
 func convDirect(g Geom, n, oc int, x, w, y []float32) {
 	panic("tensor: no direct convolution in this build")
 }
+
+// gemmFastTo is gemmFast with the caller's packing buffers in scratch
+// (gemmPackedScratch(m, k) values).
+func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, scratch []float32) {
+	na := (m + 3) / 4 * 4 * min(k, gemmKC)
+	gemmPackedBuf(4, 4, kernel4x4, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch[:na], scratch[na:])
+}
+
+// haveFused reports whether convFused, the fused direct convolution of
+// ConvForward and ConvBackward, exists in this build.
+const haveFused = false
+
+func convFused(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {
+	panic("tensor: no fused direct convolution in this build")
+}
+
+// reluFast, reluBackwardFast, dotFast and axpyFast are the loops of ReLU,
+// ReLUBackward, Dot and Axpy.
+func reluFast(x, y []float32) { reluPortable(x, y) }
+
+func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
+	reluBackwardPortable(x, dy, dx, gateX, gateG)
+}
+
+func dotFast(a, b []float32) float32 { return dotPortable(a, b) }
+
+func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }

@@ -58,6 +58,14 @@ func MaxPool2D(g Geom, n int, x, y []float32, arg []int32) {
 // offset (ky, kx), taken in the row-major order that makes the first
 // maximum win.
 func maxPoolInside(g Geom, n int, x, y []float32, arg []int32) {
+	if g.KH == 2 && g.KW == 2 {
+		maxPool2x2(g, n, x, y, arg)
+		return
+	}
+	if g.KH == 3 && g.KW == 3 {
+		maxPool3x3(g, n, x, y, arg)
+		return
+	}
 	oh, ow := g.OutH(), g.OutW()
 	span := (ow-1)*g.SW + 1
 	o := 0
@@ -84,6 +92,83 @@ func maxPoolInside(g Geom, n int, x, y []float32, arg []int32) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// maxPool2x2 is maxPoolInside for 2×2 windows, one window per iteration
+// with its four values compared in row-major order (the first maximum
+// wins): under WebAssembly a loop iteration costs more than the compares.
+func maxPool2x2(g Geom, n int, x, y []float32, arg []int32) {
+	oh, ow := g.OutH(), g.OutW()
+	o := 0
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			top := base + oy*g.SH*g.W
+			r0 := x[top : top+g.W]
+			r1 := x[top+g.W : top+2*g.W]
+			yo, ao := y[o:o+ow], arg[o:o+ow]
+			o += ow
+			for ox := range yo {
+				i := ox * g.SW
+				best, bi := r0[i], i
+				if v := r0[i+1]; v > best {
+					best, bi = v, i+1
+				}
+				if v := r1[i]; v > best {
+					best, bi = v, g.W+i
+				}
+				if v := r1[i+1]; v > best {
+					best, bi = v, g.W+i+1
+				}
+				yo[ox], ao[ox] = best, int32(top+bi)
+			}
+		}
+	}
+}
+
+// maxPool3x3 is maxPoolInside for 3×3 windows, as maxPool2x2.
+func maxPool3x3(g Geom, n int, x, y []float32, arg []int32) {
+	oh, ow := g.OutH(), g.OutW()
+	o := 0
+	w := g.W
+	for p := 0; p < n*g.C; p++ {
+		base := p * g.H * g.W
+		for oy := 0; oy < oh; oy++ {
+			top := base + oy*g.SH*w
+			r := x[top : top+3*w]
+			yo, ao := y[o:o+ow], arg[o:o+ow]
+			o += ow
+			for ox := range yo {
+				i := ox * g.SW
+				best, bi := r[i], i
+				if v := r[i+1]; v > best {
+					best, bi = v, i+1
+				}
+				if v := r[i+2]; v > best {
+					best, bi = v, i+2
+				}
+				if v := r[w+i]; v > best {
+					best, bi = v, w+i
+				}
+				if v := r[w+i+1]; v > best {
+					best, bi = v, w+i+1
+				}
+				if v := r[w+i+2]; v > best {
+					best, bi = v, w+i+2
+				}
+				if v := r[2*w+i]; v > best {
+					best, bi = v, 2*w+i
+				}
+				if v := r[2*w+i+1]; v > best {
+					best, bi = v, 2*w+i+1
+				}
+				if v := r[2*w+i+2]; v > best {
+					best, bi = v, 2*w+i+2
+				}
+				yo[ox], ao[ox] = best, int32(top+bi)
 			}
 		}
 	}

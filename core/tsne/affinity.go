@@ -70,99 +70,146 @@ func calibrate(d2, p []float64, logPerp float64) (beta, h float64, iters int) {
 	}
 }
 
-// csr is a sparse symmetric matrix in compressed sparse row form.
+// csr is the upper triangle (columns j > i) of a sparse symmetric matrix
+// in compressed sparse row form; rows list their columns in increasing
+// order.
 type csr struct {
 	ptr []int32 // n+1 row starts
 	col []int32
 	val []float64
 }
 
-// symmetrizer builds the sparse P = (C + Cᵀ)/(2n) from the conditional
-// probabilities C given as n rows of k (idx, val) pairs, in slices: count
-// the row lengths, scatter both directions row by row, then sort and merge
-// each row. Rows of the result list their columns in increasing order. The
-// total cost is about n·k·log(k).
-type symmetrizer struct {
-	n, k   int
-	idx    []int32
-	cond   []float64
-	ptr    []int32 // row starts of the unsorted, unmerged lists
-	fill   []int32
-	ents   []entry
-	row    int
-	phase  int
-	out    csr
-	sorted []entry
+// nnz returns the number of stored entries (half the non-zeros of the
+// symmetric matrix).
+func (c *csr) nnz() int {
+	if len(c.ptr) == 0 {
+		return 0
+	}
+	return int(c.ptr[len(c.ptr)-1])
 }
 
-type entry struct {
-	col int32
-	val float64
+// symmetrizer builds the upper triangle of the sparse P = (C + Cᵀ)/(2n)
+// from the conditional probabilities C given as n rows of k (idx, val)
+// pairs, a few rows per slice. Entry (i, j) with i < j gets C[i][j] from
+// row i's own list and C[j][i] from the transposed lower part of C, which
+// a counting pass and a scatter in row order build already sorted by
+// column; each output row then merges its own upper neighbours, sorted,
+// with that list. The cost is about n·k·log(k) for the small sorts.
+type symmetrizer struct {
+	n, k  int
+	idx   []int32
+	cond  []float64
+	rptr  []int32 // row starts of the transposed lower part (counts first)
+	rcol  []int32
+	rval  []float64
+	own   int // entries of C above the diagonal
+	row   int
+	phase int
+	keys  []uint64
+	out   csr
 }
 
 func newSymmetrizer(n, k int, idx []int32, cond []float64) *symmetrizer {
-	return &symmetrizer{n: n, k: k, idx: idx, cond: cond}
+	return &symmetrizer{n: n, k: k, idx: idx, cond: cond, rptr: make([]int32, n+1), keys: make([]uint64, 0, k)}
 }
+
+// Work weights of the symmetrization, in units per entry of C.
+const (
+	unitsSymCount   = 2
+	unitsSymScatter = 6
+	unitsSymMerge   = 30
+)
 
 // step does some rows of work (at least one) and reports completion;
 // it adds the units it did to *work.
 func (s *symmetrizer) step(work *int, budget int) bool {
 	n, k := s.n, s.k
 	switch s.phase {
-	case 0: // count row lengths: own k plus every time the row is someone's neighbour
-		s.ptr = make([]int32, n+1)
-		for i := 0; i < n; i++ {
-			s.ptr[i+1] += int32(k)
-		}
-		for _, j := range s.idx {
-			s.ptr[j+1]++
-		}
-		for i := 0; i < n; i++ {
-			s.ptr[i+1] += s.ptr[i]
-		}
-		s.fill = slices.Clone(s.ptr[:n])
-		s.ents = make([]entry, s.ptr[n])
-		s.phase = 1
-		*work += 2 * n * k
-	case 1: // scatter both directions
+	case 0: // count the lower entries of each column of C
 		for ; s.row < n && *work < budget; s.row++ {
-			i := s.row
-			for m := 0; m < k; m++ {
-				j, v := s.idx[i*k+m], s.cond[i*k+m]
-				s.ents[s.fill[i]] = entry{j, v}
-				s.fill[i]++
-				s.ents[s.fill[j]] = entry{int32(i), v}
-				s.fill[j]++
+			for _, j := range s.idx[s.row*k : s.row*k+k] {
+				if int(j) < s.row {
+					s.rptr[j+1]++
+				} else {
+					s.own++
+				}
 			}
-			*work += 4 * k
+			*work += unitsSymCount * k
 		}
 		if s.row == n {
-			s.row, s.phase = 0, 2
-			s.fill = nil
+			for i := 0; i < n; i++ {
+				s.rptr[i+1] += s.rptr[i]
+			}
+			m := int(s.rptr[n])
+			s.rcol, s.rval = make([]int32, m), make([]float64, m)
 			s.out.ptr = make([]int32, n+1)
-			s.out.col = make([]int32, 0, 3*n*k/2)
-			s.out.val = make([]float64, 0, 3*n*k/2)
+			s.out.col = make([]int32, 0, m+s.own)
+			s.out.val = make([]float64, 0, m+s.own)
+			*work += n + allocUnits(24*(m+s.own))
+			s.row, s.phase = 0, 1
 		}
-	case 2: // sort each row by column and merge duplicates
+	case 1: // scatter the lower entries, transposed, in row order
+		fill := s.out.ptr // borrowed as the fill pointers
+		if s.row == 0 {
+			copy(fill, s.rptr)
+		}
+		for ; s.row < n && *work < budget; s.row++ {
+			i := int32(s.row)
+			for m, j := range s.idx[s.row*k : s.row*k+k] {
+				if j < i {
+					f := fill[j]
+					s.rcol[f], s.rval[f] = i, s.cond[s.row*k+m]
+					fill[j] = f + 1
+				}
+			}
+			*work += unitsSymScatter * k
+		}
+		if s.row == n {
+			clear(fill)
+			s.row, s.phase = 0, 2
+		}
+	case 2: // merge each row's own upper entries with its transposed ones
 		scale := 1 / (2 * float64(n))
 		for ; s.row < n && *work < budget; s.row++ {
-			r := s.ents[s.ptr[s.row]:s.ptr[s.row+1]]
-			slices.SortFunc(r, func(a, b entry) int { return int(a.col) - int(b.col) })
-			for e := 0; e < len(r); e++ {
-				if e+1 < len(r) && r[e+1].col == r[e].col {
-					r[e+1].val += r[e].val
-					continue
+			i := s.row
+			s.keys = s.keys[:0]
+			for m, j := range s.idx[i*k : i*k+k] {
+				if int(j) > i {
+					s.keys = append(s.keys, uint64(j)<<32|uint64(m))
 				}
-				s.out.col = append(s.out.col, r[e].col)
-				s.out.val = append(s.out.val, r[e].val*scale)
 			}
-			s.out.ptr[s.row+1] = int32(len(s.out.col))
-			*work += 12 * len(r)
+			slices.Sort(s.keys)
+			rc, rv := s.rcol[s.rptr[i]:s.rptr[i+1]], s.rval[s.rptr[i]:s.rptr[i+1]]
+			a, b := 0, 0
+			for a < len(s.keys) || b < len(rc) {
+				var j int32
+				var v float64
+				switch {
+				case b == len(rc) || (a < len(s.keys) && int32(s.keys[a]>>32) < rc[b]):
+					j, v = int32(s.keys[a]>>32), s.cond[i*k+int(uint32(s.keys[a]))]
+					a++
+				case a == len(s.keys) || rc[b] < int32(s.keys[a]>>32):
+					j, v = rc[b], rv[b]
+					b++
+				default: // j is a neighbour of i and i one of j
+					j, v = rc[b], s.cond[i*k+int(uint32(s.keys[a]))]+rv[b]
+					a++
+					b++
+				}
+				s.out.col = append(s.out.col, j)
+				s.out.val = append(s.out.val, v*scale)
+			}
+			s.out.ptr[i+1] = int32(len(s.out.col))
+			*work += unitsSymMerge * (len(s.keys) + len(rc))
 		}
 		if s.row == n {
-			s.ents, s.ptr = nil, nil
+			s.rptr, s.rcol, s.rval, s.keys = nil, nil, nil, nil
 			s.phase = 3
 		}
 	}
 	return s.phase == 3
 }
+
+// allocUnits is the work charged for allocating (and clearing) the given
+// number of bytes: about a unit per 16 bytes.
+func allocUnits(bytes int) int { return bytes / 16 }

@@ -87,15 +87,16 @@ func TestSymmetrizeMatchesDense(t *testing.T) {
 	got := make([]float64, n*n)
 	total := 0.0
 	for i := 0; i < n; i++ {
-		prev := int32(-1)
+		prev := int32(i)
 		for e := sym.out.ptr[i]; e < sym.out.ptr[i+1]; e++ {
 			c := sym.out.col[e]
 			if c <= prev {
-				t.Fatalf("row %d: columns not strictly increasing at %d", i, c)
+				t.Fatalf("row %d: column %d after %d, want columns above the diagonal, strictly increasing", i, c, prev)
 			}
 			prev = c
 			got[i*n+int(c)] = sym.out.val[e]
-			total += sym.out.val[e]
+			got[int(c)*n+i] = sym.out.val[e]
+			total += 2 * sym.out.val[e]
 		}
 	}
 	if math.Abs(total-1) > 1e-12 {

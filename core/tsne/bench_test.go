@@ -79,8 +79,13 @@ func BenchmarkIterationFFT_2000_spread50(b *testing.B)   { benchIterations(b, 20
 func BenchmarkIterationFFT_10000_spread100(b *testing.B) { benchIterations(b, 10000, MethodFFT, 100) }
 
 // BenchmarkSetup_10000 times the whole setup (neighbours, calibration,
-// symmetrization) for 10,000 points in 50-D and reports the largest Step.
+// symmetrization) for 10,000 points in 50-D and reports the time of each
+// phase and the largest Step.
 func BenchmarkSetup_10000(b *testing.B) { benchSetup(b, 10000, 50) }
+
+// BenchmarkSetup_10000x64 adds the PCA from 64 to 50 dimensions: the
+// shape of the page's largest embedding (the mnist model's gap layer).
+func BenchmarkSetup_10000x64(b *testing.B) { benchSetup(b, 10000, 64) }
 
 // BenchmarkSetup_2000x784 includes the PCA from 784 to 50 dimensions.
 func BenchmarkSetup_2000x784(b *testing.B) { benchSetup(b, 2000, 784) }
@@ -88,16 +93,25 @@ func BenchmarkSetup_2000x784(b *testing.B) { benchSetup(b, 2000, 784) }
 func benchSetup(b *testing.B, n, d int) {
 	ds := synth.Gaussians(1, 10, n/10, d, 3)
 	var worst time.Duration
-	steps := 0
+	steps, worstUnits := 0, 0
+	phases := map[string]time.Duration{}
 	for b.Loop() {
 		t := New(ds.X, ds.N, ds.D, DefaultOptions())
 		for !t.SetupDone() {
+			ph := t.Phase()
 			s := time.Now()
 			t.Step()
+			el := time.Since(s)
+			phases[ph] += el
 			steps++
-			worst = max(worst, time.Since(s))
+			worst = max(worst, el)
+			worstUnits = max(worstUnits, t.Work())
 		}
 	}
+	for ph, el := range phases {
+		b.ReportMetric(float64(el.Microseconds())/1000/float64(b.N), ph+"-ms")
+	}
 	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-step-ms")
+	b.ReportMetric(float64(worstUnits), "worst-step-units")
 	b.ReportMetric(float64(steps)/float64(b.N), "steps")
 }

@@ -112,18 +112,21 @@
 //     reduced already;
 //   - Theta = 0: one row of distances and its perplexity calibration, then
 //     the symmetrization (n² units);
-//   - Theta > 0: one range of the vantage-point tree build or one
-//     neighbour query, one point's calibration, one row of the
-//     symmetrization;
+//   - Theta > 0: one distance of the vantage-point tree build or of a
+//     neighbour query (both resume where they stopped), one point's
+//     calibration, one row of the symmetrization (which keeps only the
+//     upper triangle of P: each symmetric pair is stored and visited once);
 //   - each iteration: the quadtree build (about 3·n·depth units), then one
-//     point's forces (Barnes–Hut) or one row of pairs (exact), then the
-//     update (n points);
+//     point's repulsion (Barnes–Hut) or one row of pairs (exact), one row
+//     of the sparse attraction, one row of the KL when Options.KLEvery asks
+//     for it, then the update (n points);
 //   - with the FFT method, the grid choice (n points), one point's
 //     spreading, one 1-D transform of a row or column of the grid (the
 //     kernels' transforms too, when the grid changed), one point's forces.
 //
 // A Step therefore returns within its budget plus one item; the tests
-// count the units of every Step against that bound. Progress is readable
+// count the units of every Step against that bound, and at 10,000 points
+// no item exceeds twice the default budget (TestStepsStayNearBudget_10000). Progress is readable
 // between Steps: Phase, Iteration, Positions and KL. Run and Embed are the
 // plain run-to-completion forms and give bit-identical results, because the
 // order of every floating-point operation is the same however the work is

@@ -74,3 +74,20 @@ func BenchmarkBH_10000_spread60(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkKNN_10000x50_k90(b *testing.B) {
+	ds := benchData(10000)
+	x := make([]float64, len(ds.X))
+	for i, v := range ds.X {
+		x[i] = float64(v)
+	}
+	visits := 0
+	for b.Loop() {
+		s := NewKNN(x, 10000, 50, 90, 1)
+		for !s.Step() {
+			visits += s.Work()
+		}
+		visits += s.Work()
+	}
+	b.ReportMetric(float64(visits)/float64(b.N)/float64(distUnits(50))/10000, "dists/point")
+}

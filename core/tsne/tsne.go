@@ -18,11 +18,13 @@ const DefaultBudget = 3_000_000
 const (
 	unitsPair   = 6  // exact gradient: one pair (i, j) with i < j
 	unitsVisit  = 8  // Barnes–Hut: one tree node or leaf point visited
-	unitsAttr   = 5  // one non-zero of P in the attractive force or KL
-	unitsExp    = 12 // one exp in the perplexity calibration
+	unitsAttr   = 5  // one stored pair (i < j) of the sparse P in the attractive force
+	unitsLog    = 25 // one pair in the KL evaluation
+	unitsExp    = 20 // one exp in the perplexity calibration
 	unitsUpdate = 20 // one point in the gains/momentum update
 	unitsSpread = 3  // FFT method: one stencil node spread or interpolated
 	unitsFFT    = 8  // FFT method: per element and bit of a line transform
+	unitsPCA    = 2  // one unit of package pca (a multiply-add)
 )
 
 // Methods of the gradient, for Options.Method.
@@ -55,6 +57,7 @@ type Options struct {
 	Seed              uint64  // seeds the random init and the vantage-point tree
 	PCADims           int     // inputs with more dimensions are first reduced to this many by PCA (50)
 	Budget            int     // work units per Step (DefaultBudget)
+	KLEvery           int     // 0: KL only on demand; else Step also evaluates it, in slices, every KLEvery iterations and after the last (see KLHistory)
 }
 
 // DefaultOptions returns the defaults: perplexity 30, automatic learning
@@ -129,6 +132,8 @@ const (
 	stageSpread // FFT: spread the points' charges to the grid
 	stageFFT    // FFT: the convolution, one line transform at a time
 	stagePoints
+	stageAttract // sparse P: the attraction, one row of pairs at a time
+	stageKL      // KL at this iteration's positions, when KLEvery asks for it
 	stageUpdate
 )
 
@@ -160,14 +165,18 @@ type TSNE struct {
 
 	y, upd, gains []float64 // n×2
 	acc           []float64 // n×4 force accumulators: attractive x, y, repulsive x, y
-	ykl           []float64 // positions where the last gradient was taken
+	ya            []float64 // sparse P: n×4 position x, y and attraction x, y
+	ykl           []float64 // positions where the last completed iteration took its gradient
 	z, zkl        float64
 	tree          quadTree
 	stage         int
 	next          int // next point/row of the current gradient
 	iter          int
 	kl            float64
-	klIter        int // iteration of the cached kl, or -1
+	klIter        int     // iteration of the cached kl, or -1
+	klSum         float64 // KL being summed by stageKL
+	klIters       []int   // KLHistory
+	klVals        []float64
 
 	work int
 	rng  *rand.Rand
@@ -184,7 +193,7 @@ func New(x []float32, n, d int, opt Options) *TSNE {
 	if n < 4 || d < 1 || len(x) != n*d {
 		panic(fmt.Sprintf("tsne.New: len(x) = %d, want n*d = %d*%d with n >= 4, d >= 1", len(x), n, d))
 	}
-	if opt.Perplexity < 0 || opt.LearningRate < 0 || opt.EarlyExaggeration < 0 || opt.Theta < 0 || opt.Budget < 0 {
+	if opt.Perplexity < 0 || opt.LearningRate < 0 || opt.EarlyExaggeration < 0 || opt.Theta < 0 || opt.Budget < 0 || opt.KLEvery < 0 {
 		panic(fmt.Sprintf("tsne.New: negative option in %+v", opt))
 	}
 	if opt.Init != "" && opt.Init != "pca" && opt.Init != "random" {
@@ -289,9 +298,9 @@ func (t *TSNE) Positions() []float32 {
 func (t *TSNE) advance(budget int) {
 	switch t.phase {
 	case phasePCA:
-		t.pca.Budget = max(1, budget-t.work)
+		t.pca.Budget = max(1, (budget-t.work)/unitsPCA)
 		done := t.pca.Step()
-		t.work += t.pca.Work()
+		t.work += unitsPCA * t.pca.Work()
 		if done {
 			t.x = t.pca.Scores()
 			t.pca = nil
@@ -311,6 +320,7 @@ func (t *TSNE) advance(budget int) {
 		if done {
 			t.phase = phaseCalibrate
 			t.cond = make([]float64, t.n*t.k)
+			t.work += allocUnits(8 * t.n * t.k)
 		}
 	case phaseCalibrate:
 		t.stepCalibrate(budget)
@@ -354,9 +364,11 @@ func (t *TSNE) initDone() {
 		t.phase = phaseExactP
 		t.pd = make([]float64, t.n*t.n)
 		t.dtmp = make([]float64, t.n-1)
+		t.work += allocUnits(8 * t.n * t.n)
 	} else {
 		t.phase = phaseKNN
 		t.knn = NewKNN(t.x, t.n, t.dx, t.k, t.opt.Seed)
+		t.work += allocUnits(12*t.n*t.k + 24*t.n)
 	}
 }
 
@@ -372,9 +384,9 @@ func (t *TSNE) stepInit(budget int) {
 	if t.pca == nil {
 		t.pca = pca.New(t.raw, t.n, t.d, 2)
 	}
-	t.pca.Budget = max(1, budget-t.work)
+	t.pca.Budget = max(1, (budget-t.work)/unitsPCA)
 	done := t.pca.Step()
-	t.work += t.pca.Work()
+	t.work += unitsPCA * t.pca.Work()
 	if done {
 		s := t.pca.Scores()
 		t.pca = nil
@@ -405,14 +417,19 @@ func (t *TSNE) stepExactP(budget int) {
 	if t.row < n {
 		return
 	}
+	// Rows n..2n−1 symmetrize P, one row of pairs at a time.
 	scale := 1 / (2 * float64(n))
-	for i := 0; i < n; i++ {
+	for ; t.row < 2*n && t.work < budget; t.row++ {
+		i := t.row - n
 		for j := i + 1; j < n; j++ {
 			v := (t.pd[i*n+j] + t.pd[j*n+i]) * scale
 			t.pd[i*n+j], t.pd[j*n+i] = v, v
 		}
+		t.work += 2*(n-i) + 1
 	}
-	t.work += n * n
+	if t.row < 2*n {
+		return
+	}
 	t.row, t.dtmp, t.x = 0, nil, nil
 	t.phase = phaseOptimize
 }
@@ -432,17 +449,27 @@ func (t *TSNE) stepCalibrate(budget int) {
 	}
 }
 
-// stepOptimize advances the current iteration: begin (snapshot and tree),
-// per-point forces, then the update.
+// stepOptimize advances the current iteration: begin (snapshot and tree
+// or grid), per-point forces, the attraction over the sparse P, the KL
+// when it is due, then the update.
 func (t *TSNE) stepOptimize(budget int) {
 	n := t.n
 	switch t.stage {
 	case stageBegin:
-		copy(t.ykl, t.y)
 		clear(t.acc)
 		t.z = 0
 		t.next = 0
 		t.stage = stagePoints
+		t.work += 2 * n
+		if !t.exact {
+			if len(t.ya) != 4*n {
+				t.ya = make([]float64, 4*n)
+			}
+			for i := 0; i < n; i++ {
+				t.ya[4*i], t.ya[4*i+1], t.ya[4*i+2], t.ya[4*i+3] = t.y[2*i], t.y[2*i+1], 0, 0
+			}
+			t.work += 2 * n
+		}
 		switch {
 		case t.fft != nil:
 			t.work += t.fft.setGrid(t.y)
@@ -480,13 +507,89 @@ func (t *TSNE) stepOptimize(budget int) {
 			}
 		}
 		if t.next == n {
+			t.next = 0
+			t.stage = stageAttract
+			if t.exact {
+				t.stage = t.afterForces()
+			}
+		}
+	case stageAttract:
+		for ; t.next < n && t.work < budget; t.next++ {
+			lo, hi := t.ps.ptr[t.next], t.ps.ptr[t.next+1]
+			attractRow(t.ps.col[lo:hi], t.ps.val[lo:hi], t.ya, t.next)
+			t.work += unitsAttr*int(hi-lo) + 4
+		}
+		if t.next == n {
+			for i := 0; i < n; i++ {
+				t.acc[4*i], t.acc[4*i+1] = t.ya[4*i+2], t.ya[4*i+3]
+			}
+			t.work += n
+			t.next = 0
+			t.stage = t.afterForces()
+		}
+	case stageKL:
+		for ; t.next < n && t.work < budget; t.next++ {
+			t.klSum += t.klRow(t.next, t.y, t.z)
+		}
+		if t.next == n {
+			t.next = 0
 			t.stage = stageUpdate
 		}
 	case stageUpdate:
 		t.update()
 		t.work += n * unitsUpdate
 		t.stage = stageBegin
+		if t.klIters != nil && t.klIters[len(t.klIters)-1] == -1 {
+			t.kl, t.klIter = t.klSum, t.iter
+			t.klIters[len(t.klIters)-1] = t.iter
+			t.klVals = append(t.klVals, t.klSum)
+		}
 	}
+}
+
+// afterForces returns the stage after the forces: stageKL when the
+// iteration about to complete is one at which KLEvery asks for the KL
+// (marking it pending in the history), else stageUpdate.
+func (t *TSNE) afterForces() int {
+	it, e := t.iter+1, t.opt.KLEvery
+	if e <= 0 || (it%e != 0 && it != t.opt.MaxIter) {
+		return stageUpdate
+	}
+	t.klSum = 0
+	t.klIters = append(t.klIters, -1)
+	return stageKL
+}
+
+// KLHistory returns the iterations at which Step evaluated the KL (every
+// Options.KLEvery iterations and at MaxIter) and the values, as KL would
+// have returned them right after those iterations. The slices are the
+// TSNE's own and grow as Steps complete iterations.
+func (t *TSNE) KLHistory() (iters []int, kl []float64) {
+	m := len(t.klVals)
+	return t.klIters[:m:m], t.klVals
+}
+
+// attractRow adds the attraction of the stored pairs (i, j), j = col[e] >
+// i, of row i of the sparse P: p_ij·w_ij·(y_i − y_j) to i's accumulator and
+// its opposite to j's. ya holds n×4 values: position x, y and attraction
+// x, y, so the scattered reads and writes of j touch one cache line.
+func attractRow(col []int32, val, ya []float64, i int) {
+	val = val[:len(col)]
+	pi := ya[4*i : 4*i+4 : 4*i+4]
+	px, py := pi[0], pi[1]
+	var ax, ay float64
+	for e, j := range col {
+		q := ya[4*int(j) : 4*int(j)+4 : 4*int(j)+4]
+		dx, dy := px-q[0], py-q[1]
+		a := val[e] / (1 + dx*dx + dy*dy)
+		fx, fy := a*dx, a*dy
+		ax += fx
+		ay += fy
+		q[2] -= fx
+		q[3] -= fy
+	}
+	pi[2] += ax
+	pi[3] += ay
 }
 
 // exactRow adds the interactions of pairs (i, j>i) to both points'
@@ -530,41 +633,20 @@ func exactKernel(p, y, acc []float64, xi, yi float64) (ax, ay, rx, ry, z float64
 	return
 }
 
-// bhPoint computes point i's Barnes–Hut repulsion and its exact attraction
-// over the non-zeros of its row of P.
+// bhPoint computes point i's Barnes–Hut repulsion.
 func (t *TSNE) bhPoint(i int) {
-	y := t.y
-	px, py := y[2*i], y[2*i+1]
-	fx, fy, z, visits := t.tree.repulse(int32(i), px, py)
+	fx, fy, z, visits := t.tree.repulse(int32(i), t.y[2*i], t.y[2*i+1])
 	t.z += z
-	ax, ay, nnz := t.attraction(i, px, py)
-	t.acc[4*i], t.acc[4*i+1], t.acc[4*i+2], t.acc[4*i+3] = ax, ay, fx, fy
-	t.work += visits*unitsVisit + nnz*unitsAttr
+	t.acc[4*i+2], t.acc[4*i+3] = fx, fy
+	t.work += visits * unitsVisit
 }
 
-// fftPoint reads point i's interpolated repulsion and computes its exact
-// attraction over the non-zeros of its row of P.
+// fftPoint reads point i's interpolated repulsion.
 func (t *TSNE) fftPoint(i int) {
 	fx, fy := t.fft.interpolate(i)
 	t.z -= t.fft.self(i)
-	ax, ay, nnz := t.attraction(i, t.y[2*i], t.y[2*i+1])
-	t.acc[4*i], t.acc[4*i+1], t.acc[4*i+2], t.acc[4*i+3] = ax, ay, fx, fy
-	t.work += 3*unitsSpread*t.fft.p*t.fft.p + nnz*unitsAttr
-}
-
-// attraction returns Σ_j p_ij·w_ij·(y_i − y_j) over row i of the sparse P
-// and the row's number of non-zeros.
-func (t *TSNE) attraction(i int, px, py float64) (ax, ay float64, nnz int) {
-	lo, hi := t.ps.ptr[i], t.ps.ptr[i+1]
-	y := t.y
-	for e := lo; e < hi; e++ {
-		j := t.ps.col[e]
-		dx, dy := px-y[2*j], py-y[2*j+1]
-		a := t.ps.val[e] / (1 + dx*dx + dy*dy)
-		ax += a * dx
-		ay += a * dy
-	}
-	return ax, ay, int(hi - lo)
+	t.acc[4*i+2], t.acc[4*i+3] = fx, fy
+	t.work += 3 * unitsSpread * t.fft.p * t.fft.p
 }
 
 // gradient writes the KL gradient 4·(α·attr − rep/Z) into dst (n×2).
@@ -584,6 +666,7 @@ func (t *TSNE) update() {
 		alpha, mom = t.opt.EarlyExaggeration, t.opt.Momentum
 	}
 	lr := t.opt.LearningRate
+	copy(t.ykl, t.y)
 	t.zkl = t.z
 	for k := range t.y {
 		i, c := k/2, k%2
@@ -618,11 +701,13 @@ func (t *TSNE) centre() {
 // (without exaggeration) at the positions where the latest completed
 // iteration evaluated its gradient, that is one update behind Positions; 0
 // before the first iteration. In exact mode it is exact and costs n²/2
-// logarithms, the time of about three iterations; with Barnes–Hut it uses
-// the tree's estimate of the normalization Z, so it is an estimate (within
-// 0.5% in the tests), and costs one logarithm per non-zero of P, about a
-// quarter of an iteration. The value is cached until the next iteration
-// completes; a shell should read it every few iterations, not every frame.
+// logarithms, the time of about three iterations; with Barnes–Hut or the
+// FFT it uses the method's estimate of the normalization Z, so it is an
+// estimate (within 0.5% in the tests), and costs one logarithm per stored
+// pair of P, about a quarter of an iteration. The value is cached until the
+// next iteration completes. KL does all that work at once: a stepper that
+// wants the KL as it goes sets Options.KLEvery and reads KLHistory, whose
+// values Step computes in slices (and which KL then returns from cache).
 func (t *TSNE) KL() float64 {
 	if t.iter == 0 || t.phase != phaseOptimize {
 		return 0
@@ -635,27 +720,39 @@ func (t *TSNE) KL() float64 {
 }
 
 func (t *TSNE) computeKL() float64 {
-	y, n := t.ykl, t.n
 	var kl float64
+	work := t.work
+	for i := 0; i < t.n; i++ {
+		kl += t.klRow(i, t.ykl, t.zkl)
+	}
+	t.work = work
+	return kl
+}
+
+// klRow returns the KL terms of the pairs (i, j > i), counted twice, at
+// positions y with normalization z, and adds its work units.
+func (t *TSNE) klRow(i int, y []float64, z float64) float64 {
+	n := t.n
+	var kl float64
+	px, py := y[2*i], y[2*i+1]
 	if t.exact {
-		for i := 0; i < n; i++ {
-			for j := i + 1; j < n; j++ {
-				p := t.pd[i*n+j]
-				if p <= 0 {
-					continue
-				}
-				dx, dy := y[2*i]-y[2*j], y[2*i+1]-y[2*j+1]
-				kl += 2 * p * math.Log(p*t.zkl*(1+dx*dx+dy*dy))
+		for j := i + 1; j < n; j++ {
+			p := t.pd[i*n+j]
+			if p <= 0 {
+				continue
 			}
+			dx, dy := px-y[2*j], py-y[2*j+1]
+			kl += 2 * p * math.Log(p*z*(1+dx*dx+dy*dy))
 		}
+		t.work += unitsLog*(n-i) + 4
 		return kl
 	}
-	for i := 0; i < n; i++ {
-		for e := t.ps.ptr[i]; e < t.ps.ptr[i+1]; e++ {
-			j, p := t.ps.col[e], t.ps.val[e]
-			dx, dy := y[2*i]-y[2*j], y[2*i+1]-y[2*j+1]
-			kl += p * math.Log(p*t.zkl*(1+dx*dx+dy*dy))
-		}
+	lo, hi := t.ps.ptr[i], t.ps.ptr[i+1]
+	for e := lo; e < hi; e++ {
+		j, p := t.ps.col[e], t.ps.val[e]
+		dx, dy := px-y[2*j], py-y[2*j+1]
+		kl += 2 * p * math.Log(p*z*(1+dx*dx+dy*dy))
 	}
+	t.work += unitsLog*int(hi-lo) + 4
 	return kl
 }

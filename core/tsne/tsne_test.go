@@ -127,12 +127,13 @@ func TestExactGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
-// sparseFromDense keeps P's non-zeros in CSR form.
+// sparseFromDense keeps the non-zeros of the symmetric P above the
+// diagonal in CSR form.
 func sparseFromDense(p []float64, n int) csr {
 	var s csr
 	s.ptr = make([]int32, n+1)
 	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
+		for j := i + 1; j < n; j++ {
 			if p[i*n+j] != 0 {
 				s.col = append(s.col, int32(j))
 				s.val = append(s.val, p[i*n+j])
@@ -284,6 +285,7 @@ func TestKLMatchesDefinition(t *testing.T) {
 				for i := 0; i < n; i++ {
 					for k := e.ps.ptr[i]; k < e.ps.ptr[i+1]; k++ {
 						p[i*n+int(e.ps.col[k])] = e.ps.val[k]
+						p[int(e.ps.col[k])*n+i] = e.ps.val[k]
 					}
 				}
 			}
@@ -345,17 +347,34 @@ func TestDeterministicAndStepperMatchesRun(t *testing.T) {
 // work for an engine: a Step overruns its budget by at most this.
 func maxItemUnits(e *TSNE) int {
 	n, dx := e.n, max(e.dx, e.d)
-	return max(
-		10*dx*dx*dx+dx*dx*(dx+1)/2,          // PCA: one row, or a small eigendecomposition
-		n*(dx+4),                            // KNN: the root range, or one query
-		n*dx+maxCalibrationIters*n*unitsExp, // exact P: one row
-		maxCalibrationIters*e.k*unitsExp,    // sparse calibration: one row
-		2*n*e.k+n*n,                         // symmetrization counting / dense symmetrization
-		(3*maxDepth+2)*n,                    // quadtree build
-		unitsVisit*(4*n)+n*unitsAttr,        // one Barnes–Hut point: every node and point
-		n*unitsPair,                         // one exact row
-		n*unitsUpdate,                       // the update
-		fftMaxItemUnits(e),                  // FFT: grid choice, one point, one line transform
+	m := max(
+		unitsPCA*(10*dx*dx*dx+dx*dx*(dx+1)/2), // PCA: one row, or a small eigendecomposition
+		n*unitsUpdate, // the update
+	)
+	if e.exact {
+		return max(m,
+			n*dx+maxCalibrationIters*n*unitsExp, // exact P: one row
+			allocUnits(8*n*n),                   // exact P: its allocation
+			n*unitsPair,                         // one exact row
+			n*unitsLog+4,                        // one row of the KL
+		)
+	}
+	m = max(m,
+		distUnits(dx)+4*n+8*e.k,                              // KNN: one distance and the end of a range or query
+		allocUnits(8*n*dx+4*n)+n*dx/2,                        // KNN: the points in tree order
+		allocUnits(12*n*e.k+24*n),                            // KNN: its allocation
+		maxCalibrationIters*e.k*unitsExp+allocUnits(8*n*e.k), // sparse calibration: one row, the allocation
+		unitsSymMerge*(e.k+n)+n+allocUnits(24*n*e.k),         // symmetrization: one row, the allocation
+		unitsAttr*n+4,                                        // one row of the attraction
+		unitsLog*n+4,                                         // one row of the KL
+		5*n,                                                  // the snapshot at the start of an iteration
+	)
+	if e.fft != nil {
+		return max(m, fftMaxItemUnits(e)+4*n) // FFT: grid choice, one point, one line transform
+	}
+	return max(m,
+		(3*maxDepth+2)*n+4*n,         // quadtree build
+		unitsVisit*(4*n)+n*unitsAttr, // one Barnes–Hut point: every node and point
 	)
 }
 

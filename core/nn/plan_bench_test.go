@@ -1,0 +1,99 @@
+package nn_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
+	"cnnviz/models"
+)
+
+// benchPlan returns a Plan of the named architecture (seeded random
+// weights, as BenchmarkConvnetjsForward_1x28x28 uses) for batch n, and a
+// seeded random input in 0..1.
+func benchPlan(b *testing.B, arch string, n int) (*nn.Plan, []float32) {
+	b.Helper()
+	spec, err := models.Architecture(arch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net := nn.MustBuild(spec, 1)
+	r := rand.New(rand.NewPCG(1, 1))
+	return nn.NewPlan(net, n), randPixels(r, n*tensor.Numel(spec.Input))
+}
+
+func benchForward(b *testing.B, arch string) {
+	p, x := benchPlan(b, arch, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Forward(x)
+	}
+}
+
+func benchInputGradient(b *testing.B, arch string) {
+	p, x := benchPlan(b, arch, 1)
+	seed := make([]float32, 10)
+	seed[3] = 1
+	b.ReportAllocs()
+	for b.Loop() {
+		p.InputGradient(x, seed)
+	}
+}
+
+// BenchmarkPlanForward_convnetjs is one 28×28 image through the ConvNetJS
+// architecture; compare BenchmarkConvnetjsForward_1x28x28 (autograd).
+func BenchmarkPlanForward_convnetjs(b *testing.B) { benchForward(b, "convnetjs") }
+
+// BenchmarkPlanForward_mnist is one 28×28 image through the mnist
+// architecture.
+func BenchmarkPlanForward_mnist(b *testing.B) { benchForward(b, "mnist") }
+
+// BenchmarkPlanInputGradient_convnetjs is a forward pass and the gradient
+// of one logit with respect to the input; compare
+// BenchmarkConvnetjsInputGradient_1x28x28.
+func BenchmarkPlanInputGradient_convnetjs(b *testing.B) { benchInputGradient(b, "convnetjs") }
+
+// BenchmarkPlanInputGradient_mnist is the same for the mnist architecture.
+func BenchmarkPlanInputGradient_mnist(b *testing.B) { benchInputGradient(b, "mnist") }
+
+// BenchmarkPlanTrainStep_convnetjs32 is one SGD-with-momentum step on a
+// batch of 32 through a Plan: forward, the softmax cross-entropy gradient
+// on the logits, Backward and the update; compare
+// BenchmarkConvnetjsTrainStep_32x28x28.
+func BenchmarkPlanTrainStep_convnetjs32(b *testing.B) {
+	const n = 32
+	p, x := benchPlan(b, "convnetjs", n)
+	net := p.Net()
+	opt := &nn.SGD{LR: 0.01, Momentum: 0.9}
+	params := net.Params()
+	seed := make([]float32, n*10)
+	b.ReportAllocs()
+	for b.Loop() {
+		net.ZeroGrad()
+		logits := p.Forward(x)
+		for i := 0; i < n; i++ {
+			softmaxXentGrad(logits[i*10:(i+1)*10], i%10, n, seed[i*10:(i+1)*10])
+		}
+		p.Backward(seed)
+		opt.Step(params)
+	}
+}
+
+// softmaxXentGrad writes the gradient of the batch-mean cross-entropy
+// with respect to one image's logits: (softmax − onehot(label)) / n.
+func softmaxXentGrad(logits []float32, label, n int, g []float32) {
+	m := logits[0]
+	for _, v := range logits {
+		m = max(m, v)
+	}
+	var s float32
+	for i, v := range logits {
+		g[i] = exp32(v - m)
+		s += g[i]
+	}
+	for i := range g {
+		g[i] /= s * float32(n)
+	}
+	g[label] -= 1 / float32(n)
+}
