@@ -164,7 +164,7 @@ func apiTrain(g *game, args []js.Value) (any, error) {
 	if opts.LR == 0 && opts.Optimizer == "sgd" {
 		opts.LR = 0.01
 	} else if opts.LR == 0 {
-		opts.LR = 0.001
+		opts.LR = train.DefaultAdamLR
 	}
 	if err := opts.Check(); err != nil {
 		return nil, err

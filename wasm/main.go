@@ -130,7 +130,6 @@ func (g *game) Update() (err error) {
 		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew - g.overshoot)
 	}
 	g.lastUpdate, g.drew, g.overshoot = t0, 0, 0
-	g.pace()
 	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
 	defer func() {
 		if r := recover(); r != nil {
@@ -185,8 +184,12 @@ func (g *game) Update() (err error) {
 		}
 		g.busy = g.app.Sched.Len() > 0
 		// The budget covers the whole Update: what the shell and the
-		// view took already is deducted (Tick makes one step anyway).
+		// view took already is deducted (Tick makes one step anyway),
+		// and so is a redraw's usual cost when this frame will redraw.
 		budget -= t1.Sub(t0)
+		if g.busy && g.key() != g.frameKey {
+			budget -= time.Duration(g.drawMs * float64(time.Millisecond))
+		}
 		g.app.Sched.Tick(budget)
 		took := time.Since(t1)
 		smooth(&g.tickMs, took)
@@ -220,28 +223,6 @@ func (g *game) Update() (err error) {
 	return nil
 }
 
-// pace sets the frame interval that the steppers' budget keeps: 60 fps,
-// except while training or a t-SNE runs, whose goal is as much work as
-// the page allows at 40 fps (their views redraw a few times a second).
-func (g *game) pace() {
-	target := frameInterval
-	if g.app.Sched.RunningAny(paced) {
-		target = time.Second / 40
-	}
-	if target != g.budget.Target {
-		cur := g.budget.Current()
-		*g.budget = *explorer.NewBudget(target, cur)
-	}
-}
-
-// paced reports whether the stepper named name is one whose goal is
-// throughput at 30 fps or more: training and t-SNE, in their views or
-// called through the API.
-func paced(name string) bool {
-	return name == explorer.TrainJob || name == explorer.EmbedJob ||
-		strings.HasPrefix(name, "api:train:") || strings.HasPrefix(name, "api:tsne:")
-}
-
 // penDown reports whether a stroke of a drawing is being drawn.
 func (g *game) penDown() bool {
 	return g.app.Drawing() && g.app.State.Input.Kind == explorer.InputDrawing && !g.help
@@ -272,6 +253,7 @@ const (
 	partInput
 	partPred
 	partMain
+	partAnim // the animated part of the view (see Animator), inside partMain
 	nParts
 )
 
@@ -291,6 +273,9 @@ func (g *game) key() string {
 	k[partInput] = fmt.Sprint(a.Version, hash, a.MisOnly, a.Test != nil, g.widgetsKey(g.lay.input))
 	k[partPred] = fmt.Sprint(a.Version, a.State.Model, hash, a.Test != nil, g.widgetsKey(g.lay.pred))
 	k[partMain] = fmt.Sprint(a.Version, a.State.Model, hash, a.MisOnly, a.Test != nil, scanned/200, g.widgetsKey(g.lay.main), g.viewKey())
+	if an, ok := g.currentView().(Animator); ok {
+		k[partAnim] = fmt.Sprint(an.AnimRect(g.ctx), an.AnimKey(g.ctx))
+	}
 	g.partKeys = k
 	return strings.Join(k[:], "\x00")
 }
@@ -365,6 +350,20 @@ func (g *game) Draw(screen *ebiten.Image) {
 			}
 		}
 		drawn = append(drawn, p.r)
+	}
+	// Only the view's animated part changed: draw just that.
+	if an, ok := g.currentView().(Animator); ok && !all && g.partKeys[partMain] == g.drawnParts[partMain] &&
+		g.partKeys[partAnim] != g.drawnParts[partAnim] {
+		r := an.AnimRect(g.ctx).Intersect(g.lay.main)
+		sub := screen.SubImage(r).(*ebiten.Image)
+		fillRect(sub, r, colPanel)
+		an.DrawAnim(sub, g.ctx)
+		for _, w := range g.ui.widgets {
+			if w.r.Overlaps(r) {
+				g.ui.drawButton(sub, w)
+			}
+		}
+		drawn = append(drawn, r)
 	}
 	g.drawnParts = g.partKeys
 	if g.help {

@@ -44,6 +44,22 @@ type Keyer interface {
 	Key(c *Ctx) string
 }
 
+// Animator is implemented by views with a part that changes on its own
+// while a computation runs (a scatter that moves, charts that grow). The
+// shell then redraws only that part when only AnimKey changed: a redraw
+// costs by the pixel in software WebGL, and the rest of the view (its
+// explanation, its controls) stays as it was.
+type Animator interface {
+	// AnimKey changes whenever the animated part must be drawn again;
+	// Key (if any) leaves it out.
+	AnimKey(c *Ctx) string
+	// AnimRect is where the animated part is, inside c.Area.
+	AnimRect(c *Ctx) image.Rectangle
+	// DrawAnim draws the animated part into dst, an image whose bounds
+	// are AnimRect, cleared to the panel's colour. Draw draws it too.
+	DrawAnim(dst *ebiten.Image, c *Ctx)
+}
+
 // registered views with their order on the tab bar.
 var registry []registered
 

@@ -80,6 +80,8 @@ type embeddingView struct {
 	hover        int
 	dragFrom     image.Point
 	dragging     bool
+	touches      []ebiten.TouchID
+	pinch        pinch
 	pressed      bool
 	pressBox     [3]float64
 
@@ -453,19 +455,45 @@ func (v *embeddingView) pointer(c *Ctx, o embedOpts) {
 		y := b.Y0 + float64(so.Height-1-so.Margin-(pt.Y-r.Min.Y))/h*(b.Y1-b.Y0)
 		return x, y
 	}
+	// placeAt zooms to nz and pans so that the data point (dx, dy) is
+	// drawn at the screen point pt.
+	placeAt := func(dx, dy float64, pt image.Point, nz float64) {
+		w := float64(so.Width - 2*so.Margin - 1)
+		h := float64(so.Height - 2*so.Margin - 1)
+		fx := float64(pt.X-r.Min.X-so.Margin) / w
+		fy := float64(so.Height-1-so.Margin-(pt.Y-r.Min.Y)) / h
+		bw, bh := v.auto.X1-v.auto.X0, v.auto.Y1-v.auto.Y0
+		x0, y0 := dx-fx*bw/nz, dy-fy*bh/nz
+		v.zoom = nz
+		v.cx = (x0 + bw/nz/2 - (v.auto.X0+v.auto.X1)/2) / bw
+		v.cy = (y0 + bh/nz/2 - (v.auto.Y0+v.auto.Y1)/2) / bh
+	}
 	if pt, ok := c.Hover(r); ok && p.wheel != 0 && !c.UI.overlay {
 		// Zoom about the pointer: the data point under it stays put.
 		dx, dy := toData(pt)
-		f := math.Pow(1.15, p.wheel)
-		nz := max(0.5, min(200, v.zoom*f))
-		f = nz / v.zoom
-		bw, bh := v.auto.X1-v.auto.X0, v.auto.Y1-v.auto.Y0
-		mx, my := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
-		mx, my = dx+(mx-dx)/f, dy+(my-dy)/f
-		v.zoom = nz
-		v.cx, v.cy = (mx-(v.auto.X0+v.auto.X1)/2)/bw, (my-(v.auto.Y0+v.auto.Y1)/2)/bh
+		placeAt(dx, dy, pt, clampZoom(v.zoom*math.Pow(1.15, p.wheel)))
 	}
-	if pt, ok := c.Pressed(r); ok {
+	// Pinch with two fingers: the distance between them sets the zoom
+	// and the data point first between them follows their midpoint.
+	v.touches = ebiten.AppendTouchIDs(v.touches[:0])
+	if len(v.touches) >= 2 && !c.UI.overlay {
+		x0, y0 := ebiten.TouchPosition(v.touches[0])
+		x1, y1 := ebiten.TouchPosition(v.touches[1])
+		mid := image.Pt((x0+x1)/2, (y0+y1)/2)
+		d := math.Hypot(float64(x1-x0), float64(y1-y0))
+		switch {
+		case v.pinch.dist == 0 && mid.In(r) && d > 0:
+			dx, dy := toData(mid)
+			v.pinch = pinch{dist: d, zoom: v.zoom, dx: dx, dy: dy}
+		case v.pinch.dist > 0:
+			placeAt(v.pinch.dx, v.pinch.dy, mid, clampZoom(v.pinch.zoom*d/v.pinch.dist))
+		}
+		v.pressed, v.dragging = false, false // no drag or click from a pinch
+	} else if v.pinch.dist > 0 {
+		v.pinch = pinch{}
+		v.pressed = false // the finger left behind starts no drag
+	}
+	if pt, ok := c.Pressed(r); ok && v.pinch.dist == 0 {
 		v.pressed, v.dragging, v.dragFrom = true, false, pt
 		v.pressBox = [3]float64{v.cx, v.cy, v.zoom}
 	}
@@ -505,16 +533,24 @@ func (v *embeddingView) pointer(c *Ctx, o embedOpts) {
 	}
 	if c.UI.focus == "" && v.hover < 0 {
 		if ebiten.IsKeyPressed(ebiten.KeyEqual) {
-			v.zoom = min(200, v.zoom*1.02)
+			v.zoom = clampZoom(v.zoom * 1.02)
 		}
 		if ebiten.IsKeyPressed(ebiten.KeyMinus) {
-			v.zoom = max(0.5, v.zoom/1.02)
+			v.zoom = clampZoom(v.zoom / 1.02)
 		}
 		if ebiten.IsKeyPressed(ebiten.Key0) {
 			v.zoom, v.cx, v.cy = 1, 0, 0
 		}
 	}
 }
+
+// clampZoom keeps a zoom factor between showing twice the embedding's
+// box and a 200th of it.
+func clampZoom(z float64) float64 { return max(0.5, min(200, z)) }
+
+// pinch is a two-finger zoom in progress: the fingers' distance and the
+// zoom when it began, and the data point that was between them.
+type pinch struct{ dist, zoom, dx, dy float64 }
 
 func iabs(x int) int {
 	if x < 0 {
@@ -542,9 +578,14 @@ func (v *embeddingView) colours(o embedOpts) []int {
 	return f.Labels
 }
 
-// Key makes the shell redraw when the embedding moves or the pointer
-// hovers another point.
-func (v *embeddingView) Key(c *Ctx) string {
+// Key makes the shell redraw the whole view when its message changes;
+// the scatter and the column beside it are the animated part.
+func (v *embeddingView) Key(c *Ctx) string { return v.err }
+
+// AnimKey makes the shell redraw the scatter and its column when the
+// embedding moves (at most every embedRedraw) or the pointer hovers
+// another point, zooms or pans.
+func (v *embeddingView) AnimKey(c *Ctx) string {
 	var moving string
 	if v.e != nil {
 		moving = fmt.Sprint(v.e.Version(), v.e.Phase(), int(100*v.e.Progress()), len(v.e.KL))
@@ -552,13 +593,24 @@ func (v *embeddingView) Key(c *Ctx) string {
 	if v.meaning != nil {
 		moving += fmt.Sprint(len(v.meaning.OneNN), int(100*v.meaning.Progress()))
 	}
-	return fmt.Sprint(v.hover, v.zoom, v.cx, v.cy, v.err) + v.moving.key(moving, embedRedraw)
+	return fmt.Sprint(v.hover, v.zoom, v.cx, v.cy) + v.moving.key(moving, embedRedraw)
+}
+
+// AnimRect is the band of the view from the scatter's top down.
+func (v *embeddingView) AnimRect(c *Ctx) image.Rectangle {
+	return image.Rect(c.Area.Min.X, v.scatterRect.Min.Y, c.Area.Max.X, c.Area.Max.Y)
 }
 
 func (v *embeddingView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	for _, l := range v.labels {
 		c.UI.text(dst, l.s, l.x, l.y, 12, colMuted)
 	}
+	v.DrawAnim(dst.SubImage(v.AnimRect(c)).(*ebiten.Image), c)
+}
+
+// DrawAnim draws the scatter and the column beside it.
+func (v *embeddingView) DrawAnim(dst *ebiten.Image, c *Ctx) {
+	area := c.Area
 	r := v.scatterRect
 	fillRect(dst, r, color.RGBA{255, 255, 255, 255})
 	if v.err != "" {
@@ -721,7 +773,8 @@ func (v *embeddingView) export(c *Ctx, kind string) {
 
 // status reports the run for the tests.
 func (v *embeddingView) status(g *game) map[string]any {
-	out := map[string]any{"running": g.app.Sched.Running(explorer.EmbedJob), "err": v.err, "hover": v.hover}
+	out := map[string]any{"running": g.app.Sched.Running(explorer.EmbedJob), "err": v.err, "hover": v.hover,
+		"zoom": v.zoom, "centre": []any{v.cx, v.cy}}
 	if e := v.e; e != nil {
 		out["phase"], out["iteration"], out["n"], out["layer"], out["ready"] = e.Phase(), e.Iteration(), e.Feat.N, e.Feat.Source, e.Ready()
 		out["setupMs"] = float64(v.setupAt.Microseconds()) / 1000

@@ -13,6 +13,7 @@ import (
 
 	"cnnviz/core/explorer"
 	"cnnviz/core/render"
+	"cnnviz/core/train"
 	"cnnviz/models"
 	"cnnviz/models/mnist"
 
@@ -303,7 +304,7 @@ func (v *trainingView) Update(c *Ctx) {
 		btn("opt-"+o, &x, gm.row2, 50, map[string]string{"adam": "Adam", "sgd": "SGD"}[o], s.Opts.Optimizer == o, func() {
 			if s.Opts.Optimizer != name {
 				s.Opts.Optimizer = name
-				s.Opts.LR = map[string]float64{"adam": 0.001, "sgd": 0.01}[name]
+				s.Opts.LR = map[string]float64{"adam": train.DefaultAdamLR, "sgd": 0.01}[name]
 				a.SetOption("train.opt", name)
 				a.SetOption("train.lr", "")
 			}

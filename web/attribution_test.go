@@ -134,7 +134,10 @@ func TestAttributionView(t *testing.T) {
 			t.Errorf("overlays %s and %s differ by %.2f per channel on average, want a visible difference (>= 1)", pair[0], pair[1], d)
 		}
 	}
-	// The comparison grid fills in every method.
+	// The comparison grid fills in every method, the expensive ones
+	// (occlusion, integrated gradients, Ablation- and Score-CAM, SmoothGrad)
+	// as steppers: the page keeps 60 fps meanwhile.
+	evalJS[chromedp.Void](t, ctx, `(() => { window.__ft = []; const f = now => { window.__ft.push(now); if (window.__ft) requestAnimationFrame(f); }; requestAnimationFrame(f); })()`)
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({hash: "#view=attribution&in=t3&o.panel=grid"}).then(() => undefined)`)
 	deadline := time.Now().Add(300 * time.Second)
 	for {
@@ -142,6 +145,12 @@ func TestAttributionView(t *testing.T) {
 		st := evalJS[attrViewState](t, ctx, `cnnviz.attributionView()`)
 		if len(st.Grid) == 17 {
 			t.Logf("grid times (ms, in the page): %v", st.Grid)
+			ts := evalJS[[]float64](t, ctx, `(() => { const t = window.__ft; window.__ft = []; return t; })()`)
+			med, p95, worst := frameStats(ts)
+			t.Logf("frame time while the grid fills: median %.1f ms, 95th percentile %.1f ms, worst %.1f ms over %d frames", med, p95, worst, len(ts)-1)
+			if med > 20 {
+				t.Errorf("median frame time while the grid fills = %.1f ms, want at most 20 ms (60 fps)", med)
+			}
 			break
 		}
 		if time.Now().After(deadline) {

@@ -91,6 +91,7 @@ type embStatus struct {
 	FrameMs   []float64 `json:"frameMs"`
 	Scatter   []float64 `json:"scatter"`
 	Hover     int       `json:"hover"`
+	Zoom      float64   `json:"zoom"`
 }
 
 func embedStatus(t *testing.T, ctx context.Context) embStatus {
@@ -210,6 +211,33 @@ func TestEmbeddingView(t *testing.T) {
 		}
 		screenshot(t, ctx, "embedding-hover")
 	}
+	// Pinch with two fingers: spreading them to twice their distance
+	// doubles the zoom; the pinch neither pans by a drag nor clicks.
+	before := embedStatus(t, ctx)
+	touch := func(typ input.DispatchTouchEventType, spread float64) {
+		t.Helper()
+		pts := []*input.TouchPoint{}
+		if typ != input.DispatchTouchEventTypeTouchEnd {
+			id1, id2 := 1.0, 2.0
+			pts = []*input.TouchPoint{{X: cx - spread, Y: cy, ID: &id1}, {X: cx + spread, Y: cy, ID: &id2}}
+		}
+		if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts}); err != nil {
+			t.Fatalf("touch %s: %v", typ, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	touch(input.DispatchTouchEventTypeTouchStart, 30)
+	for spread := 33.0; spread <= 60; spread += 3 {
+		touch(input.DispatchTouchEventTypeTouchMove, spread)
+	}
+	time.Sleep(200 * time.Millisecond)
+	after := embedStatus(t, ctx)
+	touch(input.DispatchTouchEventTypeTouchEnd, 0)
+	if ratio := after.Zoom / before.Zoom; math.Abs(ratio-2) > 0.1 {
+		t.Errorf("zoom %.3f before a pinch that doubles the fingers' distance, %.3f after: ratio %.3f, want 2", before.Zoom, after.Zoom, ratio)
+	}
+	screenshot(t, ctx, "embedding-pinched")
+
 	// Teaching mode.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({hash: "#view=embedding&o.e-data=gaussians&o.e-perp=10"}).then(() => undefined)`)
 	s = waitEmbed(t, ctx, 180*time.Second, "the synthetic run", func(s embStatus) bool { return s.Iteration >= 1000 || (!s.Running && s.Iteration > 0) })

@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -191,5 +192,36 @@ func TestCrossEntropyValue(t *testing.T) {
 	big := ag.New(tensor.FromSlice([]float32{1000, 0, -1000}, 1, 3))
 	if v := ag.CrossEntropy(big, []int{0}).Value.Data[0]; v != 0 || math.IsNaN(float64(v)) {
 		t.Fatalf("CrossEntropy(confident) = %v, want 0", v)
+	}
+}
+
+// TestCrossEntropyRows checks the plain-slice loss against the graph's:
+// the same value, and a gradient equal to what Backward gives the logits.
+func TestCrossEntropyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, tc := range []struct{ n, k int }{{1, 10}, {3, 10}, {5, 2}, {4, 7}} {
+		t.Run(fmt.Sprintf("%dx%d", tc.n, tc.k), func(t *testing.T) {
+			x := tensor.New(tc.n, tc.k)
+			for i := range x.Data {
+				x.Data[i] = float32(r.NormFloat64() * 3)
+			}
+			labels := make([]int, tc.n)
+			for i := range labels {
+				labels[i] = r.IntN(tc.k)
+			}
+			v := ag.New(x.Clone())
+			loss := ag.CrossEntropy(v, labels)
+			ag.Backward(loss, nil)
+			grad := make([]float32, tc.n*tc.k)
+			got := ag.CrossEntropyRows(x.Data, tc.k, labels, grad)
+			if d := math.Abs(float64(got - loss.Value.Data[0])); d > 1e-6*(1+math.Abs(float64(got))) {
+				t.Errorf("CrossEntropyRows = %v, CrossEntropy = %v", got, loss.Value.Data[0])
+			}
+			for i := range grad {
+				if d := math.Abs(float64(grad[i] - v.Grad.Data[i])); d > 1e-6 {
+					t.Fatalf("gradient %d = %v, Backward gives %v", i, grad[i], v.Grad.Data[i])
+				}
+			}
+		})
 	}
 }

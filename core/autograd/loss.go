@@ -80,3 +80,30 @@ func CrossEntropy(logits *Var, labels []int) *Var {
 	}
 	return Dot(LogSoftmax(logits), w)
 }
+
+// CrossEntropyRows is CrossEntropy on plain slices, for code that runs a
+// network without a graph (nn.Plan): logits holds len(labels) rows of k
+// values. It returns the mean over the rows of −log softmax(row)[label]
+// and writes into grad (same length as logits) its gradient with respect
+// to the logits, (softmax(row) − onehot(label)) / rows. It panics on
+// mismatched lengths or a label outside [0, k).
+func CrossEntropyRows(logits []float32, k int, labels []int, grad []float32) float32 {
+	n := len(labels)
+	if k < 1 || len(logits) != n*k || len(grad) != n*k {
+		panic(fmt.Sprintf("autograd: CrossEntropyRows of %d logits, %d classes, %d labels, %d gradients", len(logits), k, n, len(grad)))
+	}
+	var loss float32
+	for i, l := range labels {
+		if l < 0 || l >= k {
+			panic(fmt.Sprintf("autograd: CrossEntropyRows label %d outside [0, %d)", l, k))
+		}
+		g := grad[i*k : (i+1)*k]
+		logSoftmaxRow(g, logits[i*k:(i+1)*k])
+		loss -= g[l] / float32(n)
+		for j, v := range g {
+			g[j] = float32(math.Exp(float64(v))) / float32(n)
+		}
+		g[l] -= 1 / float32(n)
+	}
+	return loss
+}

@@ -149,7 +149,7 @@ type BenchResult struct {
 // nn.Plan, as the page predicts), "inputGradient" (forward and backward to
 // the input of one image, through the same kind of Plan) or "trainStep" (forward,
 // cross-entropy, backward and an SGD step with momentum 0.9 on a batch of
-// 32), or "actmax" (100 ascent steps on the mean of conv2 channel 0 from
+// 32, through a Plan as the page's trainer runs), or "actmax" (100 ascent steps on the mean of conv2 channel 0 from
 // seeded noise: plain pixels, no regularizers; see actmax's
 // BenchmarkActmax100_convnetjs), or "tsne" (one Barnes–Hut t-SNE iteration,
 // θ = 0.5, perplexity 30, on N points (default 2000) of ten seeded
@@ -212,10 +212,12 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 		}
 		opt := &nn.SGD{LR: 0.01, Momentum: 0.9}
 		params := net.Params()
+		plan := nn.NewPlan(net, batch) // as the page's trainer runs
+		grad := make([]float32, batch*10)
 		op = func() {
 			net.ZeroGrad()
-			y := net.Forward(ag.Constant(tensor.FromSlice(x, batch, 1, 28, 28)), nil)
-			ag.Backward(ag.CrossEntropy(y, labels), nil)
+			ag.CrossEntropyRows(plan.Forward(x), 10, labels, grad)
+			plan.Backward(grad)
 			opt.Step(params)
 		}
 	case "tsne":

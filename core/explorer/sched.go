@@ -20,6 +20,8 @@ type Scheduler struct {
 type job struct {
 	name string
 	s    Stepper
+	// took is a running average of the job's Step durations.
+	took time.Duration
 }
 
 func (sc *Scheduler) now() time.Time {
@@ -34,11 +36,11 @@ func (sc *Scheduler) now() time.Time {
 func (sc *Scheduler) Start(name string, s Stepper) {
 	for i := range sc.jobs {
 		if sc.jobs[i].name == name {
-			sc.jobs[i].s = s
+			sc.jobs[i] = job{name: name, s: s}
 			return
 		}
 	}
-	sc.jobs = append(sc.jobs, job{name, s})
+	sc.jobs = append(sc.jobs, job{name: name, s: s})
 }
 
 // Stop removes the stepper running under name, if any.
@@ -61,40 +63,38 @@ func (sc *Scheduler) Running(name string) bool {
 	return false
 }
 
-// RunningAny reports whether a stepper runs under a name that match
-// accepts.
-func (sc *Scheduler) RunningAny(match func(name string) bool) bool {
-	for _, j := range sc.jobs {
-		if match(j.name) {
-			return true
-		}
-	}
-	return false
-}
-
 // Len returns the number of running steppers.
 func (sc *Scheduler) Len() int { return len(sc.jobs) }
 
 // Tick calls Step on the running steppers in turn, round-robin, until the
-// budget is spent or none is left, and removes those that are done. It
-// always makes at least one step when a stepper runs, so that work
-// advances even with a zero budget. It returns the number of steps made.
+// budget is spent or none is left, and removes those that are done. A step
+// is not started when the stepper's steps so far have taken longer, on
+// average, than what is left of the budget; but Tick always makes at least
+// one step when a stepper runs, so that work advances even with a zero
+// budget. It returns the number of steps made.
 func (sc *Scheduler) Tick(budget time.Duration) int {
 	start := sc.now()
 	steps := 0
 	for len(sc.jobs) > 0 {
-		if steps > 0 && sc.now().Sub(start) >= budget {
-			break
-		}
 		if sc.next >= len(sc.jobs) {
 			sc.next = 0
 		}
 		j := sc.jobs[sc.next]
+		if steps > 0 && sc.now().Sub(start)+j.took > budget {
+			break
+		}
+		t0 := sc.now()
 		done := j.s.Step()
+		took := sc.now().Sub(t0)
 		steps++
 		// The step may have started or stopped jobs: find j again.
 		for i := range sc.jobs {
 			if sc.jobs[i].name == j.name && sc.jobs[i].s == j.s {
+				if j.took == 0 {
+					sc.jobs[i].took = took
+				} else {
+					sc.jobs[i].took = (3*j.took + took) / 4
+				}
 				if done {
 					sc.jobs = append(sc.jobs[:i], sc.jobs[i+1:]...)
 					sc.next = i

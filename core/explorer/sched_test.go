@@ -109,3 +109,27 @@ func rep(d time.Duration, n int) []time.Duration {
 	}
 	return out
 }
+
+// TestSchedulerPredictsSteps checks that Tick does not start a step that
+// its stepper's past steps say would overrun the budget.
+func TestSchedulerPredictsSteps(t *testing.T) {
+	now := time.Unix(0, 0)
+	sc := &Scheduler{Now: func() time.Time { return now }}
+	slow := &counter{n: 100, cost: 4 * time.Millisecond, clock: &now}
+	sc.Start("slow", slow)
+	tests := []struct {
+		budget time.Duration
+		steps  int
+	}{
+		{time.Millisecond, 1},      // the first step is always made
+		{10 * time.Millisecond, 2}, // 4 + 4 fit, a third would end at 12
+		{7 * time.Millisecond, 1},  // 4 fits, a second would end at 8
+		{0, 1},                     // a zero budget still makes a step
+		{16 * time.Millisecond, 4}, // exactly four
+	}
+	for i, tt := range tests {
+		if got := sc.Tick(tt.budget); got != tt.steps {
+			t.Errorf("tick %d: Tick(%v) with 4 ms steps = %d steps, want %d", i, tt.budget, got, tt.steps)
+		}
+	}
+}

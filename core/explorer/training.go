@@ -15,8 +15,8 @@ import (
 // among the App's models, so that every view can show it.
 const TrainedModel = "trained"
 
-// TrainJob is the scheduler name of the training stepper.
-const TrainJob = "train"
+// trainJob is the scheduler name of the training stepper.
+const trainJob = "train"
 
 // Training is the session behind the Training view: the architecture text,
 // the options, the trainer and the measurements the charts show. The
@@ -76,7 +76,7 @@ func NewTraining(a *App) *Training {
 	}
 	return &Training{
 		Text:         spec.Text(),
-		Opts:         train.Options{Optimizer: "adam", LR: 0.001, Batch: 32, Seed: 1, Chunk: DefaultChunk, ValEvery: 50, ValSize: 1000},
+		Opts:         train.Options{Optimizer: "adam", LR: train.DefaultAdamLR, Batch: 32, Seed: 1, Chunk: DefaultChunk, ValEvery: 50, ValSize: 1000},
 		RefreshEvery: 250 * time.Millisecond,
 		RateEvery:    time.Second,
 		app:          a,
@@ -192,7 +192,7 @@ func (s *Training) Start(steps int, validate bool) error {
 	s.Running = true
 	s.rateAt, s.rateEx = s.now(), s.T.Examples
 	s.lastRefresh = s.now()
-	s.app.Sched.Start(TrainJob, (*trainStepper)(s))
+	s.app.Sched.Start(trainJob, (*trainStepper)(s))
 	return nil
 }
 
@@ -203,7 +203,7 @@ func (s *Training) Pause() {
 		return
 	}
 	s.Running = false
-	s.app.Sched.Stop(TrainJob)
+	s.app.Sched.Stop(trainJob)
 	if s.app.State.Model == TrainedModel {
 		s.app.ModelChanged()
 	}
