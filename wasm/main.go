@@ -130,6 +130,7 @@ func (g *game) Update() (err error) {
 		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew - g.overshoot)
 	}
 	g.lastUpdate, g.drew, g.overshoot = t0, 0, 0
+	g.pace()
 	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
 	defer func() {
 		if r := recover(); r != nil {
@@ -221,6 +222,22 @@ func (g *game) Update() (err error) {
 		}
 	}
 	return nil
+}
+
+// pace sets the frame interval that the steppers' budget keeps: 60 fps,
+// except while training or a t-SNE runs (in their views or through the
+// API), whose goal is the most work the page allows at 30 fps or more:
+// their budget aims at 40 fps, and their views redraw a few times a
+// second.
+func (g *game) pace() {
+	target := frameInterval
+	sc := g.app.Sched
+	if sc.Running(explorer.EmbedJob) || sc.Running(explorer.TrainJob) || sc.RunningPrefix("api:tsne:") || sc.RunningPrefix("api:train:") {
+		target = time.Second / 40
+	}
+	if target != g.budget.Target {
+		*g.budget = *explorer.NewBudget(target, g.budget.Current())
+	}
 }
 
 // penDown reports whether a stroke of a drawing is being drawn.

@@ -1,6 +1,9 @@
 package explorer
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Stepper is a long computation cut into bounded slices: each Step does a
 // little work (a few milliseconds) and reports whether the whole is done.
@@ -57,6 +60,17 @@ func (sc *Scheduler) Stop(name string) {
 func (sc *Scheduler) Running(name string) bool {
 	for _, j := range sc.jobs {
 		if j.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// RunningPrefix reports whether a stepper runs under a name that starts
+// with prefix.
+func (sc *Scheduler) RunningPrefix(prefix string) bool {
+	for _, j := range sc.jobs {
+		if strings.HasPrefix(j.name, prefix) {
 			return true
 		}
 	}

@@ -61,6 +61,9 @@ func TestSchedulerReplaceAndStop(t *testing.T) {
 	if old.steps != 1 || fresh.steps != 3 {
 		t.Errorf("after replacing: old %d steps, fresh %d; want 1 and 3", old.steps, fresh.steps)
 	}
+	if !sc.RunningPrefix("jo") || sc.RunningPrefix("job2") {
+		t.Errorf("RunningPrefix(jo) = %v, RunningPrefix(job2) = %v; want true, false", sc.RunningPrefix("jo"), sc.RunningPrefix("job2"))
+	}
 	if !sc.Running("job") || sc.Len() != 1 {
 		t.Errorf("Running(job) = %v, Len = %d; want true, 1", sc.Running("job"), sc.Len())
 	}

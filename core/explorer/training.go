@@ -15,8 +15,8 @@ import (
 // among the App's models, so that every view can show it.
 const TrainedModel = "trained"
 
-// trainJob is the scheduler name of the training stepper.
-const trainJob = "train"
+// TrainJob is the scheduler name of the training stepper.
+const TrainJob = "train"
 
 // Training is the session behind the Training view: the architecture text,
 // the options, the trainer and the measurements the charts show. The
@@ -192,7 +192,7 @@ func (s *Training) Start(steps int, validate bool) error {
 	s.Running = true
 	s.rateAt, s.rateEx = s.now(), s.T.Examples
 	s.lastRefresh = s.now()
-	s.app.Sched.Start(trainJob, (*trainStepper)(s))
+	s.app.Sched.Start(TrainJob, (*trainStepper)(s))
 	return nil
 }
 
@@ -203,7 +203,7 @@ func (s *Training) Pause() {
 		return
 	}
 	s.Running = false
-	s.app.Sched.Stop(trainJob)
+	s.app.Sched.Stop(TrainJob)
 	if s.app.State.Model == TrainedModel {
 		s.app.ModelChanged()
 	}
