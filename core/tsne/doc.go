@@ -47,7 +47,9 @@
 // "bh" (Theta = 0.5 in DefaultOptions) is van der Maaten's Barnes–Hut
 // t-SNE (2014): P is sparse, built only over each point's k = 3·Perplexity
 // nearest neighbours found with a vantage-point tree (Yianilos 1993, see
-// KNN), and the repulsion comes from a quadtree over the embedding, rebuilt
+// KNN) or, from BlockKNNPoints points, by a blocked brute-force search
+// whose distances come from a float32 matrix product and are then made
+// exact (the same neighbours, bit for bit), and the repulsion comes from a quadtree over the embedding, rebuilt
 // each iteration, where a cell whose side is below θ times its distance to
 // the point is replaced by its centre of mass (Barnes & Hut 1986). The
 // Barnes–Hut Z is an estimate, so KL() is too. Inputs with more than
@@ -113,7 +115,10 @@
 //   - Theta = 0: one row of distances and its perplexity calibration, then
 //     the symmetrization (n² units);
 //   - Theta > 0: one distance of the vantage-point tree build or of a
-//     neighbour query (both resume where they stopped), one point's
+//     neighbour query (both resume where they stopped), or, for the
+//     blocked search, one row of its preparation, one chunk of a block's
+//     matrix product, one row's choice of candidates and one exact
+//     distance; one point's
 //     calibration, one row of the symmetrization (which keeps only the
 //     upper triangle of P: each symmetric pair is stored and visited once);
 //   - each iteration: the quadtree build (about 3·n·depth units), then one

@@ -81,13 +81,65 @@ func BenchmarkKNN_10000x50_k90(b *testing.B) {
 	for i, v := range ds.X {
 		x[i] = float64(v)
 	}
-	visits := 0
+	visits, cands := 0, 0
 	for b.Loop() {
 		s := NewKNN(x, 10000, 50, 90, 1)
 		for !s.Step() {
 			visits += s.Work()
 		}
 		visits += s.Work()
+		if s.blk != nil {
+			cands += s.blk.total
+		}
 	}
-	b.ReportMetric(float64(visits)/float64(b.N)/float64(distUnits(50))/10000, "dists/point")
+	if cands > 0 { // the blocked search: exact distances per point
+		b.ReportMetric(float64(cands)/float64(b.N)/10000, "cands/point")
+	} else {
+		b.ReportMetric(float64(visits)/float64(b.N)/float64(distUnits(50))/10000, "dists/point")
+	}
+}
+
+// BenchmarkKNNTree_10000x50_k90 is BenchmarkKNN_10000x50_k90 with the
+// vantage-point tree, for comparison with the blocked search.
+func BenchmarkKNNTree_10000x50_k90(b *testing.B) { benchKNNMode(b, 10000, false) }
+
+// BenchmarkKNNTree_2000x50_k90 and BenchmarkKNNBlock_2000x50_k90 (and the
+// other sizes) place the crossover between the two searches, on the
+// clustered benchmark data.
+func BenchmarkKNNTree_1000x50_k90(b *testing.B)  { benchKNNMode(b, 1000, false) }
+func BenchmarkKNNBlock_1000x50_k90(b *testing.B) { benchKNNMode(b, 1000, true) }
+func BenchmarkKNNTree_2000x50_k90(b *testing.B)  { benchKNNMode(b, 2000, false) }
+func BenchmarkKNNBlock_2000x50_k90(b *testing.B) { benchKNNMode(b, 2000, true) }
+func BenchmarkKNNTree_5000x50_k90(b *testing.B)  { benchKNNMode(b, 5000, false) }
+func BenchmarkKNNBlock_5000x50_k90(b *testing.B) { benchKNNMode(b, 5000, true) }
+
+func benchKNNMode(b *testing.B, n int, block bool) {
+	ds := benchData(n)
+	x := make([]float64, len(ds.X))
+	for i, v := range ds.X {
+		x[i] = float64(v)
+	}
+	for b.Loop() {
+		s := newKNNMode(n, 50, 90, 1, block)
+		s.x = x
+		for !s.Step() {
+		}
+	}
+}
+
+// BenchmarkKNNTree_10000x50_gauss and BenchmarkKNNBlock_10000x50_gauss
+// compare the two searches on one isotropic Gaussian in 50-D, where the
+// tree prunes little (its worst case) while the blocked search costs the
+// same as on clustered data.
+func BenchmarkKNNTree_10000x50_gauss(b *testing.B)  { benchKNNGauss(b, false) }
+func BenchmarkKNNBlock_10000x50_gauss(b *testing.B) { benchKNNGauss(b, true) }
+
+func benchKNNGauss(b *testing.B, block bool) {
+	x := randPoints(10000, 50, 7)
+	for b.Loop() {
+		s := newKNNMode(10000, 50, 90, 1, block)
+		s.x = x
+		for !s.Step() {
+		}
+	}
 }

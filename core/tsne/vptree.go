@@ -7,7 +7,12 @@ import (
 )
 
 // KNN is a stepper that finds, for each of n points, its k nearest other
-// points by Euclidean distance with a vantage-point tree (Yianilos 1993).
+// points by Euclidean distance: with a vantage-point tree (Yianilos 1993)
+// below BlockKNNPoints points, else with the blocked brute-force search
+// described in knnblock.go (float32 matrix products choose candidates,
+// exact float64 distances rank them), which returns exactly the same
+// neighbours and distances and has no random choices. The rest of this
+// comment describes the tree.
 //
 // The tree is built over a permutation of the points: the node of a range
 // [lo, hi) is the point at position lo (the vantage point, chosen at random
@@ -57,6 +62,9 @@ type KNN struct {
 	idx    []int32   // n×k
 	dist   []float64 // n×k squared distances
 	heap   []cand
+
+	block bool      // the blocked brute-force search replaces the tree
+	blk   *blockKNN // its state, once begun
 }
 
 type cand struct {
@@ -109,9 +117,19 @@ func newKNN(n, d, k int, seed uint64) *KNN {
 	if k < 1 || k > n-1 {
 		panic(fmt.Sprintf("tsne.NewKNN: k = %d, want 1..n-1 = 1..%d", k, n-1))
 	}
-	s := &KNN{n: n, d: d, k: k, rng: rand.New(rand.NewPCG(seed, 0x7670)), Budget: DefaultBudget,
-		items: make([]int32, n), thr: make([]float64, n), mid: make([]int32, n), dtmp: make([]float64, n),
+	return newKNNMode(n, d, k, seed, n >= BlockKNNPoints)
+}
+
+// newKNNMode is newKNN with the search chosen: blocked brute force when
+// block is true, else the vantage-point tree.
+func newKNNMode(n, d, k int, seed uint64, block bool) *KNN {
+	s := &KNN{n: n, d: d, k: k, Budget: DefaultBudget, block: block,
 		idx: make([]int32, n*k), dist: make([]float64, n*k), heap: make([]cand, 0, k), units: distUnits(d)}
+	if block {
+		return s
+	}
+	s.rng = rand.New(rand.NewPCG(seed, 0x7670))
+	s.items, s.thr, s.mid, s.dtmp = make([]int32, n), make([]float64, n), make([]int32, n), make([]float64, n)
 	for i := range s.items {
 		s.items[i] = int32(i)
 	}
@@ -135,9 +153,13 @@ func Neighbors(x []float64, n, d, k int, seed uint64) (idx []int32, dist2 []floa
 // are the stepper's own.
 func (s *KNN) Result() (idx []int32, dist2 []float64) { return s.idx, s.dist }
 
-// Progress returns the fraction 0..1 of the work done (build counted as
-// the first fifth).
+// Progress returns the fraction 0..1 of the work done (for the tree, the
+// build counted as the first fifth; for the blocked search, the rows
+// done).
 func (s *KNN) Progress() float64 {
+	if s.block {
+		return float64(s.next) / float64(s.n)
+	}
 	if !s.built {
 		return 0.1
 	}
@@ -151,6 +173,13 @@ func (s *KNN) Work() int { return s.work }
 // all queries are done.
 func (s *KNN) Step() bool {
 	s.work = 0
+	if s.block {
+		if s.blk == nil {
+			s.beginBlock()
+		}
+		s.stepBlock()
+		return s.next == s.n
+	}
 	for !s.built && s.work < s.Budget {
 		if s.curAt == 0 {
 			if len(s.stack) == 0 {
@@ -363,19 +392,7 @@ func (s *KNN) selectNth(lo, hi, m int) {
 
 // finishQuery pops the heap of the query at position next into its
 // point's rows of the result, nearest first.
-func (s *KNN) finishQuery() {
-	qi := int(s.items[s.next])
-	row := s.idx[qi*s.k : qi*s.k+s.k]
-	drow := s.dist[qi*s.k : qi*s.k+s.k]
-	for r := len(s.heap) - 1; r >= 0; r-- {
-		c := s.heap[0]
-		row[r], drow[r] = c.i, c.d2
-		s.heap[0] = s.heap[len(s.heap)-1]
-		s.heap = s.heap[:len(s.heap)-1]
-		s.siftDown(0)
-	}
-	s.work += 8 * s.k
-}
+func (s *KNN) finishQuery() { s.popRow(int(s.items[s.next])) }
 
 // tau is the current k-th distance, or +Inf while the heap is not full.
 func (s *KNN) tau() float64 {
