@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall/js"
 	"time"
@@ -34,9 +33,6 @@ func installAPI(g *game) {
 			v, err := f(args)
 			if err != nil {
 				return reject("cnnviz." + name + ": " + err.Error())
-			}
-			if l, ok := v.(later); ok {
-				return promiseFor(g, name, l)
 			}
 			return js.Global().Get("Promise").Call("resolve", v)
 		}))
@@ -141,16 +137,16 @@ func installAPI(g *game) {
 				o.N = n
 			}
 		}
-		if !slices.Contains(explorer.BenchWorkloads, args[0].String()) {
-			_, err := explorer.RunBench(args[0].String(), o) // names the known workloads
+		r, err := explorer.RunBench(args[0].String(), o)
+		if err != nil {
 			return nil, err
 		}
-		// Warm-up frames, then the measuring one: returning to the browser
-		// between them lets V8 install the optimized code it compiles in
-		// the background (within one call the code can stay in the
-		// baseline tier, 1.7× slower).
-		b := &benchRun{workload: args[0].String(), opts: o}
-		return later{Stepper: b, Result: b.result}, nil
+		blocks := make([]any, len(r.Blocks))
+		for i, b := range r.Blocks {
+			blocks[i] = b
+		}
+		return map[string]any{"workload": r.Workload, "medianMs": r.Median, "minMs": r.Min,
+			"blocksMs": blocks, "reps": r.Reps, "batch": r.Batch, "setupMs": r.SetupMs}, nil
 	})
 	def("state", func([]js.Value) (any, error) { return stateObject(g), nil })
 	def("setState", func(args []js.Value) (any, error) {
@@ -513,42 +509,4 @@ func setState(g *game, o js.Value) error {
 	}
 	a.HashChanged = true
 	return nil
-}
-
-// benchRun is cnnviz.bench as a stepper: benchWarmFrames steps of warm-up,
-// then the measurement (explorer.RunBench), each in its own frame.
-type benchRun struct {
-	workload string
-	opts     explorer.BenchOptions
-	warm     int // warm-up steps made
-	res      explorer.BenchResult
-	err      error
-}
-
-// benchWarmFrames is the number of frames of 150 ms that warm a workload
-// up before it is measured.
-const benchWarmFrames = 4
-
-func (b *benchRun) Step() bool {
-	if b.warm < benchWarmFrames {
-		b.warm++
-		_, b.err = explorer.RunBench(b.workload, explorer.BenchOptions{Seed: b.opts.Seed, Blocks: 1, Block: time.Millisecond,
-			Warmup: 150 * time.Millisecond, Batch: b.opts.Batch, N: b.opts.N})
-		return b.err != nil
-	}
-	b.res, b.err = explorer.RunBench(b.workload, b.opts)
-	return true
-}
-
-func (b *benchRun) result() (any, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	r := b.res
-	blocks := make([]any, len(r.Blocks))
-	for i, v := range r.Blocks {
-		blocks[i] = v
-	}
-	return map[string]any{"workload": r.Workload, "medianMs": r.Median, "minMs": r.Min,
-		"blocksMs": blocks, "reps": r.Reps, "batch": r.Batch, "setupMs": r.SetupMs}, nil
 }
