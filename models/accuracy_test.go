@@ -10,11 +10,7 @@ import (
 
 func loadTestSet(t *testing.T) *mnist.Set {
 	t.Helper()
-	dir, err := mnist.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := mnist.Load(dir, "test")
+	s, err := mnist.LoadDefault("test")
 	if err != nil {
 		t.Fatal(err)
 	}

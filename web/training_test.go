@@ -131,11 +131,7 @@ func TestTraining(t *testing.T) {
 	}
 
 	t.Run("weights load natively", func(t *testing.T) {
-		dir, err := mnist.Dir()
-		if err != nil {
-			t.Skipf("MNIST not available: %v", err)
-		}
-		test, err := mnist.Load(dir, "test")
+		test, err := mnist.LoadDefault("test")
 		if err != nil {
 			t.Fatal(err)
 		}

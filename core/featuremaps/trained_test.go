@@ -17,11 +17,7 @@ import (
 // of Stats on real data; whether sparsity grows with depth is reported, not
 // asserted.
 func TestSparsityByDepth(t *testing.T) {
-	dir, err := mnist.Dir()
-	if err != nil {
-		t.Skipf("no MNIST files: %v", err)
-	}
-	set, err := mnist.Load(dir, "test")
+	set, err := mnist.LoadDefault("test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,16 +197,7 @@ func Conv2DBackward(g Geom, n, oc int, x, w, dy, dx, dw, db []float32) {
 	checkLen("Conv2DBackward dy", dy, n*oc*ohw)
 	if db != nil {
 		checkLen("Conv2DBackward db", db, oc)
-		for i := 0; i < n; i++ {
-			d := dy[i*oc*ohw : (i+1)*oc*ohw]
-			for o := 0; o < oc; o++ {
-				var s float32
-				for _, v := range d[o*ohw : (o+1)*ohw] {
-					s += v
-				}
-				db[o] += s
-			}
-		}
+		addBiasGrad(db, dy, n, oc, ohw)
 	}
 	if dw != nil {
 		checkLen("Conv2DBackward x", x, n*hw)
@@ -264,5 +255,20 @@ func convBackwardInputDirect(g Geom, n, oc int, w, dy, dx []float32) {
 func checkLen(what string, x []float32, want int) {
 	if len(x) != want {
 		panic(fmt.Sprintf("tensor: %s has %d elements, want %d", what, len(x), want))
+	}
+}
+
+// addBiasGrad adds to db ([oc]) the bias gradient of a convolution: the
+// sum of dy ([n, oc, ohw]) over the images and positions of each channel.
+func addBiasGrad(db, dy []float32, n, oc, ohw int) {
+	for i := 0; i < n; i++ {
+		d := dy[i*oc*ohw : (i+1)*oc*ohw]
+		for o := 0; o < oc; o++ {
+			var s float32
+			for _, v := range d[o*ohw : (o+1)*ohw] {
+				s += v
+			}
+			db[o] += s
+		}
 	}
 }

@@ -132,16 +132,7 @@ func ConvBackward(g Geom, n, oc int, x, w, dy, dx, dw, db, scratch []float32) {
 	}
 	if db != nil {
 		checkLen("ConvBackward db", db, oc)
-		for i := 0; i < n; i++ {
-			d := dy[i*oc*ohw : (i+1)*oc*ohw]
-			for o := 0; o < oc; o++ {
-				var s float32
-				for _, v := range d[o*ohw : (o+1)*ohw] {
-					s += v
-				}
-				db[o] += s
-			}
-		}
+		addBiasGrad(db, dy, n, oc, ohw)
 	}
 	if dw != nil {
 		checkLen("ConvBackward x", x, n*hw)

@@ -25,11 +25,7 @@ func TestMNISTEmbedding(t *testing.T) {
 	if err != nil {
 		t.Skipf("trained model not available: %v", err)
 	}
-	dir, err := mnist.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := mnist.Load(dir, "test")
+	set, err := mnist.LoadDefault("test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,16 @@ func Dir() (string, error) {
 	return filepath.Join(dir, "data"), nil
 }
 
+// LoadDefault reads one MNIST set, as Load does, from the folder that Dir
+// returns.
+func LoadDefault(which string) (*Set, error) {
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	return Load(dir, which)
+}
+
 // Load reads and parses one MNIST set from dir; which is "train" (60000
 // images) or "test" (10000). It reads the gzipped files, or the raw ones
 // (the same names without .gz) when the gzipped ones do not exist.

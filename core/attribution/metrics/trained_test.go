@@ -20,11 +20,7 @@ import (
 // testDigits loads the first n MNIST test digits as [0, 1] images.
 func testDigits(t *testing.T, n int) ([][]float32, []int) {
 	t.Helper()
-	dir, err := mnist.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := mnist.Load(dir, "test")
+	set, err := mnist.LoadDefault("test")
 	if err != nil {
 		t.Fatal(err)
 	}
