@@ -11,18 +11,8 @@ import (
 // stride between rows as stored). It panics when a slice is too short for
 // its sizes.
 func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
-	if gemmPrologue(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate) {
-		gemmFast(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	}
-}
-
-// gemmPrologue does what Gemm and GemmTo do before they multiply: it
-// checks the three matrices' sizes (panicking on a short slice) and clears
-// C unless accumulate is set. It reports whether there is a product to
-// add (m, n and k all nonzero).
-func gemmPrologue(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) bool {
 	if m == 0 || n == 0 {
-		return false
+		return
 	}
 	ar, ac := m, k
 	if transA {
@@ -40,7 +30,10 @@ func gemmPrologue(transA, transB bool, m, n, k int, a []float32, lda int, b []fl
 			clear(c[i*ldc : i*ldc+n])
 		}
 	}
-	return k != 0
+	if k == 0 {
+		return
+	}
+	gemmFast(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 func checkMatrix(name string, x []float32, rows, cols, ld int) {

@@ -21,12 +21,29 @@ func GemmTo(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 	if m == 0 || n == 0 {
 		return
 	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", a, ar, ac, lda)
+	checkMatrix("B", b, br, bc, ldb)
+	checkMatrix("C", c, m, n, ldc)
 	if len(scratch) < GemmScratch(m, k) {
 		panic(fmt.Sprintf("tensor: GemmTo %d×%d·%d×%d: scratch has %d elements, want %d", m, k, k, n, len(scratch), GemmScratch(m, k)))
 	}
-	if gemmPrologue(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate) {
-		gemmFastTo(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch)
+	if !accumulate {
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
 	}
+	if k == 0 {
+		return
+	}
+	gemmFastTo(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch)
 }
 
 // useFused reports whether ConvForward and ConvBackward run the
