@@ -42,12 +42,21 @@ type game struct {
 	W, H int     // screen size in device pixels
 	lay  layout
 
-	help      bool
-	started   bool
-	exportReq string
-	pending   []func()
-	status    string
-	statusAt  time.Time
+	help    bool
+	started bool
+
+	// explainOpen unfolds a long explanation; scroll is how far a view
+	// taller than its space is scrolled and contentH how tall its
+	// controls made it in the last frame (device pixels); a drag of the
+	// scroll bar started at scrollFrom with the view at scrollAt.
+	explainOpen          bool
+	scroll, contentH     int
+	scrollDrag           bool
+	scrollFrom, scrollAt int
+	exportReq            string
+	pending              []func()
+	status               string
+	statusAt             time.Time
 
 	hashWritten string
 	hashAt      time.Time
@@ -289,7 +298,7 @@ func (g *game) key() string {
 	k[partTop] = fmt.Sprint(a.State.Model, a.Test != nil, scanned/200, status, g.widgetsKey(g.lay.top))
 	k[partInput] = fmt.Sprint(a.Version, hash, a.MisOnly, a.Test != nil, g.widgetsKey(g.lay.input))
 	k[partPred] = fmt.Sprint(a.Version, a.State.Model, hash, a.Test != nil, g.widgetsKey(g.lay.pred))
-	k[partMain] = fmt.Sprint(a.Version, a.State.Model, hash, a.MisOnly, a.Test != nil, scanned/200, g.widgetsKey(g.lay.main), g.viewKey())
+	k[partMain] = fmt.Sprint(a.Version, a.State.Model, hash, a.MisOnly, a.Test != nil, scanned/200, g.widgetsKey(g.lay.main), g.viewKey(), g.scroll, g.explainOpen)
 	if an, ok := g.currentView().(Animator); ok {
 		k[partAnim] = fmt.Sprint(an.AnimRect(g.ctx), an.AnimKey(g.ctx))
 	}
@@ -371,7 +380,8 @@ func (g *game) Draw(screen *ebiten.Image) {
 	// Only the view's animated part changed: draw just that.
 	if an, ok := g.currentView().(Animator); ok && !all && g.partKeys[partMain] == g.drawnParts[partMain] &&
 		g.partKeys[partAnim] != g.drawnParts[partAnim] {
-		r := an.AnimRect(g.ctx).Intersect(g.lay.main)
+		_, visible := g.viewArea()
+		r := an.AnimRect(g.ctx).Intersect(visible)
 		sub := screen.SubImage(r).(*ebiten.Image)
 		fillRect(sub, r, colPanel)
 		an.DrawAnim(sub, g.ctx)

@@ -10,6 +10,7 @@ import (
 	"cnnviz/core/explorer"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
 )
 
 // panelHeader draws a panel's background and title and returns the area
@@ -33,9 +34,15 @@ func (g *game) exportButton(panel string, r image.Rectangle) {
 // ---- top bar ----
 
 func (g *game) updateTop() {
+	g.ui.clip = g.lay.top
+	defer func() { g.ui.clip = image.Rectangle{} }()
 	u := g.ui.u
 	r := g.lay.top
 	x := r.Min.X + u(100)
+	open, openW := "Open picture/model…", u(130)
+	if g.lay.phone {
+		x, open, openW = r.Min.X+u(84), "Open…", u(58)
+	}
 	y0, y1 := r.Min.Y+u(8), r.Max.Y-u(8)
 	for _, m := range g.app.Models() {
 		name := m.Name
@@ -46,7 +53,7 @@ func (g *game) updateTop() {
 		x += w + u(4)
 	}
 	x += u(6)
-	g.ui.button("load", image.Rect(x, y0, x+u(130), y1), "Open picture/model…", false, openFilePicker)
+	g.ui.button("load", image.Rect(x, y0, x+openW, y1), open, false, openFilePicker)
 	g.ui.button("help", image.Rect(r.Max.X-u(44), y0, r.Max.X-u(10), y1), "?", g.help, func() { g.help = !g.help })
 }
 
@@ -63,16 +70,33 @@ func (g *game) drawTop(dst *ebiten.Image) {
 	} else if scanned, total, wrong := g.app.ScanProgress(); scanned < total {
 		msg = fmt.Sprintf("checking the test set: %d of %d, %d wrong so far", scanned, total, wrong)
 	}
-	if msg != "" {
+	// The message goes between the buttons and "?", where it fits (a
+	// phone has no room for it).
+	left := r.Min.X
+	for _, w := range g.ui.widgets {
+		if w.id != "help" && w.r.Overlaps(r) {
+			left = max(left, w.r.Max.X)
+		}
+	}
+	if msg != "" && int(text.Advance(msg, g.ui.face(12))) <= r.Max.X-u(56)-left-u(8) {
 		g.ui.textRight(dst, msg, r.Max.X-u(56), r.Min.Y+u(14), 12, colMuted)
 	}
 }
 
 // ---- input panel ----
 
-// inputRects lays out the input panel.
+// inputRects lays out the input panel: the drawing surface, and beside
+// or below it the controls in sections from top to bottom. A section that
+// does not fit (on a phone) is left out, rather than drawn over the next
+// panel: the preview of what the model sees first, then the class row.
 type inputRects struct {
-	body, canvas, controls, see image.Rectangle
+	body, canvas, controls image.Rectangle
+	tools                  image.Rectangle // Undo, Clear, Upload
+	see                    image.Rectangle // the 28×28 preview (may be empty)
+	testLabel              image.Point     // "MNIST test set"
+	nav, misonly           image.Rectangle // Prev/Next/Random, Misclassified only
+	classLabel             image.Point     // "Next image of class"
+	classes                image.Rectangle // the ten class buttons (may be empty)
 }
 
 func (g *game) inputLayout() inputRects {
@@ -89,41 +113,67 @@ func (g *game) inputLayout() inputRects {
 		ir.canvas = image.Rect(b.Min.X, b.Min.Y, b.Min.X+side, b.Min.Y+side)
 		ir.controls = image.Rect(b.Min.X, ir.canvas.Max.Y+u(8), b.Max.X, b.Max.Y)
 	}
+	c := ir.controls
+	rowH, rowGap, labelH := u(28), u(6), u(16)
+	preview := u(18) + u(84) + u(8)
+	classes := labelH + rowH
+	need := rowH + rowGap + labelH + 2*(rowH+rowGap)
+	showSee := need+preview+classes <= c.Dy()
+	showClasses := need+classes <= c.Dy() || showSee
+	y := c.Min.Y
+	row := func() image.Rectangle {
+		r := image.Rect(c.Min.X, y, c.Max.X, y+rowH)
+		y += rowH + rowGap
+		return r
+	}
+	ir.tools = row()
+	if showSee {
+		ir.see = image.Rect(c.Min.X, y+u(18), c.Min.X+u(84), y+u(18)+u(84))
+		y += preview
+	}
+	ir.testLabel = image.Pt(c.Min.X, y)
+	y += labelH
+	ir.nav = row()
+	ir.misonly = row()
+	if showClasses {
+		ir.classLabel = image.Pt(c.Min.X, y)
+		y += labelH
+		ir.classes = image.Rect(c.Min.X, y, c.Max.X, y+rowH)
+	}
 	return ir
 }
 
+// buttonRow splits r into n buttons with small gaps.
+func (g *game) buttonRow(r image.Rectangle, gap int, labels, ids []string, on []bool, acts []func()) {
+	n := len(labels)
+	w := (r.Dx() - (n-1)*gap) / n
+	for i := range labels {
+		x := r.Min.X + i*(w+gap)
+		g.ui.button(ids[i], image.Rect(x, r.Min.Y, x+w, r.Max.Y), labels[i], on[i], acts[i])
+	}
+}
+
 func (g *game) updateInput() {
+	g.ui.clip = g.lay.input
+	defer func() { g.ui.clip = image.Rectangle{} }()
 	u := g.ui.u
 	ir := g.inputLayout()
 	g.lay.canvas = ir.canvas
 	g.exportButton("input", g.lay.input)
-	c := ir.controls
-	h := u(28)
-	row := func(y int, labels []string, ids []string, on []bool, acts []func()) int {
-		n := len(labels)
-		w := (c.Dx() - (n-1)*u(4)) / n
-		for i := range labels {
-			x := c.Min.X + i*(w+u(4))
-			g.ui.button(ids[i], image.Rect(x, y, x+w, y+h), labels[i], on[i], acts[i])
-		}
-		return y + h + u(6)
-	}
-	y := c.Min.Y
-	y = row(y, []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
+	g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
 		[]func(){g.app.Undo, g.app.Clear, openFilePicker})
-	// The preview leaves room for its label.
-	y += u(18) + u(84) + u(8)
-	y += u(16)
-	y = row(y, []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
+	g.buttonRow(ir.nav, u(4), []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
 		[]func(){func() { g.try(g.app.StepTest(-1)) }, func() { g.try(g.app.StepTest(1)) }, func() { g.try(g.app.RandomTest()) }})
-	y = row(y, []string{"Misclassified only"}, []string{"misonly"}, []bool{g.app.MisOnly}, []func(){func() { g.app.MisOnly = !g.app.MisOnly }})
-	y += u(16)
-	w := (c.Dx() - 9*u(3)) / 10
-	for k := 0; k < 10; k++ {
-		x := c.Min.X + k*(w+u(3))
-		g.ui.button(fmt.Sprintf("class-%d", k), image.Rect(x, y, x+w, y+h), fmt.Sprint(k), g.app.Label() == k,
-			func() { g.try(g.app.NextOfClass(k)) })
+	g.buttonRow(ir.misonly, u(4), []string{"Misclassified only"}, []string{"misonly"}, []bool{g.app.MisOnly}, []func(){func() { g.app.MisOnly = !g.app.MisOnly }})
+	if ir.classes.Empty() {
+		return
 	}
+	labels, ids, on, acts := make([]string, 10), make([]string, 10), make([]bool, 10), make([]func(), 10)
+	for k := range 10 {
+		labels[k], ids[k], on[k] = fmt.Sprint(k), fmt.Sprintf("class-%d", k), g.app.Label() == k
+		acts[k] = func() { g.try(g.app.NextOfClass(k)) }
+	}
+	g.buttonRow(ir.classes, u(3), labels, ids, on, acts)
 }
 
 func (g *game) drawInput(dst *ebiten.Image) {
@@ -154,12 +204,22 @@ func (g *game) drawInput(dst *ebiten.Image) {
 	if hint != "" {
 		g.ui.textCentred(dst, hint, image.Rect(cv.Min.X, cv.Max.Y-u(30), cv.Max.X, cv.Max.Y), 12, colMuted)
 	}
-	// What the model sees.
-	c := ir.controls
-	y := c.Min.Y + u(28) + u(6)
-	g.ui.text(dst, "What the model sees (28×28)", c.Min.X, y, 12, colMuted)
-	y += u(18)
-	see := image.Rect(c.Min.X, y, c.Min.X+u(84), y+u(84))
+	if see := ir.see; !see.Empty() {
+		g.drawPreview(dst, see)
+	}
+	g.ui.text(dst, "MNIST test set", ir.testLabel.X, ir.testLabel.Y, 12, colMuted)
+	if !ir.classes.Empty() {
+		g.ui.text(dst, "Next image of class", ir.classLabel.X, ir.classLabel.Y, 12, colMuted)
+	}
+}
+
+// drawPreview draws what the model sees (the 28×28 input) at see, with
+// its title above and a few lines about the input beside it.
+func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
+	u := g.ui.u
+	a := g.app
+	y := see.Min.Y
+	g.ui.text(dst, "What the model sees (28×28)", see.Min.X, y-u(18), 12, colMuted)
 	drawImageIn(dst, g.seeTex.get(fmt.Sprint(a.Version), func() *image.RGBA { return greyImage(a.Pixels, 28, 28) }), see, false)
 	strokeRect(dst, see, float32(g.ui.s), colRaised)
 	tx := see.Max.X + u(10)
@@ -183,15 +243,15 @@ func (g *game) drawInput(dst *ebiten.Image) {
 		}
 		g.ui.text(dst, l, tx, y+i*u(17), 12, col)
 	}
-	y = see.Max.Y + u(8)
-	g.ui.text(dst, "MNIST test set", c.Min.X, y, 12, colMuted)
-	y += u(16) + 2*(u(28)+u(6))
-	g.ui.text(dst, "Next image of class", c.Min.X, y, 12, colMuted)
 }
 
 // ---- prediction panel ----
 
-func (g *game) updatePrediction() { g.exportButton("prediction", g.lay.pred) }
+func (g *game) updatePrediction() {
+	g.ui.clip = g.lay.pred
+	g.exportButton("prediction", g.lay.pred)
+	g.ui.clip = image.Rectangle{}
+}
 
 func (g *game) drawPrediction(dst *ebiten.Image) {
 	u := g.ui.u
@@ -203,6 +263,10 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	}
 	top := a.Predicted()
 	label := a.Label()
+	if g.lay.phone {
+		g.drawPredictionStrip(dst, b, classes, top, label)
+		return
+	}
 	rowH := min(u(34), (b.Dy()-u(60))/len(classes))
 	labW := u(24)
 	for i, name := range classes {
@@ -241,19 +305,108 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	g.ui.text(dst, "Green outline: the true label", b.Min.X, y, 11, colMuted)
 }
 
+// drawPredictionStrip draws the prediction as a row of columns, one per
+// class, for the short panel of a phone: the class name under a bar as
+// tall as its probability, the top class in the accent colour and the
+// true label outlined.
+func (g *game) drawPredictionStrip(dst *ebiten.Image, b image.Rectangle, classes []string, top, label int) {
+	u := g.ui.u
+	a := g.app
+	title := fmt.Sprintf("%s (%.1f%%)", classes[top], 100*a.Probs[top])
+	g.ui.textRight(dst, title, b.Max.X-u(48), b.Min.Y-u(24), 13, colAccent)
+	n := len(classes)
+	w := b.Dx() / n
+	labH := u(14)
+	for i, name := range classes {
+		col := image.Rect(b.Min.X+i*w+u(2), b.Min.Y-u(2), b.Min.X+(i+1)*w-u(2), b.Max.Y-labH)
+		fillRect(dst, col, colBG)
+		fill := col
+		fill.Min.Y = col.Max.Y - int(float64(a.Probs[i])*float64(col.Dy())+0.5)
+		barCol := colRaised
+		if i == top {
+			barCol = colAccent
+		}
+		fillRect(dst, fill, barCol)
+		if i == label {
+			strokeRect(dst, col, float32(u(2)), colGood)
+		}
+		g.ui.textCentred(dst, name, image.Rect(col.Min.X, col.Max.Y, col.Max.X, col.Max.Y+labH), 11, colText)
+	}
+}
+
 // ---- main area ----
 
-// mainRects splits the main area into the tab bar, the explanation and
-// the view.
-func (g *game) mainRects() (tabs, explain, view image.Rectangle) {
+// mainRects splits the main area into the tab bar, the explanation, the
+// explanation's "more" toggle (empty when the whole text shows) and the
+// part of the screen that shows the view.
+func (g *game) mainRects() (tabs, explain, more, view image.Rectangle) {
 	u := g.ui.u
 	r := g.lay.main
 	_, rows := g.tabRects()
 	tabs = image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+u(6)+rows*u(30))
-	v := g.currentView()
-	h := g.ui.paragraph(nil, v.Explain(), image.Rect(r.Min.X+u(12), 0, r.Max.X-u(12), 0), 12.5, colMuted)
-	explain = image.Rect(r.Min.X+u(12), tabs.Max.Y+u(6), r.Max.X-u(12), tabs.Max.Y+u(6)+h)
+	text := image.Rect(r.Min.X+u(12), tabs.Max.Y+u(6), r.Max.X-u(12), tabs.Max.Y+u(6))
+	lines := g.explainLines(text.Dx())
+	lh := g.ui.lineHeight(explainSize)
+	// A long explanation folds to two lines, so that it never takes the
+	// view's place on a small screen; "more" unfolds it.
+	if !g.explainOpen && len(lines) > 2 && len(lines)*lh > r.Dy()/5 {
+		text.Max.X -= u(64)
+		lines = g.explainLines(text.Dx())
+		text.Max.Y = text.Min.Y + 2*lh
+		more = image.Rect(text.Max.X+u(8), text.Max.Y-u(24), r.Max.X-u(12), text.Max.Y)
+	} else {
+		text.Max.Y = text.Min.Y + len(lines)*lh
+		if g.explainOpen && len(lines) > 2 {
+			more = image.Rect(r.Max.X-u(68), text.Max.Y+u(2), r.Max.X-u(12), text.Max.Y+u(24))
+			text.Max.Y = more.Max.Y
+		}
+	}
+	explain = text
 	view = image.Rect(r.Min.X+u(10), explain.Max.Y+u(8), r.Max.X-u(10), r.Max.Y-u(8))
+	return
+}
+
+// explainSize is the text size of the views' explanations.
+const explainSize = 12.5
+
+// explainLines wraps the current view's explanation to width.
+func (g *game) explainLines(width int) []string {
+	return g.ui.wrap(g.currentView().Explain(), explainSize, width)
+}
+
+// viewArea returns where the view is laid out and the part of the screen
+// that shows it. A view taller than the space it has (its MinHeight, or
+// its controls' extent in the last frame) is laid out at its full height
+// and scrolls: the shell clips it and shows a scroll bar.
+func (g *game) viewArea() (area, visible image.Rectangle) {
+	_, _, _, visible = g.mainRects()
+	h := g.contentH
+	if mh, ok := g.currentView().(MinHeighter); ok {
+		h = max(h, g.ui.u(mh.MinHeight(g.ctx)))
+	}
+	if h <= visible.Dy() {
+		g.scroll = 0
+		return visible, visible
+	}
+	visible.Max.X -= g.ui.u(scrollBarW)
+	g.scroll = max(0, min(g.scroll, h-visible.Dy()))
+	area = image.Rect(visible.Min.X, visible.Min.Y-g.scroll, visible.Max.X, visible.Min.Y-g.scroll+h)
+	return area, visible
+}
+
+// scrollBarW is the width of the view's scroll bar, in layout units.
+const scrollBarW = 14
+
+// scrollBar returns the scroll bar's track and thumb (empty when the view
+// does not scroll).
+func (g *game) scrollBar(area, visible image.Rectangle) (track, thumb image.Rectangle) {
+	if area == visible {
+		return
+	}
+	track = image.Rect(visible.Max.X, visible.Min.Y, visible.Max.X+g.ui.u(scrollBarW), visible.Max.Y)
+	th := max(g.ui.u(24), track.Dy()*visible.Dy()/area.Dy())
+	y := track.Min.Y + (track.Dy()-th)*g.scroll/max(1, area.Dy()-visible.Dy())
+	thumb = image.Rect(track.Min.X+g.ui.u(3), y, track.Max.X-g.ui.u(3), y+th)
 	return
 }
 
@@ -279,28 +432,103 @@ func (g *game) tabRects() ([]image.Rectangle, int) {
 }
 
 func (g *game) updateMain() {
-	_, _, area := g.mainRects()
+	g.ui.clip = g.lay.main
+	_, _, more, _ := g.mainRects()
 	rects, _ := g.tabRects()
 	for i, v := range views() {
 		id := v.ID()
-		g.ui.button("tab-"+id, rects[i], v.Title(), g.currentView().ID() == id,
-			func() { g.app.SetView(id) })
+		g.ui.button("tab-"+id, rects[i], v.Title(), g.currentView().ID() == id, func() {
+			g.app.SetView(id)
+			g.scroll = 0
+		})
+	}
+	if !more.Empty() {
+		label := "more…"
+		if g.explainOpen {
+			label = "less"
+		}
+		g.ui.button("explain-more", more, label, false, func() { g.explainOpen = !g.explainOpen })
 	}
 	g.exportButton("main", g.lay.main)
-	g.ctx.Area = area
+	area, visible := g.viewArea()
+	g.updateScroll(area, visible)
+	area, visible = g.viewArea()
+	g.ctx.Area, g.ctx.Clip = area, image.Rectangle{}
+	if area != visible {
+		g.ctx.Clip = visible
+	}
+	g.ui.clip = visible
+	first := len(g.ui.widgets)
 	if !g.help {
 		g.currentView().Update(g.ctx)
 	}
+	// The view's controls tell how tall it is: the next frame lays it
+	// out at least that tall (and scrolls it if the screen is shorter).
+	bottom := 0
+	for _, w := range g.ui.widgets[first:] {
+		bottom = max(bottom, w.r.Max.Y-area.Min.Y)
+	}
+	g.contentH = bottom
+	g.ui.clip = image.Rectangle{}
+}
+
+// updateScroll moves a scrolling view: the wheel over it, or a drag of
+// the scroll bar (mouse or touch).
+func (g *game) updateScroll(area, visible image.Rectangle) {
+	p := &g.ui.ptr
+	track, thumb := g.scrollBar(area, visible)
+	if track.Empty() || g.help {
+		g.scrollDrag = false
+		return
+	}
+	pt := image.Pt(p.X, p.Y)
+	if p.Pressed && pt.In(track.Inset(-g.ui.u(4))) {
+		if !pt.In(thumb) { // a press on the track jumps there
+			g.scroll = (pt.Y - track.Min.Y - thumb.Dy()/2) * (area.Dy() - visible.Dy()) / max(1, track.Dy()-thumb.Dy())
+		}
+		g.scrollDrag, g.scrollFrom, g.scrollAt = true, pt.Y, g.scroll
+		p.Pressed = false // the press belongs to the scroll bar
+	}
+	if g.scrollDrag {
+		if !p.Down {
+			g.scrollDrag = false
+		} else {
+			g.scroll = g.scrollAt + (pt.Y-g.scrollFrom)*(area.Dy()-visible.Dy())/max(1, track.Dy()-thumb.Dy())
+		}
+	}
+	if p.wheel != 0 && pt.In(visible) && !g.wheelTaken() {
+		g.scroll -= int(p.wheel * float64(g.ui.u(40)))
+	}
+}
+
+// wheelTaken reports whether the view uses the wheel itself where the
+// pointer is (the embedding's scatter zooms with it).
+func (g *game) wheelTaken() bool {
+	w, ok := g.currentView().(interface{ TakesWheel(c *Ctx) bool })
+	return ok && w.TakesWheel(g.ctx)
 }
 
 func (g *game) drawMain(dst *ebiten.Image) {
 	fillRect(dst, g.lay.main, colPanel)
-	tabs, explain, area := g.mainRects()
+	tabs, explain, _, _ := g.mainRects()
 	fillRect(dst, image.Rect(tabs.Min.X, tabs.Max.Y-g.ui.u(2), tabs.Max.X, tabs.Max.Y), colAccent)
 	v := g.currentView()
-	g.ui.paragraph(dst, v.Explain(), explain, 12.5, colMuted)
+	lh := g.ui.lineHeight(explainSize)
+	for i, line := range g.explainLines(explain.Dx()) {
+		y := explain.Min.Y + i*lh
+		if y+lh > explain.Max.Y {
+			break
+		}
+		g.ui.text(dst, line, explain.Min.X, y, explainSize, colMuted)
+	}
+	area, visible := g.viewArea()
 	g.ctx.Area = area
-	v.Draw(dst, area, g.ctx)
+	sub := dst.SubImage(visible.Intersect(dst.Bounds())).(*ebiten.Image)
+	v.Draw(sub, area, g.ctx)
+	if track, thumb := g.scrollBar(area, visible); !track.Empty() {
+		fillRect(dst, track, colBG)
+		fillRect(dst, thumb, colHover)
+	}
 }
 
 // ---- help ----

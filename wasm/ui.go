@@ -94,6 +94,18 @@ type widget struct {
 	accent bool // drawn in the accent colour when on
 	small  bool
 	action func()
+	// clip is the part of the screen where the control can be seen (its
+	// panel, or the visible part of a scrolled view); empty for all of it.
+	clip image.Rectangle
+}
+
+// visible is the part of the control that is on screen: only there does
+// it take clicks and taps.
+func (w widget) visible() image.Rectangle {
+	if w.clip.Empty() {
+		return w.r
+	}
+	return w.r.Intersect(w.clip)
 }
 
 // ui holds the controls of the current frame, the pointer, the keyboard
@@ -106,7 +118,9 @@ type ui struct {
 	faces   map[float64]*text.GoTextFace
 	hover   string
 	overlay bool // a modal (the help) covers the page
-	wraps   map[string][]string
+	// clip is given to the controls added from now on (see widget.clip).
+	clip  image.Rectangle
+	wraps map[string][]string
 }
 
 func newUI() *ui {
@@ -136,31 +150,43 @@ func (u *ui) begin() {
 
 // button adds a control; action runs when it is clicked, tapped or
 // activated from the keyboard.
+// A control that lies wholly outside the current clip is left out: it
+// cannot be seen, so it takes no taps and no keyboard focus.
 func (u *ui) button(id string, r image.Rectangle, label string, on bool, action func()) {
-	u.widgets = append(u.widgets, widget{id: id, r: r, label: label, on: on, accent: true, action: action})
+	if !u.clip.Empty() && !r.Overlaps(u.clip) {
+		return
+	}
+	u.widgets = append(u.widgets, widget{id: id, r: r, label: label, on: on, accent: true, action: action, clip: u.clip})
+}
+
+// under returns the control whose visible part holds the screen point p.
+func (u *ui) under(p image.Point) (widget, bool) {
+	for _, w := range u.widgets {
+		if p.In(w.visible()) {
+			return w, true
+		}
+	}
+	return widget{}, false
 }
 
 // handle runs the action of the control under a new press, and handles
 // focus keys: Tab and Shift+Tab move the focus, Enter and Space activate.
 // It reports whether the press landed on a control.
 func (u *ui) handle() bool {
-	for _, w := range u.widgets {
-		if u.ptr.in(w.r) {
-			u.hover = w.id
-		}
+	pt := image.Pt(u.ptr.X, u.ptr.Y)
+	if w, ok := u.under(pt); ok {
+		u.hover = w.id
 	}
 	if u.ptr.Pressed {
-		for _, w := range u.widgets {
-			if u.ptr.in(w.r) {
-				u.focus = ""
-				if !u.ptr.Touch {
-					u.focus = w.id
-				}
-				if w.action != nil {
-					w.action()
-				}
-				return true
+		if w, ok := u.under(pt); ok {
+			u.focus = ""
+			if !u.ptr.Touch {
+				u.focus = w.id
 			}
+			if w.action != nil {
+				w.action()
+			}
+			return true
 		}
 		u.focus = ""
 	}
@@ -201,6 +227,9 @@ func (u *ui) drawWidgets(dst *ebiten.Image) {
 }
 
 func (u *ui) drawButton(dst *ebiten.Image, w widget) {
+	if !w.clip.Empty() {
+		dst = dst.SubImage(w.clip.Intersect(dst.Bounds())).(*ebiten.Image)
+	}
 	bg, fg := colRaised, colText
 	switch {
 	case w.on && w.accent:

@@ -60,6 +60,14 @@ type Animator interface {
 	DrawAnim(dst *ebiten.Image, c *Ctx)
 }
 
+// MinHeighter is implemented by views that need more height than their
+// controls take (a scatter, a chart): when the space on screen is shorter,
+// the view scrolls.
+type MinHeighter interface {
+	// MinHeight is the least height of the view, in layout units.
+	MinHeight(c *Ctx) float64
+}
+
 // registered views with their order on the tab bar.
 var registry []registered
 
@@ -99,6 +107,9 @@ type Ctx struct {
 	App  *explorer.App
 	UI   *ui
 	Area image.Rectangle
+	// Clip is the part of Area on screen when the view is taller than
+	// the space it has and scrolls (empty when it all shows).
+	Clip image.Rectangle
 	// ShowError shows a message to the user in a banner.
 	ShowError func(msg string)
 }
@@ -117,21 +128,26 @@ func (c *Ctx) Button(id string, r image.Rectangle, label string, on bool, action
 // tick inside r and not on a control added so far.
 func (c *Ctx) Pressed(r image.Rectangle) (image.Point, bool) {
 	p := &c.UI.ptr
-	if !p.Pressed || !p.in(r) || c.UI.overlay {
-		return image.Pt(p.X, p.Y), false
+	pt := image.Pt(p.X, p.Y)
+	if !p.Pressed || !c.visible(pt, r) || c.UI.overlay {
+		return pt, false
 	}
-	for _, w := range c.UI.widgets {
-		if p.in(w.r) {
-			return image.Pt(p.X, p.Y), false
-		}
+	if _, on := c.UI.under(pt); on {
+		return pt, false
 	}
-	return image.Pt(p.X, p.Y), true
+	return pt, true
 }
 
 // Hover returns the pointer position and whether it is over r.
 func (c *Ctx) Hover(r image.Rectangle) (image.Point, bool) {
 	p := &c.UI.ptr
-	return image.Pt(p.X, p.Y), p.in(r)
+	pt := image.Pt(p.X, p.Y)
+	return pt, c.visible(pt, r)
+}
+
+// visible reports whether pt is in r and in the visible part of the view.
+func (c *Ctx) visible(pt image.Point, r image.Rectangle) bool {
+	return pt.In(r) && (c.Clip.Empty() || pt.In(c.Clip))
 }
 
 // throttle passes on a changing key at most once per interval: a view
