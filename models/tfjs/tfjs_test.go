@@ -255,3 +255,72 @@ func TestHalf(t *testing.T) {
 		}
 	}
 }
+
+// functional rewrites Tiny VGG's Sequential topology as a Keras 2
+// functional Model whose layers name their inputs; branch makes layer
+// 3 read layer 1 instead of layer 2.
+func functional(tb testing.TB, files map[string][]byte, branch bool) map[string][]byte {
+	tb.Helper()
+	var mj map[string]any
+	if err := json.Unmarshal(files["model.json"], &mj); err != nil {
+		tb.Fatal(err)
+	}
+	mc := mj["modelTopology"].(map[string]any)["model_config"].(map[string]any)
+	seq := mc["config"].(map[string]any)["layers"].([]any)
+	first := seq[0].(map[string]any)["config"].(map[string]any)
+	in := map[string]any{"class_name": "InputLayer", "name": "input", "inbound_nodes": []any{},
+		"config": map[string]any{"name": "input", "batch_input_shape": first["batch_input_shape"], "dtype": "float32"}}
+	delete(first, "batch_input_shape")
+	layers := []any{in}
+	prev := "input"
+	for i, l := range seq {
+		l := l.(map[string]any)
+		name := l["config"].(map[string]any)["name"].(string)
+		from := prev
+		if branch && i == 3 {
+			from = seq[1].(map[string]any)["config"].(map[string]any)["name"].(string)
+		}
+		l["name"] = name
+		l["inbound_nodes"] = []any{[]any{[]any{from, 0, 0, map[string]any{}}}}
+		layers = append(layers, l)
+		prev = name
+	}
+	mc["class_name"] = "Model"
+	mc["config"] = map[string]any{"name": "tinyvgg", "layers": layers,
+		"input_layers": []any{[]any{"input", 0, 0}}, "output_layers": []any{[]any{prev, 0, 0}}}
+	b, err := json.Marshal(mj)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for k, v := range files {
+		out[k] = v
+	}
+	out["model.json"] = b
+	return out
+}
+
+// TestFunctional checks that a functional model that is a chain imports
+// to the same model as the Sequential one, and that a branch is refused.
+func TestFunctional(t *testing.T) {
+	files := readDir(t, "testdata/tiny-vgg")
+	seq, err := Import(files, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := Import(functional(t, files, false), chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(fn.Spec.JSON()), strings.Replace(string(seq.Spec.JSON()), `"sequential"`, `"tinyvgg"`, 1); got != want {
+		t.Errorf("functional spec = %s, want %s", got, want)
+	}
+	x := pngCHW(t, "testdata/coffee64.png")
+	if got, want := fn.Logits(x, 1), seq.Logits(x, 1); !slices.Equal(got, want) {
+		t.Errorf("functional logits = %v, want %v", got, want)
+	}
+	_, err = Import(functional(t, files, true), chain.Options{})
+	if want := "cnnviz imports chains of layers only"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("branching model: error %v, want one containing %q", err, want)
+	}
+}
