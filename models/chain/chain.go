@@ -157,3 +157,29 @@ func foldScale(layers []Layer, s float32) ([]Layer, error) {
 	}
 	return nil, fmt.Errorf("input scale %v: the model has no conv2d or dense layer to fold it into", s)
 }
+
+// Transpose returns the [cols, rows] transpose of the row-major
+// [rows, cols] matrix src, with the rows of src taken in the order
+// row(0), row(1), ... (nil means in order): out[c·rows+j] =
+// src[row(j)·cols+c]. It works in tiles, so that neither side is read
+// with a large stride. It panics if src is shorter than rows·cols.
+func Transpose(src []float32, rows, cols int, row func(int) int) []float32 {
+	const tile = 32
+	out := make([]float32, rows*cols)
+	src = src[:rows*cols]
+	for j0 := 0; j0 < rows; j0 += tile {
+		for c0 := 0; c0 < cols; c0 += tile {
+			for j := j0; j < min(j0+tile, rows); j++ {
+				r := j
+				if row != nil {
+					r = row(j)
+				}
+				s := src[r*cols : (r+1)*cols]
+				for c := c0; c < min(c0+tile, cols); c++ {
+					out[c*rows+j] = s[c]
+				}
+			}
+		}
+	}
+	return out
+}

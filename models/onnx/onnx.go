@@ -555,14 +555,15 @@ func (c *converter) dense(n node) error {
 			beta = a.f
 		}
 	}
-	w := make([]float32, in*out) // [out, in]
-	for i := range in {
-		for o := range out {
-			v := b.f[i*out+o]
-			if transB {
-				v = b.f[o*in+i]
-			}
-			w[o*in+i] = alpha * v
+	var w []float32 // [out, in]
+	if transB {
+		w = slices.Clone(b.f)
+	} else {
+		w = chain.Transpose(b.f, in, out, nil)
+	}
+	if alpha != 1 {
+		for i := range w {
+			w[i] *= alpha
 		}
 	}
 	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("fc"), Kind: nn.KindDense, Units: out}, W: w}

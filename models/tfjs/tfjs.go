@@ -595,19 +595,13 @@ func (c *converter) dense(cfg layerConfig, name string, last bool) error {
 		return err
 	}
 	// row(j) is the Keras input row of cnnviz input j.
-	row := func(j int) int { return j }
+	var row func(int) int
 	if h := c.hwc; h != nil {
 		ch, hw := h[0], h[1]*h[2]
 		row = func(j int) int { return (j%hw)*ch + j/hw }
 	}
 	c.hwc = nil
-	w := make([]float32, in*out)
-	for j := range in {
-		r := row(j)
-		for o := range out {
-			w[o*in+j] = kern[r*out+o]
-		}
-	}
+	w := chain.Transpose(kern, in, out, row)
 	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindDense, Units: out}, W: w}
 	if cfg.UseBias == nil || *cfg.UseBias {
 		if l.B, err = c.weight(name, "bias", []int{out}); err != nil {
