@@ -324,3 +324,23 @@ func TestFunctional(t *testing.T) {
 		t.Errorf("branching model: error %v, want one containing %q", err, want)
 	}
 }
+
+// FuzzImport feeds damaged model.json and shard bytes to Import: it must
+// return a model or a lowercase error, never panic.
+func FuzzImport(f *testing.F) {
+	files := readDir(f, "testdata/tiny-vgg-u8")
+	f.Add(files["model.json"], files["group1-shard1of1.bin"])
+	f.Add(files["model.json"][:2000], files["group1-shard1of1.bin"][:100])
+	f.Fuzz(func(t *testing.T, js, bin []byte) {
+		m, err := Import(map[string][]byte{"model.json": js, "group1-shard1of1.bin": bin}, chain.Options{})
+		if err != nil {
+			if msg := err.Error(); strings.ToLower(msg[:1]) != msg[:1] {
+				t.Errorf("error %q does not start in lowercase", msg)
+			}
+			return
+		}
+		if _, err := m.Spec.Shapes(); err != nil {
+			t.Errorf("imported model has a bad spec: %v", err)
+		}
+	})
+}
