@@ -213,6 +213,9 @@ func (c *converter) node(n node, last bool) error {
 	if len(n.inputs) == 0 {
 		return fmt.Errorf("the node has no input")
 	}
+	if n.opType == "Add" && len(n.inputs) == 2 && n.inputs[1] == c.cur {
+		n.inputs = []string{n.inputs[1], n.inputs[0]} // bias + x is x + bias
+	}
 	if k, ok := c.consts[n.inputs[0]]; ok {
 		return c.constNode(n, k)
 	}

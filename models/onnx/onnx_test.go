@@ -194,8 +194,8 @@ func ramp(n int, s float32) []float32 {
 }
 
 // TestGemmTransposeSoftmax checks an NHWC input with a Transpose, a Gemm
-// with transB, alpha and beta, and a final Softmax against values computed
-// by hand.
+// with transB, alpha and beta, a second bias added as B2 + x, and a final
+// Softmax against values computed by hand.
 func TestGemmTransposeSoftmax(t *testing.T) {
 	// x is NHWC [1, 2, 1, 3]; after the transpose it is CHW [3, 2, 1].
 	w := ramp(4*6, 0.5) // transB: [out 4, in 6]
@@ -205,8 +205,9 @@ func TestGemmTransposeSoftmax(t *testing.T) {
 		nodeProto("Flatten", []string{"t"}, "f"),
 		nodeProto("Gemm", []string{"f", "W", "B"}, "g", intAttribute("transB", 1),
 			floatAttribute("alpha", 2), floatAttribute("beta", 0.5)),
-		nodeProto("Softmax", []string{"g"}, "y"),
-	}, [][]byte{floatTensor("W", []int64{4, 6}, w), floatTensor("B", []int64{4}, bias)})
+		nodeProto("Add", []string{"B2", "g"}, "h"),
+		nodeProto("Softmax", []string{"h"}, "y"),
+	}, [][]byte{floatTensor("W", []int64{4, 6}, w), floatTensor("B", []int64{4}, bias), floatTensor("B2", []int64{1, 4}, []float32{10, 20, 30, 40})})
 	m, err := Import(file, chain.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func TestGemmTransposeSoftmax(t *testing.T) {
 	// transpose reads CHW order, so the Gemm sees chw itself.
 	got := m.Logits(chw, 1)
 	for o := range 4 {
-		want := 0.5 * bias[o]
+		want := 0.5*bias[o] + 10*float32(o+1)
 		for i := range 6 {
 			want += 2 * w[o*6+i] * chw[i]
 		}
