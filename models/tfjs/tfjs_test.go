@@ -344,3 +344,18 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// TestCoffee64 checks that testdata/coffee64.png, the photo input of
+// expected.js, is input.Colour's 64×64 coffee photo rounded to bytes.
+func TestCoffee64(t *testing.T) {
+	x, err := input.Colour(readPNG(t, "../../testdata/photos/coffee.png"), 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pngCHW(t, "testdata/coffee64.png")
+	for i, v := range x {
+		if want := float32(math.Round(float64(v)*255)) / 255; got[i] != want {
+			t.Fatalf("coffee64.png value %d = %v, want %v", i, got[i], want)
+		}
+	}
+}
