@@ -114,15 +114,20 @@ func Load(b []byte) (*nn.Sequential, error) {
 	return m, nil
 }
 
-//go:embed mnist.safetensors convnetjs.safetensors
+//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors
 var builtin embed.FS
 
-// Builtin returns a fresh copy of a shipped trained model, "mnist" or
-// "convnetjs".
+// PhotoModels returns the names of the shipped models that classify colour
+// photos rather than MNIST digits: "tinyvgg", CNN Explainer's Tiny VGG
+// (MIT licence, tinyvgg.LICENSE), imported from its TensorFlow.js files.
+func PhotoModels() []string { return []string{"tinyvgg"} }
+
+// Builtin returns a fresh copy of a shipped trained model: "mnist" or
+// "convnetjs", or one of PhotoModels.
 func Builtin(name string) (*nn.Sequential, error) {
 	b, err := builtin.ReadFile(name + ".safetensors")
 	if err != nil {
-		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(Architectures(), ", "))
+		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), PhotoModels()...), ", "))
 	}
 	return Load(b)
 }

@@ -8,4 +8,6 @@
 // model saw in training and gets poor predictions, so Centre repeats them
 // for every input. Strokes rasterizes a drawing with a thick anti-aliased
 // pen; Decode reads an uploaded PNG or JPEG after checking its size.
+// Colour prepares a photo for a colour model: a centre crop, resized by
+// area averaging to [3, H, W].
 package input
