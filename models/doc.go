@@ -9,6 +9,8 @@
 // Two trained models ship with cnnviz, embedded from this folder: "mnist",
 // a compact CNN that ends in global average pooling and one dense layer (so
 // class activation maps apply exactly), and "convnetjs", the ConvNetJS MNIST
-// demo architecture, the reference for speed comparisons. The trainer in
-// models/train produces both.
+// demo architecture, the reference for speed comparisons. The command
+// models/train trains them natively with the page's trainer, core/train;
+// models/checkpoint saves and resumes that trainer's sessions as model
+// files with the optimizer's state added.
 package models
