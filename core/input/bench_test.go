@@ -94,3 +94,33 @@ func BenchmarkShrink_NRGBA_4000x4000(b *testing.B) { benchmarkShrink(b, decoded(
 func BenchmarkShrink_generic_4000x4000(b *testing.B) {
 	benchmarkShrink(b, generic{decoded(b, photoPNG())})
 }
+
+// benchmarkUpload times a whole Upload of file and reports the mean and
+// the longest Step, in ms.
+func benchmarkUpload(b *testing.B, file []byte) {
+	steps := 0
+	var worst float64
+	for b.Loop() {
+		u, err := NewUpload(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			start := b.Elapsed()
+			done := u.Step()
+			worst = max(worst, float64(b.Elapsed()-start)/1e6)
+			steps++
+			if done {
+				break
+			}
+		}
+		if _, err := u.Result(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed())/1e6/float64(steps), "ms/step")
+	b.ReportMetric(worst, "ms/step-max")
+}
+
+func BenchmarkUpload_PNG_4000x4000(b *testing.B)  { benchmarkUpload(b, photoPNG()) }
+func BenchmarkUpload_JPEG_4000x4000(b *testing.B) { benchmarkUpload(b, photoJPEG()) }

@@ -57,9 +57,14 @@ func DecodeImage(b []byte) (image.Image, error) {
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("this %s image %s: %v", name, problem(b, err), err)
+		return nil, decodeError(b, name, err)
 	}
 	return img, nil
+}
+
+// decodeError explains an error decoding the pixels of b, a name file.
+func decodeError(b []byte, name string, err error) error {
+	return fmt.Errorf("this %s image %s: %v", name, problem(b, err), err)
 }
 
 // Decode reads an uploaded PNG or JPEG and returns its ink image, at most
