@@ -170,6 +170,17 @@ func (a *App) SetTestSet(s *mnist.Set) {
 	a.startScan()
 }
 
+// LoadTestSet parses the MNIST test set from the bytes of its image and
+// label files (gzipped or not) and installs it (SetTestSet).
+func (a *App) LoadTestSet(images, labels []byte) error {
+	set, err := mnist.Parse(images, labels)
+	if err != nil {
+		return err
+	}
+	a.SetTestSet(set)
+	return nil
+}
+
 // Apply restores a decoded link state, checking what DecodeHash cannot:
 // that the model exists, that the test image, layer and class are in
 // range. Fields that fail keep a default and add to the error.
