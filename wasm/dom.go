@@ -13,7 +13,6 @@ import (
 	"syscall/js"
 
 	"cnnviz/core/explorer"
-	"cnnviz/models/mnist"
 
 	"github.com/hajimehoshi/ebiten/v2"
 )
@@ -128,12 +127,10 @@ func (g *game) loadTestSet() {
 		defer release()
 		img, lab := bytesOf(args[0].Index(0)), bytesOf(args[0].Index(1))
 		g.post(func() {
-			set, err := mnist.Parse(img, lab)
-			if err != nil {
+			if err := g.app.LoadTestSet(img, lab); err != nil {
 				showError("the MNIST test set is damaged: " + err.Error())
 				return
 			}
-			g.app.SetTestSet(set)
 			markTiming("testSet")
 		})
 		return nil

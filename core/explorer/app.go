@@ -250,6 +250,10 @@ func (a *App) SetClass(c int) { a.State.Class = c; a.touch() }
 // SetOption sets a view option; "" removes it.
 func (a *App) SetOption(name, value string) { a.State.SetOption(name, value); a.touch() }
 
+// StoreOptions lets store write a view's typed options into the state
+// (as LayersOptions.Store does) and marks the state changed.
+func (a *App) StoreOptions(store func(*State)) { store(&a.State); a.touch() }
+
 // Predicted returns the class with the highest probability, or -1.
 func (a *App) Predicted() int {
 	best := -1
