@@ -13,6 +13,18 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
+func init() {
+	// controls() lists the controls of the last frame with their places
+	// in CSS pixels, so that scripts and tests can press them.
+	addAPI("controls", func(g *game, _ []js.Value) (any, error) {
+		out := []any{}
+		for _, w := range g.ui.widgets {
+			out = append(out, map[string]any{"id": w.id, "label": w.label, "on": w.on, "rect": rectCSS(g, w.r)})
+		}
+		return out, nil
+	})
+}
+
 // stateObject describes the app's state for state().
 func stateObject(g *game) map[string]any {
 	a := g.app
