@@ -126,14 +126,21 @@ func (v *layersView) geom(c *Ctx) layerGeom {
 		return g
 	}
 	labelW := c.U(76)
-	rowH := g.list.Dy() / n
+	// The output's row, when it has class names under its units, is
+	// taller by their line; the other rows share the rest.
+	extra := make([]int, n)
+	for i := range n {
+		if explorer.ClassLabels(c.App.Current(), i) != nil {
+			extra[i] = c.U(11)
+		}
+	}
+	rowH := (g.list.Dy() - sum(extra)) / n
+	y := g.list.Min.Y
 	for i, act := range c.App.Acts {
-		r := image.Rect(g.list.Min.X, g.list.Min.Y+i*rowH, g.list.Max.X, g.list.Min.Y+(i+1)*rowH)
+		r := image.Rect(g.list.Min.X, y, g.list.Max.X, y+rowH+extra[i])
+		y = r.Max.Y
 		cn, h, w := mapShape(act.Shape)
 		W, H := r.Dx()-labelW-c.U(4), rowH-c.U(4)
-		if explorer.ClassLabels(c.App.Current(), i) != nil {
-			H -= c.U(11) // room for the class names under the units
-		}
 		lay, s := fitGrid(cn, h, w, max(W, 1), max(H, 1))
 		if s > 1 {
 			s = math.Floor(s) // whole pixels per value where there is room
@@ -141,6 +148,14 @@ func (v *layersView) geom(c *Ctx) layerGeom {
 		g.rows = append(g.rows, rowPlace{Row: r, Origin: image.Pt(r.Min.X+labelW, r.Min.Y+c.U(2)), S: s, Lay: lay})
 	}
 	return g
+}
+
+func sum(v []int) int {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return s
 }
 
 // at returns the cell of a row placement under screen point p.
