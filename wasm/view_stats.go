@@ -63,7 +63,7 @@ func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		return
 	}
 	m := a.Current()
-	cur := explorer.CurrentStats(m, a.Acts)
+	cur := v.vm.Current(a)
 	smp, done, total := v.vm.Sample()
 	y := area.Min.Y + c.U(32)
 	if a.Test == nil {

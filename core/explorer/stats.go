@@ -78,6 +78,19 @@ func AfterReLU(m *Model, i int) bool {
 type StatsView struct {
 	job *StatsJob
 	key string
+
+	cur    []LayerStats
+	curKey string
+}
+
+// Current returns the statistics of the current input (CurrentStats),
+// computed once per input and model.
+func (v *StatsView) Current(a *App) []LayerStats {
+	key := fmt.Sprintf("%d %s %p", a.Version, a.State.Model, a.Current().Net)
+	if key != v.curKey || len(v.cur) != len(a.Acts) {
+		v.cur, v.curKey = CurrentStats(a.Current(), a.Acts), key
+	}
+	return v.cur
 }
 
 // Update starts the sample pass when the model, the sample size or the

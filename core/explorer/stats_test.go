@@ -70,6 +70,9 @@ func TestDepthChart(t *testing.T) {
 	if len(c.Series) != 4 || c.Series[2].Y[0] != smp[int(c.X[0])].Sparsity {
 		t.Errorf("DepthChart with a sample: %d series, want 4 with the sample's sparsity", len(c.Series))
 	}
+	if got := v.Current(a); !slices.EqualFunc(got, cur, func(x, y LayerStats) bool { return x.Name == y.Name && x.Mean == y.Mean && x.Sparsity == y.Sparsity }) {
+		t.Errorf("StatsView.Current differs from CurrentStats")
+	}
 	if err := v.Update(a); err != nil || a.Sched.Len() != 0 {
 		t.Errorf("Update with nothing changed restarted the pass")
 	}
