@@ -162,6 +162,12 @@ func (f ConvFrame) Tap(d []float32) []float32 {
 	return d[f.InCh*k : (f.InCh+1)*k]
 }
 
+// PadTap returns slice InCh of the unit's Padding.
+func (f ConvFrame) PadTap() []bool {
+	k := f.Unit.KH * f.Unit.KW
+	return f.Unit.Padding[f.InCh*k : (f.InCh+1)*k]
+}
+
 // ConvView is the view-model of the conv view: the animation (playing, or
 // paused at a pinned position) and the frame it shows.
 type ConvView struct {

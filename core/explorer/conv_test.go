@@ -115,6 +115,7 @@ func TestConvFrame(t *testing.T) {
 		wantIC int
 	}{
 		{"conv1", 2, "", 5, 7, 0},
+		{"conv1", 1, "", 0, 0, 0}, // the window starts in the padding
 		{"conv2", 4, "3", 2, 9, 3},
 		{"conv3", 0, "999", 6, 0, 0}, // a slice out of range shows slice 0
 	} {
@@ -148,6 +149,16 @@ func TestConvFrame(t *testing.T) {
 		}
 		if math.Abs(f.Partial-want) > 1e-5 {
 			t.Errorf("Frame(%s).Partial = %v, want %v", tc.layer, f.Partial, want)
+		}
+		// The padding taps are those outside the layer's input.
+		pad := f.PadTap()
+		for i := range f.Unit.KH {
+			for j := range f.Unit.KW {
+				y, x := f.Unit.InY+i, f.Unit.InX+j
+				if want := y < 0 || y >= f.InH || x < 0 || x >= f.InW; pad[i*f.Unit.KW+j] != want {
+					t.Errorf("Frame(%s) at (%d, %d): PadTap()[%d, %d] = %v, want %v", tc.layer, tc.y, tc.x, i, j, !want, want)
+				}
+			}
 		}
 		in := a.ModelInput()
 		if li > 0 {
