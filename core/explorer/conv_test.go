@@ -160,6 +160,9 @@ func TestConvFrame(t *testing.T) {
 				}
 			}
 		}
+		if tc.y == 0 && tc.x == 0 && !slices.Contains(pad, true) {
+			t.Errorf("Frame(%s) at (0, 0): no padding tap, want the window to start in the padding", tc.layer)
+		}
 		in := a.ModelInput()
 		if li > 0 {
 			in = a.Acts[li-1].Data
