@@ -357,3 +357,28 @@ func TestFormatNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestLineChartAxes(t *testing.T) {
+	series := []Series{
+		{Label: "a", X: []float64{2, 5, 11}, Y: []float64{0.1, 0.9, 0.4}, Color: Categorical[0]},
+		{Label: "b", X: []float64{2, 5, 11}, Y: []float64{0.3, 0.2, 0.5}, Color: Categorical[3]},
+	}
+	for _, size := range []image.Point{{200, 100}, {97, 61}} {
+		img := LineChart(size.X, size.Y, series...)
+		ax := LineChartAxes(size.X, size.Y, series...)
+		if ax.XLo != 2 || ax.XHi != 11 || ax.YLo != 0.1 || ax.YHi != 0.9 {
+			t.Errorf("LineChartAxes(%v) ranges = %+v, want x 2..11, y 0.1..0.9", size, ax)
+		}
+		// Every point is drawn where the axes say, in its series' colour.
+		for _, s := range series[1:] {
+			for i := range s.X {
+				if got := img.RGBAAt(ax.PX(s.X[i]), ax.PY(s.Y[i])); got != s.Color {
+					t.Errorf("LineChart(%v) at (%v, %v) of %s = %v, want %v", size, s.X[i], s.Y[i], s.Label, got, s.Color)
+				}
+			}
+		}
+		if ax.PX(2) != ax.Plot.Min.X || ax.PX(11) != ax.Plot.Max.X-1 {
+			t.Errorf("LineChartAxes(%v): x 2..11 at columns %d..%d, want the plot's %d..%d", size, ax.PX(2), ax.PX(11), ax.Plot.Min.X, ax.Plot.Max.X-1)
+		}
+	}
+}
