@@ -14,12 +14,16 @@ import (
 )
 
 func init() {
-	// controls() lists the controls of the last frame with their places
-	// in CSS pixels, so that scripts and tests can press them.
+	// controls() lists the controls of the last frame: each one's id,
+	// label, whether it is on, its panel, and the part of it that can be
+	// seen and tapped, in CSS pixels. Scripts and tests use it to press a
+	// control, and to check that no control hides under another or leaves
+	// the screen.
 	addAPI("controls", func(g *game, _ []js.Value) (any, error) {
 		out := []any{}
 		for _, w := range g.ui.widgets {
-			out = append(out, map[string]any{"id": w.id, "label": w.label, "on": w.on, "rect": rectCSS(g, w.r)})
+			out = append(out, map[string]any{"id": w.id, "label": w.label, "on": w.on,
+				"panel": g.panelOf(w.r), "rect": rectCSS(g, w.visible())})
 		}
 		return out, nil
 	})

@@ -145,7 +145,6 @@ func installAPI(g *game) {
 			"blocksMs": blocks, "reps": r.Reps, "batch": r.Batch, "setupMs": r.SetupMs}, nil
 	})
 	def("state", func([]js.Value) (any, error) { return stateObject(g), nil })
-	def("widgets", func([]js.Value) (any, error) { return g.widgetsObject(), nil })
 	def("setState", func(args []js.Value) (any, error) {
 		if len(args) != 1 || args[0].Type() != js.TypeObject {
 			return nil, fmt.Errorf("takes one object, such as {view: \"filters\"} or {hash: \"#in=t5\"}")
