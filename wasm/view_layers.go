@@ -282,6 +282,12 @@ func (v *layersView) target(c *Ctx) (u explorer.Unit, hovered, ok bool) {
 	return u, false, ok
 }
 
+// MinHeight keeps every band tall enough for its layer's name: on a
+// shorter screen the view scrolls rather than print names over each other.
+func (v *layersView) MinHeight(c *Ctx) float64 {
+	return 32 + 16*float64(len(c.App.Acts)) + 11
+}
+
 func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	a := c.App
 	n := len(a.Acts)
@@ -306,7 +312,9 @@ func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 			fillRect(dst, r.Row, colRaised)
 		}
 		c.UI.text(dst, act.Name, r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(1), 12, colText)
-		c.UI.text(dst, shapeText(act.Shape), r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(16), 9.5, colMuted)
+		if r.Row.Dy() >= c.U(28) { // the shape only where it has a line of its own
+			c.UI.text(dst, shapeText(act.Shape), r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(16), 9.5, colMuted)
+		}
 		var img *ebiten.Image
 		if v.rows[i].key != key && work > 0 && time.Since(t0) > rowBudget {
 			// Out of this frame's budget: keep the old picture of this
