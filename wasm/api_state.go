@@ -61,6 +61,7 @@ func stateObject(g *game) map[string]any {
 		"canvas": []any{float64(g.lay.canvas.Min.X) / g.dpr, float64(g.lay.canvas.Min.Y) / g.dpr,
 			float64(g.lay.canvas.Max.X) / g.dpr, float64(g.lay.canvas.Max.Y) / g.dpr},
 		"narrow": g.lay.narrow,
+		"upload": uploadObject(g),
 		"perf":   g.perf(),
 	}
 }
@@ -191,4 +192,10 @@ func setState(g *game, o js.Value) error {
 	}
 	a.HashChanged = true
 	return nil
+}
+
+// uploadObject tells how far the reading of an uploaded picture is.
+func uploadObject(g *game) map[string]any {
+	active, p, decoding := g.app.UploadProgress()
+	return map[string]any{"active": active, "progress": p, "decoding": decoding}
 }

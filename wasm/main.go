@@ -295,7 +295,8 @@ func (g *game) key() string {
 	hash := explorer.EncodeHash(a.State)
 	var k [nParts]string
 	k[partBase] = fmt.Sprint(g.W, g.H, g.dpr, g.help, len(a.Models()))
-	k[partTop] = fmt.Sprint(a.State.Model, a.Test != nil, scanned/200, status, g.widgetsKey(g.lay.top))
+	up, upProgress, _ := a.UploadProgress()
+	k[partTop] = fmt.Sprint(a.State.Model, a.Test != nil, scanned/200, status, up, int(upProgress*50), g.widgetsKey(g.lay.top))
 	k[partInput] = fmt.Sprint(a.Version, hash, a.MisOnly, a.Test != nil, g.widgetsKey(g.lay.input))
 	k[partPred] = fmt.Sprint(a.Version, a.State.Model, hash, a.Test != nil, g.widgetsKey(g.lay.pred))
 	k[partMain] = fmt.Sprint(a.Version, a.State.Model, hash, a.MisOnly, a.Test != nil, scanned/200, g.widgetsKey(g.lay.main), g.viewKey(), g.scroll, g.explainOpen)
@@ -575,11 +576,18 @@ func (g *game) loadedFile(name string, b []byte) {
 		g.say("loaded model %s", m)
 		return
 	}
-	if err := g.app.Upload(b); err != nil {
+	// A photo is read in steps (a large one takes seconds to decode); the
+	// top bar shows how far it is.
+	err := g.app.StartUpload(b, func(err error) {
+		if err != nil {
+			showError(fmt.Sprintf("%s: %v", name, err))
+			return
+		}
+		g.say("%s: uploaded", name)
+	})
+	if err != nil {
 		showError(fmt.Sprintf("%s: %v", name, err))
-		return
 	}
-	g.say("%s: uploaded", name)
 }
 
 func main() {

@@ -65,6 +65,11 @@ func (g *game) drawTop(dst *ebiten.Image) {
 	msg := ""
 	if g.status != "" && time.Since(g.statusAt) < 6*time.Second {
 		msg = g.status
+	} else if up, p, decoding := g.app.UploadProgress(); up {
+		msg = fmt.Sprintf("reading the picture: %.0f%%", 100*p)
+		if !decoding {
+			msg = fmt.Sprintf("shrinking the picture: %.0f%%", 100*p)
+		}
 	} else if g.app.Test == nil {
 		msg = "loading the MNIST test set…"
 	} else if scanned, total, wrong := g.app.ScanProgress(); scanned < total {

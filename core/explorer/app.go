@@ -57,7 +57,8 @@ type App struct {
 	models    []*Model
 	dirty     bool
 	uploadPix []float32
-	pred      []int8 // predicted class per test image under the current model, -1 unknown
+	upload    *uploadJob // the upload being read, if any
+	pred      []int8     // predicted class per test image under the current model, -1 unknown
 	scanned   int
 	rand      *rand.Rand
 	drawing   bool
@@ -526,22 +527,6 @@ func (a *App) points() int {
 // link gives exactly the same input.
 func clampPoint(p input.Point) input.Point {
 	return input.Point{X: float64(quantize(p.X)) / gridSteps, Y: float64(quantize(p.Y)) / gridSteps}
-}
-
-// Upload makes an uploaded PNG or JPEG the input, preprocessed as MNIST
-// was. A file that is not an image, is damaged or is too large gives an
-// error and leaves the input as it was.
-func (a *App) Upload(b []byte) error {
-	g, err := input.Decode(b)
-	if err != nil {
-		return err
-	}
-	a.uploadPix = input.Centre(g)
-	a.State.Input = Input{Kind: InputUpload}
-	a.drawing = false
-	a.dirty = true
-	a.touch()
-	return nil
 }
 
 // DrawingPixels returns the rasterized drawing (SurfaceSide² values), before

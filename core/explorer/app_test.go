@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -384,3 +385,54 @@ func TestFitInput(t *testing.T) {
 		t.Errorf("FitInput to [3 14 14]: wrong sampling")
 	}
 }
+
+// TestStartUpload reads an upload as a stepper: the header is checked at
+// once, the progress grows to the end, and the input it makes is exactly
+// Upload's; a bad file leaves the input alone.
+func TestStartUpload(t *testing.T) {
+	a := newApp(t)
+	a.SetTestSet(fakeSet(3, 3))
+	a.ShowTest(2)
+	if err := a.StartUpload([]byte("not a picture"), nil); err == nil || !strings.Contains(err.Error(), "not a PNG or JPEG") {
+		t.Errorf("StartUpload(text) = %v, want an error saying it is not a PNG or JPEG", err)
+	}
+	if active, _, _ := a.UploadProgress(); active || a.Sched.Running(UploadJob) {
+		t.Errorf("a rejected upload left a job running")
+	}
+	img := image.NewGray(image.Rect(0, 0, 600, 400))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(255 - i%251)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	var got error = errNotCalled
+	if err := a.StartUpload(buf.Bytes(), func(err error) { got = err }); err != nil {
+		t.Fatal(err)
+	}
+	last, steps := -1.0, 0
+	for a.Sched.Running(UploadJob) {
+		active, p, _ := a.UploadProgress()
+		if !active || p < last || p > 1 {
+			t.Fatalf("UploadProgress = %v, %g after %g, want active and growing within 0..1", active, p, last)
+		}
+		if a.State.Input.Kind != InputTest {
+			t.Fatalf("the input changed before the upload was read")
+		}
+		last = p
+		a.Sched.Tick(0) // one step per tick
+		steps++
+	}
+	if got != nil {
+		t.Fatalf("done got %v, want nil", got)
+	}
+	if steps < 2 {
+		t.Errorf("the upload took %d steps, want it cut into several", steps)
+	}
+	a.Refresh()
+	want := input.Centre(mustDecode(t, buf.Bytes()))
+	if !reflect.DeepEqual(a.Pixels, want) || a.State.Input.Kind != InputUpload {
+		t.Errorf("StartUpload did not make the centred picture the input")
+	}
+}
+
+var errNotCalled = errors.New("done was not called")
