@@ -181,6 +181,47 @@ func AttrLayerOf(net *nn.Sequential, m AttrMethod, layer string) int {
 	return DefaultAttrLayer(net)
 }
 
+// NeedsNonNegative reports whether method assumes that the layer's
+// activations are non-negative, as after a ReLU: Grad-CAM++ (its weights
+// come from a derivation for exp(score) over A ≥ 0) and XGrad-CAM (its
+// weights divide by Σ A, which nears zero or changes sign on a layer with
+// negative values). On a convolution's raw output they give maps whose
+// values run into the thousands and mean nothing.
+func NeedsNonNegative(method string) bool { return method == "gradcampp" || method == "xgradcam" }
+
+// NonNegative reports whether layer i's output can have no negative
+// values: a ReLU, or a pooling or flattening of such an output.
+func NonNegative(net *nn.Sequential, i int) bool {
+	for ; i >= 0; i-- {
+		switch net.Spec.Layers[i].Kind {
+		case nn.KindReLU:
+			return true
+		case nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten:
+			continue // as non-negative as its input
+		default:
+			return false
+		}
+	}
+	return false // the input itself: not known to be non-negative
+}
+
+// NonNegativeLayer returns the layer that method uses when layer i is
+// chosen: i itself, unless the method needs non-negative activations
+// (NeedsNonNegative) and i can be negative; then the ReLU that directly
+// follows i, with a note for the user that says so. It returns an error
+// when there is no such ReLU.
+func NonNegativeLayer(net *nn.Sequential, method string, i int) (layer int, note string, err error) {
+	if !NeedsNonNegative(method) || i < 0 || NonNegative(net, i) {
+		return i, "", nil
+	}
+	m, _ := AttrMethodByID(method)
+	name := net.Spec.Layers[i].Name
+	if j := i + 1; j < len(net.Layers) && net.Spec.Layers[j].Kind == nn.KindReLU {
+		return j, fmt.Sprintf("%s needs non-negative activations: %s (the ReLU after %s) is used", m.Name, net.Spec.Layers[j].Name, name), nil
+	}
+	return i, "", fmt.Errorf("%s needs non-negative activations (a relu layer or a pooling after one); %s can be negative and no relu follows it", m.Name, name)
+}
+
 // SetMethod selects an attribution method by id ("" for the default).
 func (a *App) SetMethod(id string) { a.State.Method = id; a.touch() }
 
@@ -191,6 +232,9 @@ type AttrJob struct {
 	Method AttrMethod
 	Layer  int // the layer used, or -1
 	Class  int
+	// Note says when the layer used differs from the one asked for (see
+	// NonNegativeLayer), for the user; "" otherwise.
+	Note string
 
 	net  *nn.Sequential
 	x    *tensor.Tensor
@@ -239,7 +283,11 @@ func NewAttr(net *nn.Sequential, pixels []float32, method string, layer, class i
 		if !ok {
 			return nil, fmt.Errorf("layer %d has no spatial output (spatial layers: %v)", layer, attribution.SpatialLayers(net))
 		}
-		j.Layer = layer
+		l, note, err := NonNegativeLayer(net, m.ID, layer)
+		if err != nil {
+			return nil, err
+		}
+		j.Layer, j.Note = l, note
 	}
 	var err error
 	switch m.ID {

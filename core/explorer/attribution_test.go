@@ -3,6 +3,7 @@ package explorer
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"cnnviz/core/attribution"
@@ -301,5 +302,78 @@ func TestAttrOptionsOf(t *testing.T) {
 	}
 	if got, want := AttrLayerOf(net, AttrMethodOf(s), "conv2"), net.Index("conv2"); got != want {
 		t.Errorf("AttrLayerOf(conv2) = %d, want %d", got, want)
+	}
+}
+
+// TestNonNegativeLayer checks the rule for the methods that assume
+// non-negative activations (Grad-CAM++, XGrad-CAM): on a layer that can
+// be negative they use the ReLU right after it and say so, and refuse a
+// layer that no ReLU follows; other methods and non-negative layers are
+// left alone. The map is the package's on the ReLU.
+func TestNonNegativeLayer(t *testing.T) {
+	mnist := builtin(t, "mnist")
+	spec, err := models.Architecture("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The mnist architecture without relu1: conv1 feeds pool1 directly.
+	spec.Layers = append(spec.Layers[:1:1], spec.Layers[2:]...)
+	norelu := nn.MustBuild(spec, 1)
+	px := digitLike(rand.New(rand.NewPCG(3, 4)))
+	for _, tc := range []struct {
+		name     string
+		net      *nn.Sequential
+		method   string
+		layer    string
+		want     string // layer used
+		wantNote bool
+		wantErr  string
+	}{
+		{"gradcampp on conv2", mnist, "gradcampp", "conv2", "relu2", true, ""},
+		{"xgradcam on conv4", mnist, "xgradcam", "conv4", "relu4", true, ""},
+		{"gradcampp on relu2", mnist, "gradcampp", "relu2", "relu2", false, ""},
+		{"xgradcam on pool1", mnist, "xgradcam", "pool1", "pool1", false, ""},
+		{"gradcam on conv2", mnist, "gradcam", "conv2", "conv2", false, ""},
+		{"layercam on conv3", mnist, "layercam", "conv3", "conv3", false, ""},
+		{"gradcampp on conv1 without relu", norelu, "gradcampp", "conv1", "", false, "conv1 can be negative and no relu follows"},
+		{"xgradcam on pool of conv", norelu, "xgradcam", "pool1", "", false, "pool1 can be negative"},
+		{"gradcampp after the relu-less pool", norelu, "gradcampp", "conv2", "relu2", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			li := tc.net.Index(tc.layer)
+			j, err := NewAttr(tc.net, px, tc.method, li, 3, DefaultAttrOptions())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("NewAttr(%s, %s) error = %v, want one containing %q", tc.method, tc.layer, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.net.Spec.Layers[j.Layer].Name; got != tc.want {
+				t.Errorf("NewAttr(%s, %s) uses layer %s, want %s", tc.method, tc.layer, got, tc.want)
+			}
+			if (j.Note != "") != tc.wantNote || (tc.wantNote && !strings.Contains(j.Note, tc.want)) {
+				t.Errorf("NewAttr(%s, %s) note %q, want a note naming %s: %v", tc.method, tc.layer, j.Note, tc.want, tc.wantNote)
+			}
+			for !j.Step() {
+			}
+			if j.Err() != nil {
+				t.Fatal(j.Err())
+			}
+			x := tensor.FromSlice(append([]float32(nil), px...), tc.net.Spec.Input...)
+			f := map[string]func(*nn.Sequential, *tensor.Tensor, int, int) (*tensor.Tensor, error){
+				"gradcampp": attribution.GradCAMPlusPlus, "xgradcam": attribution.XGradCAM,
+				"gradcam": attribution.GradCAM, "layercam": attribution.LayerCAM,
+			}[tc.method]
+			want, err := f(tc.net, x, tc.net.Index(tc.want), 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(j.Result().Data, want.Data); d > 1e-5 {
+				t.Errorf("the map differs from the package's %s on %s by %g", tc.method, tc.want, d)
+			}
+		})
 	}
 }
