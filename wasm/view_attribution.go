@@ -310,8 +310,7 @@ func (v *attrView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	y := left.Min.Y + c.U(20)
 	for _, note := range []string{noteOf(job), errText(dispErr)} {
 		if note != "" {
-			c.UI.text(dst, note, left.Min.X, y, 11.5, colFocus)
-			y += c.U(17)
+			y += c.UI.paragraph(dst, note, image.Rect(left.Min.X, y, left.Max.X, left.Max.Y), 11.5, colFocus) + c.U(3)
 		}
 	}
 	v.overlayRect, v.drawnKey = image.Rectangle{}, ""
