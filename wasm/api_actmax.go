@@ -210,7 +210,7 @@ func layerList(m *explorer.Model) []string {
 }
 
 // apiActmaxStatus is cnnviz.actmaxStatus(): what the optimized-inputs view
-// is computing, for tests and timing: {mode, running, step, steps,
+// is computing, for tests and timing: {mode, running, layer, step, steps,
 // channel, channels, ms} (ms is the time to finish, 0 while running).
 func apiActmaxStatus(g *game, _ []js.Value) (any, error) {
 	v, _ := viewByID("actmax").(*actmaxView)
@@ -229,6 +229,7 @@ func apiActmaxStatus(g *game, _ []js.Value) (any, error) {
 	case m.Run != nil:
 		done, total := m.Run.Steps()
 		out["mode"], out["step"], out["steps"] = "single", done, total
+		out["layer"] = m.Net.Spec.Layers[m.Layer].Name
 		curve := m.Run.Objective()
 		if len(curve) > 0 {
 			out["first"], out["last"] = curve[0], curve[len(curve)-1]

@@ -202,6 +202,22 @@ func TestActmaxView(t *testing.T) {
 	t.Logf("one image, conv2 channel 5, Fourier + jitter: %.0f ms for 100 steps in the page", s.Ms)
 	frames(t, ctx, 5)
 	screenshot(t, ctx, "actmax-single")
+
+	// A link with no choices: the last convolution, jitter and blur on.
+	evalJS[any](t, ctx, `cnnviz.setState({hash: "#view=actmax"})`)
+	deadline = time.Now().Add(time.Minute)
+	for {
+		s = evalJS[actmaxStatus](t, ctx, `cnnviz.actmaxStatus()`)
+		if (s.Mode == "single" && s.Ms > 0) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s.Mode != "single" || s.Layer != "conv4" || s.Step != 100 {
+		t.Errorf("default link: status %+v, want a finished run of 100 steps on conv4", s)
+	}
+	frames(t, ctx, 5)
+	screenshot(t, ctx, "actmax-default")
 	noConsoleErrors(t, ctx)
 }
 
