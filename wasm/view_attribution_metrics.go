@@ -69,8 +69,7 @@ func (v *attrView) drawMetrics(dst *ebiten.Image, c *Ctx, r image.Rectangle, pix
 					side := min(c.U(110), r.Max.Y-y-c.U(20))
 					if side > c.U(20) {
 						im := v.anim.get(fmt.Sprint(m.EvalKey, f), func() *image.RGBA {
-							mp := explorer.InputMap(m.Job.Result(), in[1], in[2])
-							return greyImage(explorer.Removed(pix, mp, f, false), in[2], in[1])
+							return greyImage(m.Deleted(pix, in, f), in[2], in[1])
 						})
 						drawImageIn(dst, im, image.Rect(r.Min.X, y, r.Min.X+side, y+side), false)
 						c.UI.text(dst, fmt.Sprintf("%.0f%% of the pixels removed, most important first", 100*f), r.Min.X+side+c.U(8), y, 11.5, colText)

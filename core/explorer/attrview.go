@@ -528,3 +528,14 @@ func AttrMetricImages(net *nn.Sequential, set *mnist.Set, metric string, n int, 
 	imgs, cls, err := PredictedSample(net, set, n, seed)
 	return net, imgs, cls, nil, err
 }
+
+// Deleted returns the input pix (in the model's input shape in) with the
+// fraction frac of its pixels that the main map ranks highest removed, as
+// the deletion curve sees it at frac (see Removed); nil before the map
+// has a result.
+func (v *AttrView) Deleted(pix []float32, in []int, frac float64) []float32 {
+	if v.Job == nil || v.Job.Result() == nil {
+		return nil
+	}
+	return Removed(pix, InputMap(v.Job.Result(), in[1], in[2]), frac, false)
+}

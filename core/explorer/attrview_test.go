@@ -144,6 +144,12 @@ func TestAttrViewSync(t *testing.T) {
 	if d := maxDiff(v.Job.Result().Data, want.Data); d > 1e-6 {
 		t.Errorf("the view's map differs from Attribute's by %g", d)
 	}
+	in := net.Spec.Input
+	x := a.ModelInput()
+	half := v.Deleted(x, in, 0.5)
+	if want := Removed(x, InputMap(want, in[1], in[2]), 0.5, false); !slices.Equal(half, want) {
+		t.Errorf("Deleted(0.5) differs from Removed with the map at input resolution")
+	}
 	job := v.Job
 	a.SetOption("honest", "1")
 	a.SetOption("acmap", "diverging")
@@ -165,7 +171,6 @@ func TestAttrViewSync(t *testing.T) {
 		t.Errorf("GridDone = %d, want %d", got, len(AttrMethods))
 	}
 	d, _ := AttrDisplayOf(a.State)
-	in := net.Spec.Input
 	img := v.GridImage(a.ModelInput(), in[1], in[2], d, 5, 40, 6, 18, 16)
 	m, h, w := DisplayMap(v.Grid["gradcam"].Job.Result(), d.Post())
 	ov := d.Overlay(a.ModelInput(), in[1], in[2], 4, m, h, w)
