@@ -66,7 +66,7 @@ func (v *attrView) Update(c *Ctx) {
 	net := a.Current().Net
 	me := explorer.AttrMethodOf(a.State)
 	layer := explorer.AttrLayerOf(net, me, a.State.Layer)
-	opts := explorer.AttrOptionsOf(a.State)
+	opts, _ := explorer.AttrOptionsOf(a.State) // Draw shows the error
 	disp, _ := explorer.AttrDisplayOf(a.State)
 	s := c.U(1)
 	x0, y := c.Area.Min.X, c.Area.Min.Y
@@ -291,6 +291,7 @@ func (v *attrView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	me := explorer.AttrMethodOf(a.State)
 	layer := explorer.AttrLayerOf(net, me, a.State.Layer)
 	disp, dispErr := explorer.AttrDisplayOf(a.State)
+	_, optErr := explorer.AttrOptionsOf(a.State)
 	pix := a.ModelInput()
 	// The sliders.
 	if sp := explorer.AttrLayers(net); !v.layerTrack.Empty() {
@@ -308,7 +309,7 @@ func (v *attrView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	job := v.m.Job
 	c.UI.text(dst, explorer.AttrTitle(a, job), left.Min.X, left.Min.Y, 13, colText)
 	y := left.Min.Y + c.U(20)
-	for _, note := range []string{noteOf(job), errText(dispErr)} {
+	for _, note := range []string{noteOf(job), errText(dispErr), errText(optErr)} {
 		if note != "" {
 			y += c.UI.paragraph(dst, note, image.Rect(left.Min.X, y, left.Max.X, left.Max.Y), 11.5, colFocus) + c.U(3)
 		}

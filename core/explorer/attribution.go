@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"cnnviz/core/attribution"
 	"cnnviz/core/attribution/metrics"
@@ -102,30 +103,71 @@ const (
 	MaxSGSamples = 256
 )
 
-// AttrOptionsOf reads the options of s ("igsteps", "igbase", "sgn",
-// "sgnoise", "occpatch", "occstride") over the defaults; an option that
-// does not parse or is out of range keeps its default.
-func AttrOptionsOf(s State) AttrOptions {
+// AttrOptionsOf reads the method options of s ("igsteps", "igbase",
+// "sgn", "sgnoise", "occpatch", "occstride") over the defaults, and the
+// seed. An option that does not parse or is out of range keeps its
+// default and is named in the error.
+func AttrOptionsOf(s State) (AttrOptions, error) {
 	o := DefaultAttrOptions()
 	o.Seed = max(s.Seed, 1)
+	var errs []string
 	num := func(key string, dst *int, lo, hi int) {
-		if v, err := strconv.Atoi(s.Option(key, "")); err == nil && v >= lo && v <= hi {
-			*dst = v
+		v, ok := s.Options[key]
+		if !ok {
+			return
 		}
+		if n, err := strconv.Atoi(v); err == nil && n >= lo && n <= hi {
+			*dst = n
+			return
+		}
+		errs = append(errs, fmt.Sprintf("%s: %q is not a whole number %d..%d", key, v, lo, hi))
 	}
 	num("igsteps", &o.IGSteps, 1, MaxIGSteps)
 	num("sgn", &o.SGSamples, 1, MaxSGSamples)
 	num("occpatch", &o.OccPatch, 1, 28)
 	num("occstride", &o.OccStride, 1, 28)
-	if v, err := strconv.ParseFloat(s.Option("sgnoise", ""), 64); err == nil && v >= 0 && v <= 1 {
-		o.SGNoise = v
-	}
-	for i, b := range Baselines {
-		if s.Option("igbase", "") == b {
-			o.IGBaseline = attribution.Baseline(i)
+	if v, ok := s.Options["sgnoise"]; ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+			o.SGNoise = f
+		} else {
+			errs = append(errs, fmt.Sprintf("sgnoise: %q is not a number 0..1", v))
 		}
 	}
-	return o
+	if v, ok := s.Options["igbase"]; ok {
+		if b, ok := BaselineByName(v); ok {
+			o.IGBaseline = b
+		} else {
+			errs = append(errs, fmt.Sprintf("igbase: %q is not one of %s", v, strings.Join(Baselines, ", ")))
+		}
+	}
+	if len(errs) > 0 {
+		return o, fmt.Errorf("attribution: %s", strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// Options returns the method options of o as link options: those that
+// differ from the defaults (the seed and Batch travel elsewhere).
+// AttrOptionsOf of a state with these options gives o back.
+func (o AttrOptions) Options() map[string]string {
+	d := DefaultAttrOptions()
+	out := map[string]string{}
+	add := func(key string, v, dv any) {
+		if v != dv {
+			out[key] = fmt.Sprint(v)
+		}
+	}
+	add("igsteps", o.IGSteps, d.IGSteps)
+	add("sgn", o.SGSamples, d.SGSamples)
+	add("occpatch", o.OccPatch, d.OccPatch)
+	add("occstride", o.OccStride, d.OccStride)
+	if o.SGNoise != d.SGNoise {
+		out["sgnoise"] = strconv.FormatFloat(o.SGNoise, 'g', -1, 64)
+	}
+	if o.IGBaseline != d.IGBaseline {
+		out["igbase"] = Baselines[o.IGBaseline]
+	}
+	return out
 }
 
 // CheckAttrOptions returns an error naming the first option out of range.

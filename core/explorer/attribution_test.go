@@ -288,13 +288,38 @@ func TestAttrOptionsOf(t *testing.T) {
 	s.SetOption("sgnoise", "banana") // not a number: default
 	s.SetOption("igbase", "blur")
 	s.SetOption("occpatch", "8")
-	o := AttrOptionsOf(s)
+	o, err := AttrOptionsOf(s)
+	if err == nil || !strings.Contains(err.Error(), `sgn: "0" is not a whole number 1..256`) || !strings.Contains(err.Error(), `sgnoise: "banana"`) {
+		t.Errorf("AttrOptionsOf error = %v, want one naming sgn and sgnoise", err)
+	}
 	d := DefaultAttrOptions()
 	if o.IGSteps != 100 || o.SGSamples != d.SGSamples || o.SGNoise != d.SGNoise || o.IGBaseline != attribution.BaselineBlur || o.OccPatch != 8 {
 		t.Errorf("AttrOptionsOf = %+v, want steps 100, samples %d, noise %v, blur, patch 8", o, d.SGSamples, d.SGNoise)
 	}
 	if err := CheckAttrOptions(o); err != nil {
 		t.Errorf("CheckAttrOptions(%+v) = %v, want nil", o, err)
+	}
+	// Round trip through the link.
+	for _, want := range []AttrOptions{
+		DefaultAttrOptions(),
+		{IGSteps: 7, IGBaseline: attribution.BaselineNoise, SGSamples: 3, SGNoise: 0.05, OccPatch: 3, OccStride: 1, Seed: 9},
+	} {
+		s := Default()
+		s.Seed = want.Seed
+		for k, v := range want.Options() {
+			s.SetOption(k, v)
+		}
+		s2, err := DecodeHash(EncodeHash(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := AttrOptionsOf(s2)
+		if err != nil || got != want {
+			t.Errorf("AttrOptionsOf(link of %+v) = %+v, %v, want it back", want, got, err)
+		}
+	}
+	if n := len(DefaultAttrOptions().Options()); n != 0 {
+		t.Errorf("the default options give %d link options, want none", n)
 	}
 	net := builtin(t, "mnist")
 	if got := AttrLayerOf(net, AttrMethodOf(s), "fc"); got != DefaultAttrLayer(net) {

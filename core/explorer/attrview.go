@@ -272,7 +272,7 @@ func (v *AttrView) Sync(a *App) {
 	net := a.Current().Net
 	me := AttrMethodOf(a.State)
 	layer := AttrLayerOf(net, me, a.State.Layer)
-	opts := AttrOptionsOf(a.State)
+	opts, _ := AttrOptionsOf(a.State) // the view shows the error
 	opts.Batch = 1
 	d, _ := AttrDisplayOf(a.State)
 	class := AttrTarget(a)
