@@ -42,7 +42,7 @@ func (v *attrView) drawMetrics(dst *ebiten.Image, c *Ctx, r image.Rectangle, pix
 		key := ""
 		cols := []color.RGBA{{0xf8, 0x71, 0x71, 255}, {0x4a, 0xde, 0x80, 255}}
 		for i, e := range m.Evals {
-			cv := explorer.Curve(e)
+			cv := e.ShownCurve()
 			if len(cv.Scores) > 0 {
 				series = append(series, render.Series{Label: fmt.Sprintf("%s AUC %.3f", m.EvalNames[i], cv.AUC), X: cv.Fractions, Y: cv.Scores, Color: cols[i%2]})
 			}
@@ -58,7 +58,7 @@ func (v *attrView) drawMetrics(dst *ebiten.Image, c *Ctx, r image.Rectangle, pix
 			y += chartH + c.U(8)
 			// The image as the deletion curve's latest point leaves it.
 			if len(m.Evals) > 0 && m.Job != nil && m.Job.Result() != nil {
-				cv := explorer.Curve(m.Evals[0])
+				cv := m.Evals[0].ShownCurve()
 				if n := len(cv.Fractions); n > 0 {
 					in := a.Current().Net.Spec.Input
 					f := cv.Fractions[n-1]

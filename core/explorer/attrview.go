@@ -467,9 +467,9 @@ func AttrRange(raw []float32, shape []int) string {
 	return fmt.Sprintf("raw map %v, values %s … %s", shape, render.FormatNumber(float64(lo)), render.FormatNumber(float64(hi)))
 }
 
-// Curve returns the curve that the metrics panel draws for e: the one
-// being computed, else the mean of the finished ones.
-func Curve(e *AttrEval) metrics.Curve {
+// ShownCurve returns the curve that the metrics panel draws for e: the
+// one being computed, else the mean of the finished ones.
+func (e *AttrEval) ShownCurve() metrics.Curve {
 	if c, ok := e.CurrentCurve(); ok {
 		return c
 	}
