@@ -134,6 +134,14 @@ func TestAttrViewSync(t *testing.T) {
 	if !v.EvalsDone() || v.Elapsed <= 0 {
 		t.Errorf("EvalsDone %v Elapsed %v, want done and timed", v.EvalsDone(), v.Elapsed)
 	}
+	for _, e := range v.Evals {
+		if c, m := e.ShownCurve(), e.MeanCurve(); len(c.Scores) == 0 || c.AUC != m.AUC {
+			t.Errorf("%s: ShownCurve AUC %v of %d points, want the finished mean's %v", e.Metric, c.AUC, len(c.Scores), m.AUC)
+		}
+		if got := e.Status(); got != "1/1 images" {
+			t.Errorf("%s: Status() = %q, want %q", e.Metric, got, "1/1 images")
+		}
+	}
 	want, err := Attribute(net, a.ModelInput(), "gradcam", DefaultAttrLayer(net), AttrTarget(a), AttrOptions{IGSteps: 32, SGSamples: 24, SGNoise: 0.15, OccPatch: 6, OccStride: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
