@@ -438,8 +438,9 @@ func (v *AttrView) EvalsDone() bool {
 	return done
 }
 
-// AttrTitle returns the heading of the main map: method, class and layer,
-// and the note when the layer used differs from the one chosen.
+// AttrTitle returns the heading of the main map: method, class and
+// layer; the layer j used when j is the map of the chosen method (it may
+// differ from the chosen one: see AttrJob.Note).
 func AttrTitle(a *App, j *AttrJob) string {
 	net := a.Current().Net
 	me := AttrMethodOf(a.State)
