@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall/js"
 
-	"cnnviz/core/actmax"
 	"cnnviz/core/explorer"
 )
 
@@ -183,11 +182,7 @@ func apiMaximize(g *game, args []js.Value) (any, error) {
 		}
 		start = pix
 	}
-	opt, err := p.Options(net, start)
-	if err != nil {
-		return nil, err
-	}
-	r, err := actmax.New(net, opt)
+	r, err := explorer.Maximize(net, p, start)
 	if err != nil {
 		return nil, err
 	}
@@ -215,25 +210,27 @@ func layerList(m *explorer.Model) []string {
 }
 
 // apiActmaxStatus is cnnviz.actmaxStatus(): what the optimized-inputs view
-// is computing, for tests and timing: {mode, running, step, steps,
+// is computing, for tests and timing: {mode, running, layer, step, steps,
 // channel, channels, ms} (ms is the time to finish, 0 while running).
 func apiActmaxStatus(g *game, _ []js.Value) (any, error) {
 	v, _ := viewByID("actmax").(*actmaxView)
-	out := map[string]any{"mode": "none", "running": g.app.Sched.Running(actmaxJob), "ms": 0.0, "error": ""}
+	out := map[string]any{"mode": "none", "running": g.app.Sched.Running(explorer.ActmaxJob), "ms": 0.0, "error": ""}
 	if v == nil {
 		return out, nil
 	}
-	out["error"] = v.err
+	m := &v.m
+	out["error"] = m.Err
 	out["updateMs"], out["drawMs"] = v.updMs, v.drawMs
-	out["ms"] = float64(v.took.Microseconds()) / 1000
+	out["ms"] = float64(m.Took.Microseconds()) / 1000
 	switch {
-	case v.atlas != nil:
-		out["mode"], out["channel"], out["channels"] = "atlas", v.atlas.Channel(), v.atlas.Channels()
-		out["layer"] = v.net.Spec.Layers[v.layer].Name
-	case v.run != nil:
-		done, total := v.run.Steps()
+	case m.Atlas != nil:
+		out["mode"], out["channel"], out["channels"] = "atlas", m.Atlas.Channel(), m.Atlas.Channels()
+		out["layer"] = m.Net.Spec.Layers[m.Layer].Name
+	case m.Run != nil:
+		done, total := m.Run.Steps()
 		out["mode"], out["step"], out["steps"] = "single", done, total
-		curve := v.run.Objective()
+		out["layer"] = m.Net.Spec.Layers[m.Layer].Name
+		curve := m.Run.Objective()
 		if len(curve) > 0 {
 			out["first"], out["last"] = curve[0], curve[len(curve)-1]
 		}

@@ -9,10 +9,7 @@ import (
 	"strings"
 	"syscall/js"
 
-	"cnnviz/core/attribution"
-	"cnnviz/core/attribution/metrics"
 	"cnnviz/core/explorer"
-	"cnnviz/core/nn"
 )
 
 func init() {
@@ -23,8 +20,9 @@ func init() {
 
 // attributionView() describes what the Attribution view shows: the method,
 // whether its map is done and how long it took in the page, the overlay's
-// rectangle in CSS pixels, and the progress of the grid and the metrics.
-// Tests and scripts use it to wait for results.
+// rectangle in CSS pixels, whether the last frame drew that map finished
+// with the current display options (drawn), and the progress of the grid
+// and the metrics. Tests and scripts use it to wait for results.
 func apiAttributionView(g *game, args []js.Value) (any, error) {
 	if len(args) != 0 {
 		return nil, fmt.Errorf("takes no arguments")
@@ -33,30 +31,28 @@ func apiAttributionView(g *game, args []js.Value) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("no attribution view")
 	}
-	out := map[string]any{"done": false, "error": v.mainErr, "updateMs": v.updMs, "drawMs": v.drawMs}
-	if v.job != nil {
-		d, t := v.job.Progress()
-		out["done"], out["progress"], out["total"] = v.job.Done(), d, t
-		out["method"], out["elapsedMs"] = v.job.Method.ID, float64(v.elapsed.Microseconds())/1000
-		if v.job.Layer >= 0 {
-			out["layer"] = g.app.Current().Net.Spec.Layers[v.job.Layer].Name
+	m := &v.m
+	out := map[string]any{"done": false, "error": m.Err, "updateMs": v.updMs, "drawMs": v.drawMs, "note": ""}
+	if m.Job != nil {
+		d, t := m.Job.Progress()
+		out["done"], out["progress"], out["total"] = m.Job.Done(), d, t
+		out["method"], out["elapsedMs"] = m.Job.Method.ID, float64(m.Elapsed.Microseconds())/1000
+		if m.Job.Layer >= 0 {
+			out["layer"] = g.app.Current().Net.Spec.Layers[m.Job.Layer].Name
 		}
+		out["note"] = m.Job.Note
 	}
 	r := v.overlayRect
 	out["overlay"] = []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr}
+	out["drawn"] = v.drawnKey != "" && v.drawnKey == v.overlayKey(g.app) && g.drawnKey == g.frameKey
 	grid := map[string]any{}
-	for id, res := range v.gridRes {
-		if res.job != nil && res.job.Done() {
-			grid[id] = float64(res.elapsed.Microseconds()) / 1000
+	for id, res := range m.Grid {
+		if res.Job != nil && res.Job.Done() {
+			grid[id] = float64(res.Elapsed.Microseconds()) / 1000
 		}
 	}
 	out["grid"] = grid
-	evalsDone := len(v.evals) > 0
-	for _, e := range v.evals {
-		d, t := e.Progress()
-		evalsDone = evalsDone && d == t
-	}
-	out["metricsDone"], out["metricsError"] = evalsDone, v.evalErr
+	out["metricsDone"], out["metricsError"] = m.EvalsDone(), m.EvalErr
 	return out, nil
 }
 
@@ -71,7 +67,8 @@ func methodIDs() string {
 // attrArgs reads the options object shared by attribute and
 // attributionMetrics: method, layer, target and the method options.
 // Unknown keys are errors, so that a typo does not pass silently.
-func attrArgs(net *nn.Sequential, o js.Value, allowed ...string) (method string, layer int, target int, opt explorer.AttrOptions, err error) {
+func attrArgs(m *explorer.Model, o js.Value, allowed ...string) (method string, layer int, target int, opt explorer.AttrOptions, err error) {
+	net := m.Net
 	opt = explorer.DefaultAttrOptions()
 	opt.Batch = 1
 	target = -1
@@ -116,12 +113,9 @@ func attrArgs(net *nn.Sequential, o js.Value, allowed ...string) (method string,
 		default:
 			return "", 0, 0, opt, fmt.Errorf("options.layer must be a layer name or index, got %s", describe(lv))
 		}
-		l, err := attribution.LayerIndex(net, s)
+		l, err := explorer.AttrLayerByName(net, s)
 		if err != nil {
 			return "", 0, 0, opt, err
-		}
-		if net.OutShape(l) == nil || len(net.OutShape(l)) != 3 {
-			return "", 0, 0, opt, fmt.Errorf("layer %s has no spatial output (%v); use a conv, relu or pool layer", net.Spec.Layers[l].Name, net.OutShape(l))
 		}
 		layer = l
 	}
@@ -159,10 +153,8 @@ func attrArgs(net *nn.Sequential, o js.Value, allowed ...string) (method string,
 	}
 	if v := o.Get("baseline"); !v.IsUndefined() {
 		found := false
-		for i, b := range explorer.Baselines {
-			if v.Type() == js.TypeString && v.String() == b {
-				opt.IGBaseline, found = attribution.Baseline(i), true
-			}
+		if v.Type() == js.TypeString {
+			opt.IGBaseline, found = explorer.BaselineByName(v.String())
 		}
 		if !found {
 			return "", 0, 0, opt, fmt.Errorf("options.baseline must be one of %v", explorer.Baselines)
@@ -182,13 +174,13 @@ func apiAttribute(g *game, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	method, layer, target, opt, err := attrArgs(m.Net, args[2])
+	method, layer, target, opt, err := attrArgs(m, args[2])
 	if err != nil {
 		return nil, err
 	}
 	if target < 0 {
 		_, p := explorer.Predict(m.Net, pix)
-		target = classOrder(p)[0]
+		target = explorer.ClassOrder(p)[0]
 	}
 	j, err := explorer.NewAttr(m.Net, pix, method, layer, target, opt)
 	if err != nil {
@@ -202,6 +194,9 @@ func apiAttribute(g *game, args []js.Value) (any, error) {
 		out := map[string]any{"shape": ints(r.Shape), "data": float32Array(r.Data), "method": method, "target": target}
 		if j.Layer >= 0 {
 			out["layer"] = m.Net.Spec.Layers[j.Layer].Name
+		}
+		if j.Note != "" {
+			out["note"] = j.Note
 		}
 		if gap, delta, ok := j.Completeness(); ok {
 			out["completenessError"], out["delta"] = gap, delta
@@ -224,7 +219,7 @@ func apiAttributionMetrics(g *game, args []js.Value) (any, error) {
 	if m == nil {
 		return nil, fmt.Errorf("no model %q", args[0].String())
 	}
-	method, layer, target, opt, err := attrArgs(m.Net, args[1], "metric", "n")
+	method, layer, target, opt, err := attrArgs(m, args[1], "metric", "n")
 	if err != nil {
 		return nil, err
 	}
@@ -246,29 +241,9 @@ func apiAttributionMetrics(g *game, args []js.Value) (any, error) {
 	if g.app.Test == nil {
 		return nil, fmt.Errorf("the test set is not loaded yet (await cnnviz.ready())")
 	}
-	net := m.Net
-	var imgs [][]float32
-	var cls []int
-	var boxes []metrics.Box
-	if metric == "pointing" {
-		big, im, cl, bx, err := explorer.Scenes(m.Net, g.app.Test, n, opt.Seed)
-		if err != nil {
-			return nil, err
-		}
-		net, imgs, cls, boxes = big, im, cl, bx
-	} else {
-		idx, err := explorer.TestSample(g.app.Test, n, opt.Seed)
-		if err != nil {
-			return nil, err
-		}
-		flat := explorer.SampleImages(g.app.Test, idx, m.Net.Spec.Input)
-		k := len(flat) / len(idx)
-		for i := range idx {
-			im := flat[i*k : (i+1)*k]
-			imgs = append(imgs, im)
-			_, p := explorer.Predict(m.Net, im)
-			cls = append(cls, classOrder(p)[0])
-		}
+	net, imgs, cls, boxes, err := explorer.AttrMetricImages(m.Net, g.app.Test, metric, n, opt.Seed)
+	if err != nil {
+		return nil, err
 	}
 	e, err := explorer.NewAttrEval(net, metric, method, layer, opt, imgs, cls, boxes, opt.Seed)
 	if err != nil {

@@ -5,58 +5,36 @@ package main
 import (
 	"fmt"
 	"image"
-	"image/draw"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"cnnviz/core/actmax"
 	"cnnviz/core/explorer"
-	"cnnviz/core/featuremaps"
-	"cnnviz/core/nn"
 	"cnnviz/core/render"
 
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
-func init() { register(30, &actmaxView{}) }
-
-// Scheduler names of the view's steppers.
-const (
-	actmaxJob    = "actmax"
-	actmaxTopJob = "actmax-top"
-	// actmaxTopImages is the size of the test-set sample searched for each
-	// channel's strongest images (a sample keeps it to a second or two).
-	actmaxTopImages = 400
-)
+func init() { register(30, &actmaxView{m: explorer.ActmaxView{GridBG: colPanel}}) }
 
 // actmaxView is "Optimized inputs": gradient ascent on the input to make a
 // channel, a unit or a class as large as possible, live, with every
 // regularizer as a toggle; and the filter atlas, one optimized image per
-// channel of a layer.
+// channel of a layer. What runs and what it found is the view-model's
+// (explorer.ActmaxView); the view lays out, handles input and draws.
 type actmaxView struct {
-	key   string // what the running stepper was started for
-	err   string
-	run   *actmax.Run
-	atlas *actmax.Atlas
-	gen   int // counts restarts, for texture keys
-	start time.Time
-	took  time.Duration // time to finish, 0 while running
-	layer int           // layer of the run or atlas
-	net   *nn.Sequential
+	m explorer.ActmaxView
 
-	// The atlas grid is painted tile by tile into gridImg.
-	gridImg   *image.RGBA
-	gridLay   render.GridLayout
-	painted   []bool
-	gridRect  image.Rectangle
-	tileRects []image.Rectangle
+	// The atlas grid is painted tile by tile into gridImg, for the atlas
+	// of generation paintedGen.
+	paintedGen int
+	gridImg    *image.RGBA
+	gridLay    render.GridLayout
+	painted    []bool
+	gridRect   image.Rectangle
+	tileRects  []image.Rectangle
 
-	top     *featuremaps.TopSearch
-	topIdx  []int
-	topKey  string
 	image   texture
 	curve   texture
 	snapTex []texture
@@ -85,123 +63,6 @@ func (v *actmaxView) Explain() string {
 		"objective rising. Atlas: one picture per channel of the layer."
 }
 
-// actmaxTarget is the mode and parameters the view shows.
-func (v *actmaxView) params(c *Ctx) (explorer.ActmaxParams, bool, error) {
-	a := c.App
-	p, err := explorer.ActmaxState(a.State, a.Current().Net, a.Target())
-	return p, a.State.Option("am.mode", "") == "atlas", err
-}
-
-// ensure starts the run or the atlas the state asks for, unless it runs
-// already.
-func (v *actmaxView) ensure(c *Ctx) {
-	a := c.App
-	net := a.Current().Net
-	p, atlas, err := v.params(c)
-	key := fmt.Sprintf("%s|%v|%+v", a.State.Model, atlas, p)
-	if atlas {
-		q := p
-		q.Objective, q.Channel, q.Y, q.X, q.Class, q.Weights, q.SnapEvery = "", 0, 0, 0, 0, nil, 0
-		key = fmt.Sprintf("%s|atlas|%+v", a.State.Model, q)
-	} else if p.Objective == "deepdream" {
-		key += fmt.Sprint("|", a.Version)
-	}
-	if key == v.key {
-		return
-	}
-	v.key, v.err, v.run, v.atlas, v.took = key, "", nil, nil, 0
-	v.gen++
-	v.net = net
-	a.Sched.Stop(actmaxJob)
-	if err != nil {
-		v.err = err.Error()
-		return
-	}
-	if atlas {
-		p.Objective = "channel"
-		p.Channel, p.SnapEvery = 0, 0
-	}
-	opt, err := p.Options(net, a.ModelInput())
-	if err != nil {
-		v.err = err.Error()
-		return
-	}
-	v.start = time.Now()
-	if atlas {
-		at, err := actmax.NewAtlas(net, p.Layer, opt)
-		if err != nil {
-			v.err = err.Error()
-			return
-		}
-		v.atlas, v.layer = at, net.Index(p.Layer)
-		v.gridImg, v.painted = nil, make([]bool, at.Channels())
-		a.Sched.Start(actmaxJob, &actmaxStepper{v: v, s: at, app: a, key: key})
-		v.startTop(c)
-		return
-	}
-	r, err := actmax.New(net, opt)
-	if err != nil {
-		v.err = err.Error()
-		return
-	}
-	v.run = r
-	v.layer = len(net.Layers) - 1
-	if opt.Objective.Kind != actmax.Class {
-		v.layer = net.Index(p.Layer)
-	}
-	a.Sched.Start(actmaxJob, &actmaxStepper{v: v, s: r, app: a, key: key})
-}
-
-// actmaxStepper runs the view's run or atlas; it stops (and lets the view
-// start afresh on return) when the user leaves the view, so that a long
-// atlas does not slow the other views down.
-type actmaxStepper struct {
-	v   *actmaxView
-	s   explorer.Stepper
-	app *explorer.App
-	key string
-}
-
-func (s *actmaxStepper) Step() bool {
-	if s.app.State.View != "actmax" {
-		if s.v.key == s.key {
-			s.v.key = ""
-		}
-		return true
-	}
-	done := s.s.Step()
-	if done && s.v.key == s.key {
-		s.v.took = time.Since(s.v.start)
-	}
-	return done
-}
-
-// startTop searches a sample of the test set for each channel's strongest
-// images, for the atlas's detail.
-func (v *actmaxView) startTop(c *Ctx) {
-	a := c.App
-	key := fmt.Sprint(a.State.Model, v.layer, a.Test != nil)
-	if key == v.topKey || a.Test == nil {
-		return
-	}
-	v.topKey = key
-	net := a.Current().Net
-	n := min(actmaxTopImages, a.Test.Count)
-	v.topIdx = featuremaps.Sample(rand.New(rand.NewPCG(1, 0x70b)), a.Test.Count, n)
-	size := 1
-	for _, d := range net.Spec.Input {
-		size *= d
-	}
-	imgs := make([]float32, 0, n*size)
-	one := make([]float32, 28*28)
-	for _, i := range v.topIdx {
-		a.Test.Float(i, one)
-		imgs = append(imgs, explorer.FitInput(one, net.Spec.Input)...)
-	}
-	v.top = featuremaps.NewTopSearch(net, v.layer, imgs, n, 5)
-	a.Sched.Start(actmaxTopJob, v.top)
-}
-
 // redraw returns how often the view is drawn again while it optimizes:
 // four times a second, so that the atlas visibly fills in, or less often
 // when the view's drawing is slow, leaving most frames to the
@@ -216,10 +77,10 @@ func (v *actmaxView) tick() int64 { return time.Now().UnixMilli() / v.redraw().M
 
 // Key redraws a few times a second while a stepper runs.
 func (v *actmaxView) Key(c *Ctx) string {
-	if c.App.Sched.Running(actmaxJob) || c.App.Sched.Running(actmaxTopJob) {
+	if c.App.Sched.Running(explorer.ActmaxJob) || c.App.Sched.Running(explorer.ActmaxTopJob) {
 		return strconv.FormatInt(v.tick(), 10)
 	}
-	return fmt.Sprint(v.gen, v.took)
+	return fmt.Sprint(v.m.Gen, v.m.Took)
 }
 
 // actmaxGeom is the layout of the view.
@@ -255,7 +116,7 @@ func (v *actmaxView) Update(c *Ctx) {
 	a := c.App
 	net := a.Current().Net
 	g := v.geom(c)
-	p, atlas, _ := v.params(c)
+	p, atlas, _ := v.m.Params(a)
 	set := func(k, val string) func() { return func() { a.SetOption(k, val) } }
 
 	// Row 1: mode, objective, negate.
@@ -289,20 +150,12 @@ func (v *actmaxView) Update(c *Ctx) {
 	x = r.Min.X
 	classObj := !atlas && p.Objective == "class"
 	if !classObj {
-		for _, l := range net.Spec.Layers {
-			if l.Kind != nn.KindConv2D && l.Kind != nn.KindDense {
-				continue
-			}
-			name := l.Name
+		for _, name := range explorer.OptimizableLayers(net) {
 			x = v.btn(c, "layer-"+name, r, x, name, p.Layer == name, func() { a.SetChannel(name, 0) })
 		}
 		x += c.U(10)
 	}
-	li := net.Index(p.Layer)
-	chans := 1
-	if li >= 0 {
-		chans = net.OutShape(li)[0]
-	}
+	chans := explorer.Channels(net, p.Layer)
 	step := func(id, label string, cur, n int, f func(int)) {
 		x = v.btn(c, id+"-", r, x, "−", false, func() { f((cur - 1 + n) % n) })
 		lw := c.U(float64(len([]rune(label)))*6.5) + c.U(8)
@@ -323,24 +176,12 @@ func (v *actmaxView) Update(c *Ctx) {
 	default:
 		step("ch", fmt.Sprintf("channel %d of %d", p.Channel, chans), p.Channel%chans, chans, func(i int) { a.SetChannel(p.Layer, i) })
 		if p.Objective == "direction" {
-			second := 0
-			for i, w := range p.Weights {
-				if w > 0 && (i != p.Channel || w > 1) {
-					second = i
-				}
-			}
+			second := p.SecondChannel()
 			x += c.U(8)
 			step("ch2", fmt.Sprintf("+ channel %d", second), second, chans, func(i int) { a.SetOption("am.ch2", strconv.Itoa(i)) })
 		}
-		if p.Objective == "unit" && li >= 0 && len(net.OutShape(li)) == 3 {
-			sh := net.OutShape(li)
-			y, xx := p.Y, p.X
-			if y < 0 {
-				y = sh[1] / 2
-			}
-			if xx < 0 {
-				xx = sh[2] / 2
-			}
+		if y, xx, ok := p.UnitAt(net); ok && p.Objective == "unit" {
+			sh := net.OutShape(net.Index(p.Layer))
 			x += c.U(8)
 			step("uy", fmt.Sprintf("row %d", y), y, sh[1], func(i int) { a.SetOption("am.y", strconv.Itoa(i)) })
 			step("ux", fmt.Sprintf("col %d", xx), xx, sh[2], func(i int) { a.SetOption("am.x", strconv.Itoa(i)) })
@@ -356,10 +197,7 @@ func (v *actmaxView) Update(c *Ctx) {
 	v.labels = append(v.labels, labelAt{fmt.Sprintf("seed %d", seed), image.Pt(x+c.U(4), r.Min.Y+c.U(5))})
 	x += c.U(float64(len(fmt.Sprint(seed)))*6.5) + c.U(44)
 	x = v.btn(c, "seed+", r, x, "+", false, setSeed(seed+1)) + c.U(10)
-	steps := p.Steps
-	if steps == 0 {
-		steps = 100
-	}
+	steps := p.StepsShown()
 	v.labels = append(v.labels, labelAt{"steps", image.Pt(x, r.Min.Y+c.U(5))})
 	x += c.U(38)
 	for _, s := range []int{50, 100, 200, 500} {
@@ -386,15 +224,13 @@ func (v *actmaxView) Update(c *Ctx) {
 	// three strengths.
 	y := g.knobs.Min.Y
 	for _, k := range explorer.ActmaxKnobs {
-		cur := a.State.Option(k.Key, "")
-		levels := append([]string{""}, k.Levels...)
-		next := levels[(slices.Index(levels, cur)+1)%len(levels)]
+		cur := k.Value(a.State)
 		label := cur
 		if cur == "" {
 			label = "off"
 		}
 		br := image.Rect(g.knobs.Min.X+knobLabelW(c), y, g.knobs.Min.X+knobLabelW(c)+c.U(52), y+c.U(19))
-		c.Button("actmax-k-"+k.Key, br, label, cur != "", set(k.Key, next))
+		c.Button("actmax-k-"+k.Key, br, label, cur != "", set(k.Key, k.Next(a.State)))
 		y += knobRowH(c)
 	}
 
@@ -411,10 +247,7 @@ func (v *actmaxView) Update(c *Ctx) {
 			}
 		}
 	}
-	v.ensure(c)
-	if v.atlas != nil && v.top == nil && a.Test != nil {
-		v.startTop(c) // the test set arrived after the atlas started
-	}
+	v.m.Sync(a)
 }
 
 // knobLabelW and knobRowH place the rows of regularizer toggles.
@@ -428,21 +261,16 @@ type labelAt struct {
 }
 
 func (v *actmaxView) exportPNG(c *Ctx) {
-	var b []byte
-	var err error
-	name := fmt.Sprintf("cnnviz-actmax-%s.png", c.App.State.Model)
-	switch {
-	case v.atlas != nil && v.gridImg != nil:
-		if err := downloadPNG(fmt.Sprintf("cnnviz-atlas-%s-%s.png", c.App.State.Model, v.net.Spec.Layers[v.layer].Name), v.gridImg); err != nil {
+	model := c.App.State.Model
+	if v.m.Atlas != nil {
+		if v.m.Grid == nil {
+			c.ShowError("export: nothing optimized yet")
+		} else if err := downloadPNG(v.m.AtlasName(model), v.m.Grid); err != nil {
 			c.ShowError("export: " + err.Error())
 		}
 		return
-	case v.run != nil:
-		b, err = actmax.PNG(v.run.Image(), actmax.Gray, 8)
-	default:
-		c.ShowError("export: nothing optimized yet")
-		return
 	}
+	name, b, err := v.m.PNG(model)
 	if err == nil {
 		err = download(name, "image/png", b)
 	}
@@ -452,13 +280,9 @@ func (v *actmaxView) exportPNG(c *Ctx) {
 }
 
 func (v *actmaxView) exportGIF(c *Ctx) {
-	if v.run == nil || len(v.run.Snapshots()) == 0 {
-		c.ShowError("export: no snapshots; choose “snapshot every” and let the run finish")
-		return
-	}
-	b, err := actmax.GIF(actmax.Frames(v.run.Snapshots()), actmax.Gray, 8, 20)
+	name, b, err := v.m.GIF(c.App.State.Model)
 	if err == nil {
-		err = download(fmt.Sprintf("cnnviz-actmax-%s.gif", c.App.State.Model), "image/gif", b)
+		err = download(name, "image/gif", b)
 	}
 	if err != nil {
 		c.ShowError("export: " + err.Error())
@@ -477,7 +301,7 @@ func (v *actmaxView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	// a cached image (text is the costly part of a redraw).
 	var on []string
 	for _, k := range explorer.ActmaxKnobs {
-		on = append(on, a.State.Option(k.Key, ""))
+		on = append(on, k.Value(a.State))
 	}
 	kr := image.Rect(0, 0, g.knobs.Dx(), len(explorer.ActmaxKnobs)*knobRowH(c))
 	if key := fmt.Sprint(kr, c.UI.s, on); key != v.knobKey || v.knobImg == nil {
@@ -502,14 +326,14 @@ func (v *actmaxView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	op.GeoM.Translate(float64(g.knobs.Min.X), float64(g.knobs.Min.Y))
 	dst.DrawImage(v.knobImg, op)
 	s := g.show
-	if v.err != "" {
-		c.UI.paragraph(dst, v.err, image.Rect(s.Min.X, s.Min.Y+c.U(30), s.Max.X, s.Max.Y), 13, colBad)
+	if v.m.Err != "" {
+		c.UI.paragraph(dst, v.m.Err, image.Rect(s.Min.X, s.Min.Y+c.U(30), s.Max.X, s.Max.Y), 13, colBad)
 		return
 	}
 	switch {
-	case v.atlas != nil:
+	case v.m.Atlas != nil:
 		v.drawAtlas(dst, s, c)
-	case v.run != nil:
+	case v.m.Run != nil:
 		v.drawRun(dst, s, c)
 	}
 }
@@ -517,23 +341,19 @@ func (v *actmaxView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 // drawRun draws the image being optimized, its objective curve and the
 // snapshots.
 func (v *actmaxView) drawRun(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
-	r := v.run
-	done, total := r.Steps()
-	status := fmt.Sprintf("step %d of %d", done, total)
-	if v.took > 0 {
-		status = fmt.Sprintf("%d steps in %.2f s", total, v.took.Seconds())
-	}
-	c.UI.text(dst, status, s.Min.X, s.Min.Y+c.U(3), 12.5, colText)
+	r := v.m.Run
+	done, _ := r.Steps()
+	c.UI.text(dst, v.m.Status(), s.Min.X, s.Min.Y+c.U(3), 12.5, colText)
 	side := min(s.Dx()/2, s.Dy()*38/100)
 	ir := image.Rect(s.Min.X, s.Min.Y+c.U(28), s.Min.X+side, s.Min.Y+c.U(28)+side)
-	img := v.image.get(fmt.Sprint(v.gen, done), func() *image.RGBA { return explorer.ActmaxImage(r.Image()) })
+	img := v.image.get(fmt.Sprint(v.m.Gen, done), func() *image.RGBA { return explorer.ActmaxImage(r.Image()) })
 	drawImageIn(dst, img, ir, false)
 	curve := r.Objective()
 	cy := ir.Max.Y + c.U(10)
 	if len(curve) > 0 && s.Dx() >= c.U(60) {
 		cr := image.Rect(s.Min.X, cy, s.Max.X, cy+c.U(96))
 		w, h := max(60, cr.Dx()/2), max(40, cr.Dy()/2)
-		cimg := v.curve.get(fmt.Sprint(v.gen, len(curve), w, h), func() *image.RGBA {
+		cimg := v.curve.get(fmt.Sprint(v.m.Gen, len(curve), w, h), func() *image.RGBA {
 			return render.LineChart(w, h, render.Series{Label: "objective", Y: slices.Clone(curve), Color: render.Categorical[0]})
 		})
 		drawImageIn(dst, cimg, cr, false)
@@ -541,7 +361,7 @@ func (v *actmaxView) drawRun(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 	}
 	snaps := r.Snapshots()
 	if len(snaps) > 0 && cy+c.U(40) < s.Max.Y {
-		c.UI.text(dst, "snapshots (steps "+snapSteps(snaps)+")", s.Min.X, cy, 11, colMuted)
+		c.UI.text(dst, "snapshots (steps "+explorer.SnapSteps(snaps)+")", s.Min.X, cy, 11, colMuted)
 		cy += c.U(16)
 		th := min(c.U(44), (s.Dx()-c.U(2)*len(snaps))/len(snaps), s.Max.Y-cy)
 		for i, sn := range snaps {
@@ -553,7 +373,7 @@ func (v *actmaxView) drawRun(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 			if i < len(v.snapTex) {
 				t = v.snapTex[i]
 			}
-			im := t.get(fmt.Sprint(v.gen, sn.Step), func() *image.RGBA { return explorer.ActmaxImage(sn.Image) })
+			im := t.get(fmt.Sprint(v.m.Gen, sn.Step), func() *image.RGBA { return explorer.ActmaxImage(sn.Image) })
 			if i >= len(v.snapTex) {
 				v.snapTex = append(v.snapTex, t)
 			} else {
@@ -564,60 +384,18 @@ func (v *actmaxView) drawRun(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 	}
 }
 
-func snapSteps(snaps []actmax.Snapshot) string {
-	if len(snaps) <= 6 {
-		out := ""
-		for i, s := range snaps {
-			if i > 0 {
-				out += ", "
-			}
-			out += strconv.Itoa(s.Step)
-		}
-		return out
-	}
-	return fmt.Sprintf("%d … %d", snaps[0].Step, snaps[len(snaps)-1].Step)
-}
-
 // drawAtlas draws the grid of channel images, filling in as channels
 // finish, and the selected channel's image, weights and top test images.
 func (v *actmaxView) drawAtlas(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 	a := c.App
-	at := v.atlas
+	at := v.m.Atlas
 	n := at.Channels()
-	status := fmt.Sprintf("%s: channel %d of %d", v.net.Spec.Layers[v.layer].Name, min(at.Channel()+1, n), n)
-	if v.took > 0 {
-		status = fmt.Sprintf("%s: %d channels in %.1f s", v.net.Spec.Layers[v.layer].Name, n, v.took.Seconds())
-	}
-	c.UI.text(dst, status, s.Min.X, s.Min.Y+c.U(3), 12.5, colText)
-	in := v.net.Spec.Input
-	h, w := in[1], in[2]
-	cols := 1
-	for cols*cols < n {
-		cols++
-	}
+	c.UI.text(dst, v.m.Status(), s.Min.X, s.Min.Y+c.U(3), 12.5, colText)
 	detailH := c.U(112)
 	gr := image.Rect(s.Min.X, s.Min.Y+c.U(28), s.Max.X, max(s.Min.Y+c.U(60), s.Max.Y-detailH))
-	// The grid is painted one image pixel per pixel, 1 pixel apart, and
-	// drawn scaled to fit.
-	lay := render.Layout(n, h, w, cols, 1, 1)
-	if v.gridImg == nil || v.gridLay != lay || len(v.painted) != n {
-		gw, gh := lay.Size()
-		v.gridImg = image.NewRGBA(image.Rect(0, 0, gw, gh))
-		draw.Draw(v.gridImg, v.gridImg.Rect, image.NewUniform(colPanel), image.Point{}, draw.Src)
-		v.gridLay = lay
-		v.painted = make([]bool, n)
-	}
-	cur := at.Channel()
-	for ch := 0; ch < n && ch <= cur; ch++ {
-		if v.painted[ch] {
-			continue
-		}
-		if t := at.Image(ch); t != nil {
-			draw.Draw(v.gridImg, lay.Tile(ch), explorer.ActmaxImage(t), image.Point{}, draw.Src)
-			v.painted[ch] = ch < cur
-		}
-	}
-	gimg := v.grid.get(fmt.Sprint(v.gen, cur, v.tick(), v.took), func() *image.RGBA { return v.gridImg })
+	// The grid, painted by the view-model, is drawn scaled to fit.
+	lay, cur := v.m.GridLayout, at.Channel()
+	gimg := v.grid.get(fmt.Sprint(v.m.Gen, cur, v.tick(), v.m.Took), func() *image.RGBA { return v.m.Grid })
 	gw, gh := lay.Size()
 	f := min(float64(gr.Dx())/float64(gw), float64(gr.Dy())/float64(gh))
 	scale := func(r image.Rectangle) image.Rectangle {
@@ -651,44 +429,30 @@ func (v *actmaxView) drawAtlas(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 	br := image.Rect(s.Min.X, y, s.Min.X+side, y+side)
 	if t := at.Image(sel); t != nil {
 		done := sel < cur
-		bimg := v.big.get(fmt.Sprint(v.gen, sel, done, v.tick()), func() *image.RGBA { return explorer.ActmaxImage(t) })
+		bimg := v.big.get(fmt.Sprint(v.m.Gen, sel, done, v.tick()), func() *image.RGBA { return explorer.ActmaxImage(t) })
 		drawImageIn(dst, bimg, br, false)
 	} else {
 		strokeRect(dst, br, 1, colRaised)
 		c.UI.textCentred(dst, "waiting", br, 11, colMuted)
 	}
 	x := br.Max.X + c.U(14)
-	ci := convAtOrBefore(v.net, v.layer)
-	if ci < 0 {
+	fw, ok := explorer.AtlasWeights(v.m.Net, v.m.Layer, sel, 16)
+	if !ok {
 		v.drawTop(dst, c, x, y-c.U(18), s.Max.X, s.Max.Y, sel)
 		return
 	}
-	conv := v.net.Layers[ci].(*nn.Conv2D)
-	ws := conv.W.Value
-	nf, chn, kh, kw := ws.Shape[0], ws.Shape[1], ws.Shape[2], ws.Shape[3]
-	if sel >= nf {
-		v.drawTop(dst, c, x, y-c.U(18), s.Max.X, s.Max.Y, sel)
-		return
-	}
-	k := kh * kw
-	show := min(chn, 16)
-	maps := make([][]float32, show)
-	for i := range maps {
-		maps[i] = ws.Data[(sel*chn+i)*k : (sel*chn+i+1)*k]
-	}
-	sc := render.Fit(true, ws.Data[sel*chn*k:(sel+1)*chn*k])
-	scs := make([]render.Scale, show)
+	scs := make([]render.Scale, fw.Show)
 	for i := range scs {
-		scs[i] = sc
+		scs[i] = fw.Scale
 	}
-	wcols := min(show, 8)
+	wcols := min(fw.Show, 8)
 	t := max(2, min(c.U(144)/wcols, c.U(40), (s.Max.X-x)/wcols-2))
-	wimg := v.weights.get(fmt.Sprint(a.State.Model, a.Version, ci, sel, t), func() *image.RGBA {
-		return tileStrip(maps, kh, kw, scs, render.Diverging, t, t, 2, wcols)
+	wimg := v.weights.get(fmt.Sprint(a.State.Model, a.Version, fw.Layer, sel, t), func() *image.RGBA {
+		return tileStrip(fw.Maps, fw.KH, fw.KW, scs, render.Diverging, t, t, 2, wcols)
 	})
-	label := fmt.Sprintf("weights of %s filter %d (%d×%d", v.net.Spec.Layers[ci].Name, sel, kh, kw)
-	if show < chn {
-		label += fmt.Sprintf(", %d of %d inputs", show, chn)
+	label := fmt.Sprintf("weights of %s filter %d (%d×%d", fw.Layer, sel, fw.KH, fw.KW)
+	if fw.Show < fw.Inputs {
+		label += fmt.Sprintf(", %d of %d inputs", fw.Show, fw.Inputs)
 	}
 	c.UI.text(dst, label+"; red +, blue −)", x, y-c.U(18), 11, colMuted)
 	if wimg != nil {
@@ -701,31 +465,26 @@ func (v *actmaxView) drawAtlas(dst *ebiten.Image, s image.Rectangle, c *Ctx) {
 // drawTop draws the test images (of a sample) that excite channel sel most.
 func (v *actmaxView) drawTop(dst *ebiten.Image, c *Ctx, x, y, x1, y1, sel int) {
 	a := c.App
-	if v.top == nil || a.Test == nil || y+c.U(30) > y1 {
+	top := v.m.Top
+	if top == nil || a.Test == nil || y+c.U(30) > y1 {
 		return
 	}
-	done, total := v.top.Progress()
-	res := v.top.Result()
-	if sel >= len(res) {
-		return
-	}
+	done, total := top.Progress()
 	c.UI.text(dst, fmt.Sprintf("strongest of %d test images (%d searched)", total, done), x, y, 11, colMuted)
 	y += c.U(16)
 	t := min(c.U(40), y1-y, (x1-x)/5-c.U(3))
 	if t < c.U(12) {
 		return
 	}
-	k := len(res[sel])
+	k := 0
+	if res := top.Result(); sel < len(res) {
+		k = len(res[sel])
+	}
 	if k == 0 {
 		return
 	}
-	key := fmt.Sprint(v.topKey, sel, done, k)
-	img := v.topTex.get(key, func() *image.RGBA {
-		var pix []float32
-		for _, tp := range res[sel] {
-			pix = append(pix, a.Test.Float(v.topIdx[tp.Image], make([]float32, 28*28))...)
-		}
-		return greyImage(pix, 28, 28*k)
+	img := v.topTex.get(fmt.Sprint(v.m.TopKey, sel, done, k), func() *image.RGBA {
+		return greyImage(v.m.TopImages(a, sel), 28, 28*k)
 	})
 	for i := 0; i < k; i++ {
 		tr := image.Rect(x+i*(t+c.U(3)), y, x+i*(t+c.U(3))+t, y+t)
@@ -734,14 +493,4 @@ func (v *actmaxView) drawTop(dst *ebiten.Image, c *Ctx, x, y, x1, y1, sel int) {
 			drawImageIn(dst, sub, tr, false)
 		}
 	}
-}
-
-// convAtOrBefore returns the last convolution at or before layer i, or -1.
-func convAtOrBefore(net *nn.Sequential, i int) int {
-	for ; i >= 0; i-- {
-		if net.Spec.Layers[i].Kind == nn.KindConv2D {
-			return i
-		}
-	}
-	return -1
 }

@@ -7,6 +7,7 @@ package web
 // the page keeps drawing, and the speed figures of the issue.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -187,22 +188,37 @@ func TestActmaxView(t *testing.T) {
 	screenshot(t, ctx, "actmax-atlas-convnetjs")
 
 	// One image with regularizers and snapshots; GIF and PNG export.
-	evalJS[any](t, ctx, `cnnviz.setState({hash: "#view=actmax&layer=conv2&ch=5&o.am.fourier=1&o.am.jitter=2&o.am.snap=10&seed=3"})`)
-	deadline = time.Now().Add(time.Minute)
-	for {
-		s = evalJS[actmaxStatus](t, ctx, `cnnviz.actmaxStatus()`)
-		if (s.Mode == "single" && s.Ms > 0) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	s = runOne(t, ctx, "#view=actmax&layer=conv2&ch=5&o.am.fourier=1&o.am.jitter=2&o.am.snap=10&seed=3")
 	if s.Mode != "single" || s.Step != 100 {
 		t.Fatalf("status %+v, want a finished single run of 100 steps", s)
 	}
 	t.Logf("one image, conv2 channel 5, Fourier + jitter: %.0f ms for 100 steps in the page", s.Ms)
 	frames(t, ctx, 5)
 	screenshot(t, ctx, "actmax-single")
+
+	// A link with no choices: the last convolution, jitter and blur on.
+	s = runOne(t, ctx, "#view=actmax")
+	if s.Mode != "single" || s.Layer != "conv4" || s.Step != 100 {
+		t.Errorf("default link: status %+v, want a finished run of 100 steps on conv4", s)
+	}
+	frames(t, ctx, 5)
+	screenshot(t, ctx, "actmax-default")
 	noConsoleErrors(t, ctx)
+}
+
+// runOne opens the link hash and waits (up to a minute) for the view's
+// single run to finish; it returns the view's status.
+func runOne(t *testing.T, ctx context.Context, hash string) actmaxStatus {
+	t.Helper()
+	evalJS[any](t, ctx, fmt.Sprintf(`cnnviz.setState({hash: %q})`, hash))
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s := evalJS[actmaxStatus](t, ctx, `cnnviz.actmaxStatus()`)
+		if (s.Mode == "single" && s.Ms > 0) || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // TestActmaxBench measures bench("actmax") in the page: 100 ascent steps

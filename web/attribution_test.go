@@ -27,13 +27,19 @@ type attrViewState struct {
 	Layer       string             `json:"layer"`
 	ElapsedMs   float64            `json:"elapsedMs"`
 	Overlay     []float64          `json:"overlay"`
+	Drawn       bool               `json:"drawn"`
+	Note        string             `json:"note"`
 	Grid        map[string]float64 `json:"grid"`
 	MetricsDone bool               `json:"metricsDone"`
 	MetricsErr  string             `json:"metricsError"`
 }
 
 // waitAttr waits until the view's main map (and, with metrics, the metrics
-// panel) is done for method, and returns its state.
+// panel) is done for method and the page has drawn that finished map with
+// the current display options, and returns its state. (Waiting for done
+// alone raced with the view's redraw: the page redraws progress at most
+// four times a second, so the screen could still show an earlier frame,
+// drawn before the map was done and laid out for other options.)
 func waitAttr(t *testing.T, ctx context.Context, method string, metrics bool) attrViewState {
 	t.Helper()
 	deadline := time.Now().Add(120 * time.Second)
@@ -43,8 +49,7 @@ func waitAttr(t *testing.T, ctx context.Context, method string, metrics bool) at
 		if s.Error != "" {
 			t.Fatalf("the view shows the error %q", s.Error)
 		}
-		if s.Done && s.Method == method && (!metrics || s.MetricsDone || s.MetricsErr != "") && len(s.Overlay) == 4 && s.Overlay[2] > s.Overlay[0] {
-			frames(t, ctx, 3)
+		if s.Done && s.Drawn && s.Method == method && (!metrics || s.MetricsDone || s.MetricsErr != "") && len(s.Overlay) == 4 && s.Overlay[2] > s.Overlay[0] {
 			return s
 		}
 		if time.Now().After(deadline) {
@@ -121,6 +126,12 @@ func TestAttributionView(t *testing.T) {
 	} {
 		evalJS[chromedp.Void](t, ctx, fmt.Sprintf(`cnnviz.setState({hash: %q}).then(() => undefined)`, step.hash))
 		shoot(step.name, step.method, true)
+	}
+	// Grad-CAM++ on a convolution (values of either sign) uses the ReLU
+	// after it, and the view says so.
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({hash: "#view=attribution&in=t3&method=gradcampp&layer=conv3&o.metric=sanity"}).then(() => undefined)`)
+	if s := shoot("gradcampp-conv3", "gradcampp", true); s.Layer != "relu3" || !strings.Contains(s.Note, "relu3") {
+		t.Errorf("Grad-CAM++ on conv3: the view uses %q with note %q, want relu3 and a note naming it", s.Layer, s.Note)
 	}
 	// Through the API: a layer and a method.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({hash: "#view=attribution&in=t3"}).then(() => cnnviz.setState({method: "scorecam", layer: "relu3", options: {metric: "pointing"}})).then(() => undefined)`)
@@ -205,6 +216,14 @@ func TestAttributeAPI(t *testing.T) {
 		}
 		if worst > 1e-5 {
 			t.Errorf("Grad-CAM on %s from JS differs from Go by %g, want <= 1e-5", layer, worst)
+		}
+	}
+	// Grad-CAM++ and XGrad-CAM on a convolution use the ReLU after it,
+	// with a note.
+	for _, m := range []string{"gradcampp", "xgradcam"} {
+		r := evalJS[map[string]any](t, ctx, fmt.Sprintf(`cnnviz.attribute("mnist", attrPx, {method: %q, layer: "conv2"}).then(r => ({layer: r.layer, note: r.note}))`, m))
+		if note, _ := r["note"].(string); r["layer"] != "relu2" || !strings.Contains(note, "non-negative") {
+			t.Errorf("attribute(%s on conv2) = layer %v note %q, want relu2 and a note about non-negative activations", m, r["layer"], note)
 		}
 	}
 	// Time every method in the page (the default layer, the predicted class).

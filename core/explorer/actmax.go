@@ -139,6 +139,22 @@ func (p ActmaxParams) Options(net *nn.Sequential, current []float32) (actmax.Opt
 	return o, nil
 }
 
+// DefaultActmaxLayer returns the layer the view optimizes for when the
+// state names none: the last convolution (the first layer otherwise). The
+// first convolution is a poor default: its channel mean is linear in the
+// input, so its optimum is a field of 0s and 1s set by the signs of the
+// filter's weights, whatever the regularizers; deeper channels have
+// patterns to show.
+func DefaultActmaxLayer(net *nn.Sequential) string {
+	name := net.Spec.Layers[0].Name
+	for _, l := range net.Spec.Layers {
+		if l.Kind == nn.KindConv2D {
+			name = l.Name
+		}
+	}
+	return name
+}
+
 func layerNames(net *nn.Sequential) []string {
 	out := make([]string, len(net.Spec.Layers))
 	for i, l := range net.Spec.Layers {
@@ -149,45 +165,81 @@ func layerNames(net *nn.Sequential) []string {
 
 // ActmaxKnob is one regularizer, transform or parameterization of the
 // view: its option name in the link, a label, a one-line explanation for
-// students and the strengths offered (as option values; off is "").
+// students, the strengths offered (as option values) and the default
+// strength ("" for off). A link without the option gets the default; "0"
+// turns a knob off whose default is on.
 type ActmaxKnob struct {
 	Key, Label, Help string
 	Levels           []string
+	Default          string
 }
+
+// The view's defaults for the knobs that are on in a fresh page: without
+// them the optimized picture of most channels is a black or white field
+// with a few bright lines (pixel noise the network happens to like);
+// shifting by up to 2 pixels each step and blurring every 4 steps was the
+// cleanest of a sweep over the knobs.
+const (
+	DefaultActmaxJitter    = 2
+	DefaultActmaxBlurEvery = 4
+)
 
 // ActmaxKnobs lists the view's toggles in the order shown.
 var ActmaxKnobs = []ActmaxKnob{
-	{"am.fourier", "Fourier", "learn frequencies, coarse ones faster (1/f power)", []string{"0.5", "1", "1.5"}},
-	{"am.l2", "L2 decay", "penalize bright pixels: only what is needed stays", []string{"0.3", "1", "3"}},
-	{"am.tv", "total variation", "penalize jumps between neighbours: smoother", []string{"0.3", "1", "3"}},
-	{"am.blur", "blur", "blur every N steps, wiping out pixel noise", []string{"8", "4", "2"}},
-	{"am.jitter", "jitter", "shift randomly by up to N pixels each step", []string{"1", "2", "4"}},
-	{"am.scale", "scale", "zoom randomly by up to ± this fraction each step", []string{"0.05", "0.1", "0.2"}},
-	{"am.rotate", "rotate", "turn randomly by up to ± N degrees each step", []string{"5", "10", "20"}},
-	{"am.pad", "pad", "add an N-pixel border, so shifts bring in blank", []string{"2", "4", "8"}},
-	{"am.up", "upscale", "start N halvings smaller, enlarge as it goes", []string{"1", "2", "3"}},
+	{"am.fourier", "Fourier", "learn frequencies, coarse ones faster (1/f power)", []string{"0.5", "1", "1.5"}, ""},
+	{"am.l2", "L2 decay", "penalize bright pixels: only what is needed stays", []string{"0.3", "1", "3"}, ""},
+	{"am.tv", "total variation", "penalize jumps between neighbours: smoother", []string{"0.3", "1", "3"}, ""},
+	{"am.blur", "blur", "blur every N steps, wiping out pixel noise", []string{"8", "4", "2"}, strconv.Itoa(DefaultActmaxBlurEvery)},
+	{"am.jitter", "jitter", "shift randomly by up to N pixels each step", []string{"1", "2", "4"}, strconv.Itoa(DefaultActmaxJitter)},
+	{"am.scale", "scale", "zoom randomly by up to ± this fraction each step", []string{"0.05", "0.1", "0.2"}, ""},
+	{"am.rotate", "rotate", "turn randomly by up to ± N degrees each step", []string{"5", "10", "20"}, ""},
+	{"am.pad", "pad", "add an N-pixel border, so shifts bring in blank", []string{"2", "4", "8"}, ""},
+	{"am.up", "upscale", "start N halvings smaller, enlarge as it goes", []string{"1", "2", "3"}, ""},
+}
+
+// Value returns the knob's strength in s: its option, or the default when
+// the option is not set; "" when the knob is off.
+func (k ActmaxKnob) Value(s State) string {
+	v := s.Option(k.Key, k.Default)
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f == 0 {
+		return ""
+	}
+	return v
+}
+
+// Next returns the option value that moves the knob on from its strength
+// in s to the next one (off, then Levels in order, then off again): ""
+// for the default strength, "0" for off when the default is on.
+func (k ActmaxKnob) Next(s State) string {
+	levels := append([]string{""}, k.Levels...)
+	i := 0
+	for j, l := range levels {
+		if l == k.Value(s) {
+			i = j
+		}
+	}
+	next := levels[(i+1)%len(levels)]
+	switch {
+	case next == k.Default:
+		return ""
+	case next == "":
+		return "0"
+	}
+	return next
 }
 
 // ActmaxState reads the view's choices from a link's state for net: the
-// layer and channel from s.Layer and s.Channel (defaults: the first
-// convolution, channel 0), the class from class (the selected or
-// predicted one), the seed from s.Seed and everything else from options
-// named "am.…". It reports malformed values as errors and keeps their
-// defaults.
+// layer and channel from s.Layer and s.Channel (defaults: the last
+// convolution, channel 0; see DefaultActmaxLayer), the class from class
+// (the selected or predicted one), the seed from s.Seed and everything
+// else from options named "am.…" (the knobs' defaults in ActmaxKnobs). It
+// reports malformed values as errors and keeps their defaults.
 func ActmaxState(s State, net *nn.Sequential, class int) (ActmaxParams, error) {
 	p := ActmaxParams{Objective: s.Option("am.obj", "channel"), Layer: s.Layer, Channel: max(s.Channel, 0),
-		Class: max(class, 0), Seed: s.Seed, Y: -1, X: -1}
+		Class: max(class, 0), Seed: s.Seed, Y: -1, X: -1,
+		Jitter: DefaultActmaxJitter, BlurEvery: DefaultActmaxBlurEvery}
 	if net.Index(p.Layer) < 0 {
-		p.Layer = ""
-		for _, l := range net.Spec.Layers {
-			if l.Kind == nn.KindConv2D {
-				p.Layer = l.Name
-				break
-			}
-		}
-		if p.Layer == "" {
-			p.Layer = net.Spec.Layers[0].Name
-		}
+		p.Layer = DefaultActmaxLayer(net)
 		p.Channel = 0
 	}
 	var errs []string

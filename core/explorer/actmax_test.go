@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -32,17 +33,33 @@ func TestActmaxState(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", layer: "", ch: -1, check: func(p ActmaxParams) string {
-			if p.Layer != "conv1" || p.Channel != 0 || p.Objective != "channel" || p.Fourier || p.L2 != 0 || p.Y != -1 || p.Seed != 7 {
-				return "want conv1 channel 0, every regularizer off, seed 7"
+			if p.Layer != "conv4" || p.Channel != 0 || p.Objective != "channel" || p.Fourier || p.L2 != 0 || p.TV != 0 ||
+				p.Jitter != 2 || p.BlurEvery != 4 || p.Scale != 0 || p.Rotate != 0 || p.Pad != 0 || p.Octaves != 0 ||
+				p.Y != -1 || p.Seed != 7 {
+				return "want conv4 channel 0, jitter 2 and blur every 4 steps, every other knob off, seed 7"
 			}
 			return ""
 		}},
 		{name: "unknown layer falls back", layer: "nope", ch: 5, check: func(p ActmaxParams) string {
-			if p.Layer != "conv1" || p.Channel != 0 {
-				return "want conv1 channel 0"
+			if p.Layer != "conv4" || p.Channel != 0 {
+				return "want conv4 channel 0"
 			}
 			return ""
 		}},
+		{name: "explicit layer and knobs of an old link", layer: "conv1", ch: 3, opts: map[string]string{"am.jitter": "4", "am.blur": "8"},
+			check: func(p ActmaxParams) string {
+				if p.Layer != "conv1" || p.Channel != 3 || p.Jitter != 4 || p.BlurEvery != 8 {
+					return "want conv1 channel 3, jitter 4, blur every 8"
+				}
+				return ""
+			}},
+		{name: "default knobs turned off", layer: "conv2", ch: 0, opts: map[string]string{"am.jitter": "0", "am.blur": "0"},
+			check: func(p ActmaxParams) string {
+				if p.Jitter != 0 || p.BlurEvery != 0 {
+					return "want jitter and blur off"
+				}
+				return ""
+			}},
 		{name: "every knob", layer: "conv3", ch: 4, opts: map[string]string{"am.fourier": "1.5", "am.l2": "0.3", "am.tv": "1",
 			"am.blur": "4", "am.jitter": "2", "am.scale": "0.1", "am.rotate": "10", "am.pad": "4", "am.up": "2",
 			"am.steps": "50", "am.snap": "10", "am.neg": "1", "am.obj": "unit", "am.y": "3", "am.x": "2"},
@@ -298,4 +315,79 @@ func BenchmarkActmaxAtlas_mnistConv4(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(worst.Microseconds())/1000, "ms/worst-step")
+}
+
+// TestActmaxKnobCycle checks that a knob's button cycles off → levels →
+// off through option values, writing "" for the default and "0" for off
+// when the default is on, so that links stay short and old links keep
+// their meaning.
+func TestActmaxKnobCycle(t *testing.T) {
+	for _, key := range []string{"am.jitter", "am.l2"} {
+		var k ActmaxKnob
+		for _, kk := range ActmaxKnobs {
+			if kk.Key == key {
+				k = kk
+			}
+		}
+		s := Default()
+		var got []string
+		for range len(k.Levels) + 2 {
+			got = append(got, k.Value(s)+"/"+s.Option(k.Key, "-"))
+			s.SetOption(k.Key, k.Next(s))
+		}
+		want := map[string]string{
+			"am.jitter": "[2/- 4/4 /0 1/1 2/-]",
+			"am.l2":     "[/- 0.3/0.3 1/1 3/3 /-]",
+		}[key]
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s: strength/option over %d presses = %v, want %v", key, len(got), got, want)
+		}
+	}
+}
+
+// TestActmaxDefaultPicture checks that the view's default settings give a
+// picture with mid-tones for the shipped mnist model: at most a third of
+// its pixels pinned at 0 or 1. The settings before the issue (first
+// convolution, no regularizer) gave a black field with one white column,
+// every pixel pinned; the test checks that they fail the measure, so
+// that it can fail.
+func TestActmaxDefaultPicture(t *testing.T) {
+	net, err := models.Builtin("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := func(p ActmaxParams) float64 {
+		t.Helper()
+		o, err := p.Options(net, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := actmax.Maximize(net, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range res.Image.Data {
+			if v <= 0.01 || v >= 0.99 {
+				n++
+			}
+		}
+		return float64(n) / float64(len(res.Image.Data))
+	}
+	const most = 1.0 / 3
+	for ch := range 4 {
+		s := Default()
+		s.View, s.Channel = "actmax", ch
+		p, err := ActmaxState(s, net, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pinned(p); got > most {
+			t.Errorf("default settings, %s channel %d: %.2f of the pixels at 0 or 1, want at most %.2f", p.Layer, ch, got, most)
+		}
+	}
+	old := ActmaxParams{Layer: "conv1", Seed: 1}
+	if got := pinned(old); got <= most {
+		t.Errorf("old defaults (conv1 channel 0, no regularizer): %.2f of the pixels at 0 or 1, want more than %.2f (the degenerate picture)", got, most)
+	}
 }

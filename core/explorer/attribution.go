@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"cnnviz/core/attribution"
 	"cnnviz/core/attribution/metrics"
@@ -102,30 +103,71 @@ const (
 	MaxSGSamples = 256
 )
 
-// AttrOptionsOf reads the options of s ("igsteps", "igbase", "sgn",
-// "sgnoise", "occpatch", "occstride") over the defaults; an option that
-// does not parse or is out of range keeps its default.
-func AttrOptionsOf(s State) AttrOptions {
+// AttrOptionsOf reads the method options of s ("igsteps", "igbase",
+// "sgn", "sgnoise", "occpatch", "occstride") over the defaults, and the
+// seed. An option that does not parse or is out of range keeps its
+// default and is named in the error.
+func AttrOptionsOf(s State) (AttrOptions, error) {
 	o := DefaultAttrOptions()
 	o.Seed = max(s.Seed, 1)
+	var errs []string
 	num := func(key string, dst *int, lo, hi int) {
-		if v, err := strconv.Atoi(s.Option(key, "")); err == nil && v >= lo && v <= hi {
-			*dst = v
+		v, ok := s.Options[key]
+		if !ok {
+			return
 		}
+		if n, err := strconv.Atoi(v); err == nil && n >= lo && n <= hi {
+			*dst = n
+			return
+		}
+		errs = append(errs, fmt.Sprintf("%s: %q is not a whole number %d..%d", key, v, lo, hi))
 	}
 	num("igsteps", &o.IGSteps, 1, MaxIGSteps)
 	num("sgn", &o.SGSamples, 1, MaxSGSamples)
 	num("occpatch", &o.OccPatch, 1, 28)
 	num("occstride", &o.OccStride, 1, 28)
-	if v, err := strconv.ParseFloat(s.Option("sgnoise", ""), 64); err == nil && v >= 0 && v <= 1 {
-		o.SGNoise = v
-	}
-	for i, b := range Baselines {
-		if s.Option("igbase", "") == b {
-			o.IGBaseline = attribution.Baseline(i)
+	if v, ok := s.Options["sgnoise"]; ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+			o.SGNoise = f
+		} else {
+			errs = append(errs, fmt.Sprintf("sgnoise: %q is not a number 0..1", v))
 		}
 	}
-	return o
+	if v, ok := s.Options["igbase"]; ok {
+		if b, ok := BaselineByName(v); ok {
+			o.IGBaseline = b
+		} else {
+			errs = append(errs, fmt.Sprintf("igbase: %q is not one of %s", v, strings.Join(Baselines, ", ")))
+		}
+	}
+	if len(errs) > 0 {
+		return o, fmt.Errorf("attribution: %s", strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// Options returns the method options of o as link options: those that
+// differ from the defaults (the seed and Batch travel elsewhere).
+// AttrOptionsOf of a state with these options gives o back.
+func (o AttrOptions) Options() map[string]string {
+	d := DefaultAttrOptions()
+	out := map[string]string{}
+	add := func(key string, v, dv any) {
+		if v != dv {
+			out[key] = fmt.Sprint(v)
+		}
+	}
+	add("igsteps", o.IGSteps, d.IGSteps)
+	add("sgn", o.SGSamples, d.SGSamples)
+	add("occpatch", o.OccPatch, d.OccPatch)
+	add("occstride", o.OccStride, d.OccStride)
+	if o.SGNoise != d.SGNoise {
+		out["sgnoise"] = strconv.FormatFloat(o.SGNoise, 'g', -1, 64)
+	}
+	if o.IGBaseline != d.IGBaseline {
+		out["igbase"] = Baselines[o.IGBaseline]
+	}
+	return out
 }
 
 // CheckAttrOptions returns an error naming the first option out of range.
@@ -181,6 +223,47 @@ func AttrLayerOf(net *nn.Sequential, m AttrMethod, layer string) int {
 	return DefaultAttrLayer(net)
 }
 
+// NeedsNonNegative reports whether method assumes that the layer's
+// activations are non-negative, as after a ReLU: Grad-CAM++ (its weights
+// come from a derivation for exp(score) over A ≥ 0) and XGrad-CAM (its
+// weights divide by Σ A, which nears zero or changes sign on a layer with
+// negative values). On a convolution's raw output they give maps whose
+// values run into the thousands and mean nothing.
+func NeedsNonNegative(method string) bool { return method == "gradcampp" || method == "xgradcam" }
+
+// NonNegative reports whether layer i's output can have no negative
+// values: a ReLU, or a pooling or flattening of such an output.
+func NonNegative(net *nn.Sequential, i int) bool {
+	for ; i >= 0; i-- {
+		switch net.Spec.Layers[i].Kind {
+		case nn.KindReLU:
+			return true
+		case nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten:
+			continue // as non-negative as its input
+		default:
+			return false
+		}
+	}
+	return false // the input itself: not known to be non-negative
+}
+
+// NonNegativeLayer returns the layer that method uses when layer i is
+// chosen: i itself, unless the method needs non-negative activations
+// (NeedsNonNegative) and i can be negative; then the ReLU that directly
+// follows i, with a note for the user that says so. It returns an error
+// when there is no such ReLU.
+func NonNegativeLayer(net *nn.Sequential, method string, i int) (layer int, note string, err error) {
+	if !NeedsNonNegative(method) || i < 0 || NonNegative(net, i) {
+		return i, "", nil
+	}
+	m, _ := AttrMethodByID(method)
+	name := net.Spec.Layers[i].Name
+	if j := i + 1; j < len(net.Layers) && net.Spec.Layers[j].Kind == nn.KindReLU {
+		return j, fmt.Sprintf("%s needs non-negative activations: %s (the ReLU after %s) is used", m.Name, net.Spec.Layers[j].Name, name), nil
+	}
+	return i, "", fmt.Errorf("%s needs non-negative activations (a relu layer or a pooling after one); %s can be negative and no relu follows it", m.Name, name)
+}
+
 // SetMethod selects an attribution method by id ("" for the default).
 func (a *App) SetMethod(id string) { a.State.Method = id; a.touch() }
 
@@ -191,6 +274,9 @@ type AttrJob struct {
 	Method AttrMethod
 	Layer  int // the layer used, or -1
 	Class  int
+	// Note says when the layer used differs from the one asked for (see
+	// NonNegativeLayer), for the user; "" otherwise.
+	Note string
 
 	net  *nn.Sequential
 	x    *tensor.Tensor
@@ -239,7 +325,11 @@ func NewAttr(net *nn.Sequential, pixels []float32, method string, layer, class i
 		if !ok {
 			return nil, fmt.Errorf("layer %d has no spatial output (spatial layers: %v)", layer, attribution.SpatialLayers(net))
 		}
-		j.Layer = layer
+		l, note, err := NonNegativeLayer(net, m.ID, layer)
+		if err != nil {
+			return nil, err
+		}
+		j.Layer, j.Note = l, note
 	}
 	var err error
 	switch m.ID {

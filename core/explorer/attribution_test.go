@@ -3,6 +3,7 @@ package explorer
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"cnnviz/core/attribution"
@@ -287,7 +288,10 @@ func TestAttrOptionsOf(t *testing.T) {
 	s.SetOption("sgnoise", "banana") // not a number: default
 	s.SetOption("igbase", "blur")
 	s.SetOption("occpatch", "8")
-	o := AttrOptionsOf(s)
+	o, err := AttrOptionsOf(s)
+	if err == nil || !strings.Contains(err.Error(), `sgn: "0" is not a whole number 1..256`) || !strings.Contains(err.Error(), `sgnoise: "banana"`) {
+		t.Errorf("AttrOptionsOf error = %v, want one naming sgn and sgnoise", err)
+	}
 	d := DefaultAttrOptions()
 	if o.IGSteps != 100 || o.SGSamples != d.SGSamples || o.SGNoise != d.SGNoise || o.IGBaseline != attribution.BaselineBlur || o.OccPatch != 8 {
 		t.Errorf("AttrOptionsOf = %+v, want steps 100, samples %d, noise %v, blur, patch 8", o, d.SGSamples, d.SGNoise)
@@ -295,11 +299,106 @@ func TestAttrOptionsOf(t *testing.T) {
 	if err := CheckAttrOptions(o); err != nil {
 		t.Errorf("CheckAttrOptions(%+v) = %v, want nil", o, err)
 	}
+	// Round trip through the link.
+	for _, want := range []AttrOptions{
+		DefaultAttrOptions(),
+		{IGSteps: 7, IGBaseline: attribution.BaselineNoise, SGSamples: 3, SGNoise: 0.05, OccPatch: 3, OccStride: 1, Seed: 9},
+	} {
+		s := Default()
+		s.Seed = want.Seed
+		for k, v := range want.Options() {
+			s.SetOption(k, v)
+		}
+		s2, err := DecodeHash(EncodeHash(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := AttrOptionsOf(s2)
+		if err != nil || got != want {
+			t.Errorf("AttrOptionsOf(link of %+v) = %+v, %v, want it back", want, got, err)
+		}
+	}
+	if n := len(DefaultAttrOptions().Options()); n != 0 {
+		t.Errorf("the default options give %d link options, want none", n)
+	}
 	net := builtin(t, "mnist")
 	if got := AttrLayerOf(net, AttrMethodOf(s), "fc"); got != DefaultAttrLayer(net) {
 		t.Errorf("AttrLayerOf(dense layer) = %d, want the default %d", got, DefaultAttrLayer(net))
 	}
 	if got, want := AttrLayerOf(net, AttrMethodOf(s), "conv2"), net.Index("conv2"); got != want {
 		t.Errorf("AttrLayerOf(conv2) = %d, want %d", got, want)
+	}
+}
+
+// TestNonNegativeLayer checks the rule for the methods that assume
+// non-negative activations (Grad-CAM++, XGrad-CAM): on a layer that can
+// be negative they use the ReLU right after it and say so, and refuse a
+// layer that no ReLU follows; other methods and non-negative layers are
+// left alone. The map is the package's on the ReLU.
+func TestNonNegativeLayer(t *testing.T) {
+	mnist := builtin(t, "mnist")
+	spec, err := models.Architecture("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The mnist architecture without relu1: conv1 feeds pool1 directly.
+	spec.Layers = append(spec.Layers[:1:1], spec.Layers[2:]...)
+	norelu := nn.MustBuild(spec, 1)
+	px := digitLike(rand.New(rand.NewPCG(3, 4)))
+	for _, tc := range []struct {
+		name     string
+		net      *nn.Sequential
+		method   string
+		layer    string
+		want     string // layer used
+		wantNote bool
+		wantErr  string
+	}{
+		{"gradcampp on conv2", mnist, "gradcampp", "conv2", "relu2", true, ""},
+		{"xgradcam on conv4", mnist, "xgradcam", "conv4", "relu4", true, ""},
+		{"gradcampp on relu2", mnist, "gradcampp", "relu2", "relu2", false, ""},
+		{"xgradcam on pool1", mnist, "xgradcam", "pool1", "pool1", false, ""},
+		{"gradcam on conv2", mnist, "gradcam", "conv2", "conv2", false, ""},
+		{"layercam on conv3", mnist, "layercam", "conv3", "conv3", false, ""},
+		{"gradcampp on conv1 without relu", norelu, "gradcampp", "conv1", "", false, "conv1 can be negative and no relu follows"},
+		{"xgradcam on pool of conv", norelu, "xgradcam", "pool1", "", false, "pool1 can be negative"},
+		{"gradcampp after the relu-less pool", norelu, "gradcampp", "conv2", "relu2", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			li := tc.net.Index(tc.layer)
+			j, err := NewAttr(tc.net, px, tc.method, li, 3, DefaultAttrOptions())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("NewAttr(%s, %s) error = %v, want one containing %q", tc.method, tc.layer, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.net.Spec.Layers[j.Layer].Name; got != tc.want {
+				t.Errorf("NewAttr(%s, %s) uses layer %s, want %s", tc.method, tc.layer, got, tc.want)
+			}
+			if (j.Note != "") != tc.wantNote || (tc.wantNote && !strings.Contains(j.Note, tc.want)) {
+				t.Errorf("NewAttr(%s, %s) note %q, want a note naming %s: %v", tc.method, tc.layer, j.Note, tc.want, tc.wantNote)
+			}
+			for !j.Step() {
+			}
+			if j.Err() != nil {
+				t.Fatal(j.Err())
+			}
+			x := tensor.FromSlice(append([]float32(nil), px...), tc.net.Spec.Input...)
+			f := map[string]func(*nn.Sequential, *tensor.Tensor, int, int) (*tensor.Tensor, error){
+				"gradcampp": attribution.GradCAMPlusPlus, "xgradcam": attribution.XGradCAM,
+				"gradcam": attribution.GradCAM, "layercam": attribution.LayerCAM,
+			}[tc.method]
+			want, err := f(tc.net, x, tc.net.Index(tc.want), 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(j.Result().Data, want.Data); d > 1e-5 {
+				t.Errorf("the map differs from the package's %s on %s by %g", tc.method, tc.want, d)
+			}
+		})
 	}
 }
