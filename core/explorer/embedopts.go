@@ -87,13 +87,6 @@ var embedKeys = []string{KeyEmbedData, KeyEmbedLayer, KeyEmbedN, KeyEmbedMethod,
 // the key is unknown or the value is not allowed, and leaves o unchanged.
 func (o *EmbedViewOptions) Set(key, value string) error {
 	d := DefaultEmbedViewOptions()
-	num := func(name string, lo, hi float64) (float64, error) {
-		f, err := strconv.ParseFloat(value, 64)
-		if err != nil || math.IsNaN(f) || f < lo || f > hi {
-			return 0, fmt.Errorf("%s %q is not a number in %v..%v", name, value, lo, hi)
-		}
-		return f, nil
-	}
 	oneOf := func(name string, allowed ...string) error {
 		for _, a := range allowed {
 			if value == a {
@@ -131,37 +124,29 @@ func (o *EmbedViewOptions) Set(key, value string) error {
 			o.Method = value
 		}
 	case KeyEmbedPerp:
-		o.Perplexity = d.Perplexity
-		if value != "" {
-			o.Perplexity, err = num("perplexity", MinEmbedPerp, MaxEmbedPerp)
-		}
+		err = setNum(&o.Perplexity, d.Perplexity, value, "perplexity", MinEmbedPerp, MaxEmbedPerp)
 	case KeyEmbedLR:
-		o.LR = d.LR
-		if value != "" {
-			o.LR, err = num("learning rate", 0, MaxEmbedLR)
-		}
+		err = setNum(&o.LR, d.LR, value, "learning rate", 0, MaxEmbedLR)
 	case KeyEmbedExag:
-		o.Exaggeration = d.Exaggeration
-		if value != "" {
-			o.Exaggeration, err = num("exaggeration", MinEmbedExag, MaxEmbedExag)
-		}
+		err = setNum(&o.Exaggeration, d.Exaggeration, value, "exaggeration", MinEmbedExag, MaxEmbedExag)
 	case KeyEmbedSeed:
-		o.Seed = d.Seed
-		if value != "" {
-			var s uint64
-			s, err = strconv.ParseUint(value, 10, 64)
-			if err != nil || s > MaxEmbedSeed {
-				err = fmt.Errorf("seed %q is not a whole number in 0..%d", value, MaxEmbedSeed)
-			}
+		s, perr := strconv.ParseUint(value, 10, 64)
+		switch {
+		case value == "":
+			o.Seed = d.Seed
+		case perr != nil || s > MaxEmbedSeed:
+			err = fmt.Errorf("seed %q is not a whole number in 0..%d", value, MaxEmbedSeed)
+		default:
 			o.Seed = s
 		}
 	case KeyEmbedIters:
-		o.Iterations = d.Iterations
-		if value != "" {
-			n, perr := strconv.Atoi(value)
-			if perr != nil || n < MinEmbedIters || n > MaxEmbedIters {
-				err = fmt.Errorf("iterations %q is not a whole number in %d..%d", value, MinEmbedIters, MaxEmbedIters)
-			}
+		n, perr := strconv.Atoi(value)
+		switch {
+		case value == "":
+			o.Iterations = d.Iterations
+		case perr != nil || n < MinEmbedIters || n > MaxEmbedIters:
+			err = fmt.Errorf("iterations %q is not a whole number in %d..%d", value, MinEmbedIters, MaxEmbedIters)
+		default:
 			o.Iterations = n
 		}
 	case KeyEmbedColor:
@@ -180,6 +165,21 @@ func (o *EmbedViewOptions) Set(key, value string) error {
 		return fmt.Errorf("unknown embedding option %q", key)
 	}
 	return err
+}
+
+// setNum sets *dst to value parsed as a number in lo..hi, or to def when
+// value is empty; otherwise it returns an error naming the setting.
+func setNum(dst *float64, def float64, value, name string, lo, hi float64) error {
+	if value == "" {
+		*dst = def
+		return nil
+	}
+	f, err := strconv.ParseFloat(value, 64)
+	if err != nil || math.IsNaN(f) || f < lo || f > hi {
+		return fmt.Errorf("%s %q is not a number in %v..%v", name, value, lo, hi)
+	}
+	*dst = f
+	return nil
 }
 
 // EmbedViewOptionsOf reads the embedding options of s. A value that Set

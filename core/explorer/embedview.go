@@ -61,8 +61,8 @@ func (v *EmbedView) Options(a *App) EmbedViewOptions {
 	return o.Resolve(a.Current().Net)
 }
 
-// Sync starts a new embedding when the options, the model or its weights
-// changed since the last one (reusing the features when only the t-SNE
+// Sync starts a new embedding when the options (other than the
+// colouring), the model or its weights changed since the last one (reusing the features when only the t-SNE
 // settings changed), unless the MNIST test set is still loading. It
 // returns what the user should be told: why the embedding cannot start, or
 // which link option was ignored. It returns nil when nothing changed.
@@ -70,7 +70,9 @@ func (v *EmbedView) Sync(a *App) error {
 	o, optErr := EmbedViewOptionsOf(a.State)
 	net := a.Current().Net
 	o = o.Resolve(net)
-	key := fmt.Sprintf("%s|%+v", a.Current().Name, o)
+	k := o
+	k.Color = "" // a new colouring needs no new run
+	key := fmt.Sprintf("%s|%+v", a.Current().Name, k)
 	if key == v.want && v.net == net {
 		return nil
 	}
