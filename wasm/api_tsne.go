@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/tsne"
 )
 
 func init() {
@@ -48,7 +47,7 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 		m = a.Model(v.String())
 	}
 	layer := explorer.PixelsSource
-	if m.Net.Index("gap") >= 0 {
+	if explorer.DefaultEmbedSource(m.Net) == "gap" {
 		layer = "gap"
 	}
 	if v := get("layer"); !v.IsUndefined() {
@@ -57,8 +56,8 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 		}
 		layer = v.String()
 	}
-	opt := tsne.DefaultOptions()
-	eo := explorer.EmbedOptions{Source: layer, N: 1000, Method: "tsne"}
+	eo := explorer.DefaultEmbedOptions(layer, 1000)
+	opt := &eo.TSNE
 	var err error
 	whole := func(k string, dst *int, lo, hi int) {
 		if v := get(k); err == nil && !v.IsUndefined() {
@@ -90,7 +89,6 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 	}
 	opt.Seed = uint64(seed)
 	opt.ExaggerationIters = min(opt.ExaggerationIters, opt.MaxIter)
-	eo.TSNE = opt
 	e, err := explorer.NewEmbedding(m.Net, a.Test, eo)
 	if err != nil {
 		return nil, err

@@ -331,3 +331,10 @@ func Legend(f *Features, color string, classes []string) []LegendEntry {
 	}
 	return out
 }
+
+// DefaultEmbedOptions returns the computation's options for the first n
+// images of source with the t-SNE defaults: the starting point of the
+// cnnviz.tsne call.
+func DefaultEmbedOptions(source string, n int) EmbedOptions {
+	return EmbedOptions{Source: source, N: n, Method: "tsne", TSNE: tsne.DefaultOptions()}
+}
