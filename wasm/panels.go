@@ -252,6 +252,12 @@ func (g *game) mainRects() (tabs, explain, view image.Rectangle) {
 	tabs = image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+u(6)+rows*u(30))
 	v := g.currentView()
 	h := g.ui.paragraph(nil, v.Explain(), image.Rect(r.Min.X+u(12), 0, r.Max.X-u(12), 0), 12.5, colMuted)
+	// On a phone the explanation would leave the view no room: it keeps
+	// a quarter of the panel, cut at a line (drawMain clips it).
+	if room := r.Max.Y - tabs.Max.Y; h > room/2 {
+		lh := g.ui.lineHeight(12.5)
+		h = max(lh, room/4/lh*lh)
+	}
 	explain = image.Rect(r.Min.X+u(12), tabs.Max.Y+u(6), r.Max.X-u(12), tabs.Max.Y+u(6)+h)
 	view = image.Rect(r.Min.X+u(10), explain.Max.Y+u(8), r.Max.X-u(10), r.Max.Y-u(8))
 	return
@@ -298,7 +304,7 @@ func (g *game) drawMain(dst *ebiten.Image) {
 	tabs, explain, area := g.mainRects()
 	fillRect(dst, image.Rect(tabs.Min.X, tabs.Max.Y-g.ui.u(2), tabs.Max.X, tabs.Max.Y), colAccent)
 	v := g.currentView()
-	g.ui.paragraph(dst, v.Explain(), explain, 12.5, colMuted)
+	g.ui.paragraph(dst.SubImage(explain).(*ebiten.Image), v.Explain(), explain, 12.5, colMuted)
 	g.ctx.Area = area
 	v.Draw(dst, area, g.ctx)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"math"
 	"strconv"
 	"time"
 
@@ -43,6 +42,8 @@ type embeddingView struct {
 	scatterRGBA *image.RGBA
 	klTex, mTex texture
 	thumb       texture
+
+	more bool // the user asked for all controls on a short screen
 
 	// Pointer: hover, drag, pinch.
 	hover     int
@@ -107,7 +108,47 @@ func (v *embeddingView) Update(c *Ctx) {
 	v.lastFrame = now
 	o := m.Options(a)
 	v.opts = o
-	v.labels = v.labels[:0]
+	// On a short screen the full controls would leave the scatter little
+	// room: then a compact row shows the main ones and a settings button
+	// the rest.
+	full := v.controls(c, o, running, embedFull, true)
+	squeezed := c.Area.Max.Y-full < c.U(180)
+	mode := embedFull
+	if squeezed && !v.more {
+		mode = embedCompact
+	}
+	if squeezed {
+		mode |= embedToggle
+	}
+	y := v.controls(c, o, running, mode, false)
+	ar := c.Area
+	top := v.layoutLegend(c, y)
+	side := min(ar.Dy()-(top-ar.Min.Y), ar.Dx()*62/100)
+	v.scatterRect = image.Rect(ar.Min.X, top, ar.Min.X+max(side, c.U(60)), top+max(side, c.U(60)))
+	v.status = m.Status(running)
+	if m.E != nil && m.E.Ready() {
+		m.Zoom.Fit(m.E.Positions())
+	}
+	v.so = v.scatterOptions(c)
+	v.pointer(c)
+}
+
+// The control layouts of the embedding view: all controls, or a compact
+// row for short screens; embedToggle adds the button that switches.
+const (
+	embedFull    = 0
+	embedCompact = 1 << iota
+	embedToggle
+)
+
+// controls lays out the view's controls from the top of the area in the
+// given mode and returns the y below them; dry only measures.
+func (v *embeddingView) controls(c *Ctx, o explorer.EmbedViewOptions, running bool, mode int, dry bool) int {
+	a := c.App
+	m := v.m
+	if !dry {
+		v.labels = v.labels[:0]
+	}
 	ar := c.Area
 	h := c.U(24)
 	x, y := ar.Min.X, ar.Min.Y
@@ -116,7 +157,9 @@ func (v *embeddingView) Update(c *Ctx) {
 		if x+w > ar.Max.X {
 			x, y = ar.Min.X, y+h+c.U(4)
 		}
-		c.Button("emb-"+id, image.Rect(x, y, x+w, y+h), label, on, action)
+		if !dry {
+			c.Button("emb-"+id, image.Rect(x, y, x+w, y+h), label, on, action)
+		}
 		x += w + c.U(4)
 	}
 	label := func(s string) {
@@ -124,7 +167,9 @@ func (v *embeddingView) Update(c *Ctx) {
 		if x+w > ar.Max.X {
 			x, y = ar.Min.X, y+h+c.U(4)
 		}
-		v.labels = append(v.labels, embLabel{s, x, y + c.U(5)})
+		if !dry {
+			v.labels = append(v.labels, embLabel{s, x, y + c.U(5)})
+		}
 		x += w
 	}
 	newline := func() { x, y = ar.Min.X, y+h+c.U(4) }
@@ -139,14 +184,24 @@ func (v *embeddingView) Update(c *Ctx) {
 		runLabel = "pause"
 	}
 	btn("run", runLabel, running, func() { show(m.Toggle(a)) })
-	btn("step", "step", false, func() { m.StepOnce(a) })
+	if mode&embedCompact == 0 {
+		btn("step", "step", false, func() { m.StepOnce(a) })
+	}
 	btn("restart", "restart", false, func() { show(m.Restart(a)) })
-	btn("perturb", "perturb", false, func() { m.Perturb(a) })
-	btn("m-tsne", "t-SNE", o.Method == "tsne", set(explorer.KeyEmbedMethod, ""))
-	btn("m-pca", "PCA", o.Method == "pca", set(explorer.KeyEmbedMethod, "pca"))
+	if mode&embedCompact == 0 {
+		btn("perturb", "perturb", false, func() { m.Perturb(a) })
+		btn("m-tsne", "t-SNE", o.Method == "tsne", set(explorer.KeyEmbedMethod, ""))
+		btn("m-pca", "PCA", o.Method == "pca", set(explorer.KeyEmbedMethod, "pca"))
+	}
 	btn("c-label", "label", o.Color == explorer.ColorLabel, set(explorer.KeyEmbedColor, ""))
 	btn("c-pred", "predicted", o.Color == explorer.ColorPred, set(explorer.KeyEmbedColor, explorer.ColorPred))
 	btn("c-correct", "right/wrong", o.Color == explorer.ColorCorrect, set(explorer.KeyEmbedColor, explorer.ColorCorrect))
+	if mode&embedToggle != 0 {
+		btn("more", "settings", v.more, func() { v.more = !v.more })
+	}
+	if mode&embedCompact != 0 {
+		return y + h + c.U(8)
+	}
 	btn("csv", "CSV", false, func() { v.export(c, "csv") })
 	btn("json", "JSON", false, func() { v.export(c, "json") })
 	btn("png", "PNG", false, func() { v.export(c, "png") })
@@ -201,15 +256,7 @@ func (v *embeddingView) Update(c *Ctx) {
 		}
 		btn("meaning", mLabel, m.Meaning != nil, func() { show(m.Measure(a)) })
 	}
-	top := v.layoutLegend(c, y+h+c.U(8))
-	side := min(ar.Dy()-(top-ar.Min.Y), ar.Dx()*62/100)
-	v.scatterRect = image.Rect(ar.Min.X, top, ar.Min.X+max(side, c.U(60)), top+max(side, c.U(60)))
-	v.status = m.Status(running)
-	if m.E != nil && m.E.Ready() {
-		m.Zoom.Fit(m.E.Positions())
-	}
-	v.so = v.scatterOptions(c)
-	v.pointer(c)
+	return y + h + c.U(8)
 }
 
 // layoutLegend places the colour legend in rows from y down and returns
@@ -244,99 +291,6 @@ func (v *embeddingView) scatterOptions(c *Ctx) render.ScatterOptions {
 	}
 	return render.ScatterOptions{Width: v.scatterRect.Dx(), Height: v.scatterRect.Dy(), Radius: c.U(explorer.ScatterRadius(n)),
 		Margin: c.U(6), Box: v.m.Zoom.Box()}
-}
-
-// pointer handles hover, click, drag, pinch, wheel and keys on the scatter.
-func (v *embeddingView) pointer(c *Ctx) {
-	a := c.App
-	p := &c.UI.ptr
-	r := v.scatterRect
-	z := &v.m.Zoom
-	e := v.m.E
-	if e == nil || !e.Ready() {
-		v.hover = -1
-		return
-	}
-	so := v.so
-	local := func(pt image.Point) image.Point { return pt.Sub(r.Min) }
-	if pt, ok := c.Hover(r); ok && p.wheel != 0 && !c.UI.overlay {
-		// Zoom about the pointer: the data point under it stays put.
-		dx, dy := z.DataAt(so, local(pt))
-		z.ZoomAbout(so, local(pt), dx, dy, explorer.ClampZoom(z.Zoom*math.Pow(1.15, p.wheel)))
-	}
-	// Pinch with two fingers: the distance between them sets the zoom
-	// and the data point first between them follows their midpoint.
-	v.touches = ebiten.AppendTouchIDs(v.touches[:0])
-	if len(v.touches) >= 2 && !c.UI.overlay {
-		x0, y0 := ebiten.TouchPosition(v.touches[0])
-		x1, y1 := ebiten.TouchPosition(v.touches[1])
-		mid := image.Pt((x0+x1)/2, (y0+y1)/2)
-		d := math.Hypot(float64(x1-x0), float64(y1-y0))
-		switch {
-		case v.pinch.dist == 0 && mid.In(r) && d > 0:
-			dx, dy := z.DataAt(so, local(mid))
-			v.pinch = pinch{dist: d, zoom: z.Zoom, dx: dx, dy: dy}
-		case v.pinch.dist > 0:
-			z.ZoomAbout(so, local(mid), v.pinch.dx, v.pinch.dy, explorer.ClampZoom(v.pinch.zoom*d/v.pinch.dist))
-		}
-		v.pressed, v.dragging = false, false // no drag or click from a pinch
-	} else if v.pinch.dist > 0 {
-		v.pinch = pinch{}
-		v.pressed = false // the finger left behind starts no drag
-	}
-	if pt, ok := c.Pressed(r); ok && v.pinch.dist == 0 {
-		v.pressed, v.dragging, v.dragFrom, v.pressZoom = true, false, pt, *z
-	}
-	if v.pressed && p.Down {
-		d := image.Pt(p.X, p.Y).Sub(v.dragFrom)
-		if iabs(d.X)+iabs(d.Y) > c.U(5) {
-			v.dragging = true
-		}
-		if v.dragging {
-			z.Pan(so, v.pressZoom, d)
-		}
-	}
-	so.Box = z.Box()
-	v.so = so
-	// Hover: the nearest point within a few pixels.
-	v.hover = -1
-	if pt, ok := c.Hover(r); ok && !v.dragging {
-		v.hover = explorer.Nearest(e.Positions(), so, local(pt), c.U(8))
-	}
-	if v.pressed && p.Released {
-		if !v.dragging && v.hover >= 0 && v.opts.Data == "mnist" {
-			if err := a.ShowTest(v.hover); err != nil {
-				c.ShowError(err.Error())
-			}
-		}
-		v.pressed, v.dragging = false, false
-	}
-	if !p.Down {
-		v.pressed = false
-	}
-	if c.UI.focus == "" && v.hover < 0 {
-		if ebiten.IsKeyPressed(ebiten.KeyEqual) {
-			z.Zoom = explorer.ClampZoom(z.Zoom * 1.02)
-		}
-		if ebiten.IsKeyPressed(ebiten.KeyMinus) {
-			z.Zoom = explorer.ClampZoom(z.Zoom / 1.02)
-		}
-		if ebiten.IsKeyPressed(ebiten.Key0) {
-			z.Reset()
-		}
-		v.so.Box = z.Box()
-	}
-}
-
-// pinch is a two-finger zoom in progress: the fingers' distance and the
-// zoom when it began, and the data point that was between them.
-type pinch struct{ dist, zoom, dx, dy float64 }
-
-func iabs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // Key makes the shell redraw the whole view when its message changes;
@@ -423,7 +377,8 @@ func (v *embeddingView) DrawAnim(dst *ebiten.Image, c *Ctx) {
 		if l.Muted {
 			clr = colMuted
 		}
-		line(l.Text, clr)
+		// Wrapped: on a narrow screen the column is narrow.
+		y += c.UI.paragraph(dst, l.Text, image.Rect(col.Min.X, y, col.Max.X, area.Max.Y), 12.5, clr)
 	}
 	y += c.U(6)
 	// Hover: thumbnail and label.
