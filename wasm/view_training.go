@@ -35,11 +35,12 @@ type trainingView struct {
 	lastUpdate      time.Time
 	g               *game
 
-	// What Update prepared for Draw.
-	curves explorer.TrainCurves
-	shares []float32
-	status []string
-	bad    bool
+	// What Update prepared for Draw, and the Key it was prepared for.
+	prepared string
+	curves   explorer.TrainCurves
+	shares   []float32
+	status   []string
+	bad      bool
 }
 
 func (v *trainingView) ID() string    { return "training" }
@@ -70,6 +71,7 @@ func (v *trainingView) options(c *Ctx, s *explorer.Training) {
 type trainGeom struct {
 	row1, row2, status  image.Rectangle
 	charts              [3]image.Rectangle
+	xAxis               image.Point // where the charts' common axis title goes
 	conf, cells, editor image.Rectangle
 	editorBar           image.Rectangle
 }
@@ -84,11 +86,14 @@ func (v *trainingView) geom(c *Ctx) trainGeom {
 	body := image.Rect(a.Min.X, g.status.Max.Y+c.U(4), a.Max.X, a.Max.Y)
 	split := body.Min.X + body.Dx()*54/100
 	left := image.Rect(body.Min.X, body.Min.Y, split-c.U(10), body.Max.Y)
-	ch := (left.Dy() - 2*c.U(6)) / 3
+	// The three charts share their x axis, the optimizer step, named
+	// in a line below them.
+	ch := (left.Dy() - 2*c.U(6) - c.U(16)) / 3
 	for i := range g.charts {
 		y := left.Min.Y + i*(ch+c.U(6))
 		g.charts[i] = image.Rect(left.Min.X, y, left.Max.X, y+ch)
 	}
+	g.xAxis = image.Pt(left.Min.X, g.charts[2].Max.Y+c.U(2))
 	right := image.Rect(split, body.Min.Y, body.Max.X, body.Max.Y)
 	side := min(right.Dx(), right.Dy()*62/100)
 	g.conf = image.Rect(right.Min.X, right.Min.Y, right.Min.X+side, right.Min.Y+side)
@@ -192,6 +197,13 @@ func (v *trainingView) Update(c *Ctx) {
 			}
 		}
 	}
+	// What Draw shows changes only with Key (four times a second while
+	// training runs): prepare it then.
+	k := v.Key(c)
+	if k == v.prepared {
+		return
+	}
+	v.prepared = k
 	v.curves = s.Curves()
 	v.status, v.bad = s.Status()
 	v.shares, v.thumbs = nil, nil
@@ -288,6 +300,7 @@ func (v *trainingView) drawCharts(dst *ebiten.Image, c *Ctx, s *explorer.Trainin
 		return
 	}
 	cv := v.curves
+	c.UI.text(dst, "x axis of the three charts: optimizer step", gm.xAxis.X, gm.xAxis.Y, 11, colMuted)
 	key := fmt.Sprintf("%p %d", t, len(cv.Loss))
 	chart(dst, &v.loss, key, gm.charts[0],
 		render.Series{Label: "training loss (smoothed)", Y: cv.Loss, Color: colLoss})
