@@ -37,6 +37,8 @@ type embeddingView struct {
 	labels      []embLabel
 	legend      []legendItem
 	status      []explorer.StatusLine
+	progress    string   // in place of the scatter until it is ready
+	summary     string   // the measured layers
 	moving      throttle // the embedding's progress, redrawn at most every embedRedraw
 	scatter     texture
 	scatterRGBA *image.RGBA
@@ -125,7 +127,13 @@ func (v *embeddingView) Update(c *Ctx) {
 	top := v.layoutLegend(c, y)
 	side := min(ar.Dy()-(top-ar.Min.Y), ar.Dx()*62/100)
 	v.scatterRect = image.Rect(ar.Min.X, top, ar.Min.X+max(side, c.U(60)), top+max(side, c.U(60)))
-	v.status = m.Status(running)
+	v.status, v.progress, v.summary = m.Status(running), "", ""
+	if m.E != nil && !m.E.Ready() {
+		v.progress = m.Progress()
+	}
+	if m.Meaning != nil && len(m.Meaning.OneNN) > 0 {
+		v.summary = m.Meaning.Summary()
+	}
 	if m.E != nil && m.E.Ready() {
 		m.Zoom.Fit(m.E.Positions())
 	}
@@ -363,7 +371,7 @@ func (v *embeddingView) DrawAnim(dst *ebiten.Image, c *Ctx) {
 			vector.StrokeCircle(dst, float32(q.X), float32(q.Y), float32(c.U(6)), float32(c.U(2)), colFocus, true)
 		}
 	} else {
-		c.UI.paragraph(dst, m.Progress(), inset(r, c.U(10)), 13, colOnAcc)
+		c.UI.paragraph(dst, v.progress, inset(r, c.U(10)), 13, colOnAcc)
 	}
 	// Right column: status, hover thumbnail, KL curve, measured meaning.
 	col := image.Rect(r.Max.X+c.U(12), r.Min.Y, area.Max.X, area.Max.Y)
@@ -418,7 +426,7 @@ func (v *embeddingView) DrawAnim(dst *ebiten.Image, c *Ctx) {
 		})
 		drawImageIn(dst, img, image.Rect(col.Min.X, y, col.Min.X+cw, y+ch), false)
 		y += ch + c.U(4)
-		c.UI.paragraph(dst, mn.Summary(), image.Rect(col.Min.X, y, col.Max.X, area.Max.Y), 11, colMuted)
+		c.UI.paragraph(dst, v.summary, image.Rect(col.Min.X, y, col.Max.X, area.Max.Y), 11, colMuted)
 	}
 }
 
