@@ -320,6 +320,15 @@ func TestEmbedViewRun(t *testing.T) {
 	if v.E.Iteration() != 20 || v.SetupAt <= 0 || v.DoneAt <= 0 || v.Steps == 0 {
 		t.Fatalf("after the run: iteration %d, setup %v, done %v, %d steps; want 20 and times", v.E.Iteration(), v.SetupAt, v.DoneAt, v.Steps)
 	}
+	its, kl := v.KLSeries()
+	if len(its) == 0 || len(its) != len(v.E.KLIter) || len(kl) != len(its) {
+		t.Fatalf("KLSeries: %d iterations, %d values; want %d of each", len(its), len(kl), len(v.E.KLIter))
+	}
+	for i, it := range v.E.KLIter {
+		if its[i] != float64(it) || kl[i] != v.E.KL[i] {
+			t.Errorf("KLSeries point %d = (%v, %v), want (%v, %v)", i, its[i], kl[i], it, v.E.KL[i])
+		}
+	}
 	feat := v.E.Feat
 	a.SetOption(KeyEmbedPerp, "6")
 	if err := v.Sync(a); err != nil || v.E.Feat != feat || v.E.Iteration() != 0 {
