@@ -404,10 +404,16 @@ func (z *ScatterZoom) Pan(so render.ScatterOptions, from ScatterZoom, d image.Po
 // pixel p by so, if it is within radius pixels, else -1.
 func Nearest(xy []float32, so render.ScatterOptions, p image.Point, radius int) int {
 	best, at := float64(radius*radius), -1
+	// Points further than radius+1 pixels along an axis are skipped
+	// before projecting (which rounds, and costs most of the time).
+	b := so.Box
+	w, h := plotSize(so)
+	cx, cy := ScatterZoom{Auto: b, Zoom: 1}.DataAt(so, p)
+	mx, my := float64(radius+1)*(b.X1-b.X0)/w, float64(radius+1)*(b.Y1-b.Y0)/h
 	for i := 0; i < len(xy)/2; i++ {
 		x, y := float64(xy[2*i]), float64(xy[2*i+1])
-		if math.IsNaN(x) || math.IsNaN(y) {
-			continue
+		if !(math.Abs(x-cx) <= mx && math.Abs(y-cy) <= my) {
+			continue // far, or NaN
 		}
 		q := so.Project(so.Box, x, y)
 		dx, dy := float64(q.X-p.X), float64(q.Y-p.Y)

@@ -434,3 +434,17 @@ func runAll(t *testing.T, a *App) {
 		a.Sched.Tick(0)
 	}
 }
+
+// BenchmarkNearest_10000 is the hover search the embedding view runs
+// every frame while the pointer is over a scatter of 10,000 points.
+func BenchmarkNearest_10000(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	xy := make([]float32, 20000)
+	for i := range xy {
+		xy[i] = float32(r.NormFloat64())
+	}
+	so := render.ScatterOptions{Width: 600, Height: 600, Margin: 6, Box: render.Box{X0: -4, Y0: -4, X1: 4, Y1: 4}}
+	for b.Loop() {
+		Nearest(xy, so, image.Pt(300, 300), 8)
+	}
+}
