@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"math"
 	"syscall/js"
-	"time"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/train"
-	"cnnviz/models"
 )
 
 func init() {
@@ -25,7 +22,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if trainData.set == nil {
+		if session(g).Data == nil {
 			return nil, fmt.Errorf("the training images are not loaded yet (see trainState)")
 		}
 		if err := resumeFrom(g, b); err != nil {
@@ -55,10 +52,10 @@ func setArchitecture(g *game, text string) (any, error) {
 // trainState describes the session for tests and scripts.
 func trainState(g *game) map[string]any {
 	s := session(g)
-	out := map[string]any{"loaded": trainData.set != nil, "loading": trainData.stage, "running": s.Running,
+	out := map[string]any{"loaded": s.Data != nil, "loading": trainData.stage, "running": s.Running,
 		"architecture": s.Text, "viewDrawMs": trainDrawMs}
-	if trainData.err != nil {
-		out["loadError"] = trainData.err.Error()
+	if s.DataErr != nil {
+		out["loadError"] = s.DataErr.Error()
 	}
 	if t := s.T; t != nil {
 		out["steps"] = t.Steps()
@@ -100,13 +97,12 @@ func apiTrain(g *game, args []js.Value) (any, error) {
 	text := s.Text
 	if v := o.Get("model"); !v.IsUndefined() {
 		if v.Type() != js.TypeString {
-			return nil, fmt.Errorf("model must be an architecture name (%v)", models.Architectures())
+			return nil, fmt.Errorf("model must be an architecture name (%v), got %s", explorer.TrainArchitectures(), describe(v))
 		}
-		spec, err := models.Architecture(v.String())
-		if err != nil {
-			return nil, err
+		if explorer.ArchitectureText(v.String()) == "" {
+			return nil, fmt.Errorf("unknown architecture %q: want one of %v", v.String(), explorer.TrainArchitectures())
 		}
-		text = spec.Text()
+		text = explorer.ArchitectureText(v.String())
 	}
 	if v := o.Get("architecture"); !v.IsUndefined() {
 		if v.Type() != js.TypeString {
@@ -125,7 +121,7 @@ func apiTrain(g *game, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := train.Options{Optimizer: "adam", Batch: 32, Seed: 1, Chunk: s.Opts.Chunk, ValEvery: 50, ValSize: 1000}
+	opts := s.TrainCallOptions()
 	if v := o.Get("optimizer"); !v.IsUndefined() {
 		opts.Optimizer = v.String()
 	}
@@ -161,81 +157,28 @@ func apiTrain(g *game, args []js.Value) (any, error) {
 	if v := o.Get("augment"); !v.IsUndefined() {
 		opts.Augment = v.Truthy()
 	}
-	if opts.LR == 0 && opts.Optimizer == "sgd" {
-		opts.LR = 0.01
-	} else if opts.LR == 0 {
-		opts.LR = train.DefaultAdamLR
-	}
-	if err := opts.Check(); err != nil {
+	call, err := s.Call(text, opts, steps)
+	if err != nil {
 		return nil, err
 	}
 	loadTrainingSet(g)
-	j := &trainCall{g: g, text: text, opts: opts, steps: steps}
-	return later{Stepper: j, Result: j.result}, nil
-}
-
-// trainCall waits for the training set, then runs the session for the
-// requested steps.
-type trainCall struct {
-	g       *game
-	text    string
-	opts    train.Options
-	steps   int
-	started bool
-	err     error
-	t0      time.Time
-}
-
-func (j *trainCall) Step() bool {
-	s := session(j.g)
-	if !j.started {
-		if trainData.err != nil {
-			j.err = trainData.err
-			return true
+	return later{Stepper: call, Result: func() (any, error) {
+		r, err := call.Result()
+		if err != nil {
+			return nil, err
 		}
-		if trainData.set == nil {
-			return false
+		losses := make([]any, len(r.Losses))
+		for i, l := range r.Losses {
+			losses[i] = l
 		}
-		j.started = true
-		s.Text, s.Opts = j.text, j.opts
-		if err := s.Reset(); err != nil {
-			j.err = err
-			return true
+		val := make([]any, len(r.Validation))
+		for i, p := range r.Validation {
+			val[i] = map[string]any{"step": p.Step, "accuracy": p.Accuracy}
 		}
-		j.t0 = time.Now()
-		if err := s.Start(j.steps, true); err != nil {
-			j.err = err
-			return true
-		}
-		return false
-	}
-	return !s.Running
-}
-
-func (j *trainCall) result() (any, error) {
-	if j.err != nil {
-		return nil, j.err
-	}
-	s := session(j.g)
-	t := s.T
-	if err := t.Err(); err != nil {
-		return nil, err
-	}
-	if t.Steps() < j.steps {
-		return nil, fmt.Errorf("training was stopped at step %d of %d", t.Steps(), j.steps)
-	}
-	losses := make([]any, len(t.Losses))
-	for i, l := range t.Losses {
-		losses[i] = l
-	}
-	val := make([]any, len(t.Validation))
-	for i, p := range t.Validation {
-		val[i] = map[string]any{"step": p.Step, "accuracy": p.Accuracy}
-	}
-	ms := float64(time.Since(j.t0).Microseconds()) / 1000
-	return map[string]any{"loss": t.Losses[len(t.Losses)-1], "accuracy": s.LastAccuracy(), "losses": losses,
-		"validation": val, "steps": t.Steps(), "examples": t.Examples, "ms": ms,
-		"examplesPerSecond": float64(t.Examples) / (ms / 1000)}, nil
+		ms := float64(r.Took.Microseconds()) / 1000
+		return map[string]any{"loss": r.Loss, "accuracy": r.Accuracy, "losses": losses, "validation": val,
+			"steps": r.Steps, "examples": r.Examples, "ms": ms, "examplesPerSecond": float64(r.Examples) / (ms / 1000)}, nil
+	}}, nil
 }
 
 // apiTrainFile implements cnnviz.trainFile("model" | "checkpoint"): the

@@ -4,12 +4,13 @@ package main
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/tsne"
 )
 
 func init() {
@@ -46,7 +47,7 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 		m = a.Model(v.String())
 	}
 	layer := explorer.PixelsSource
-	if m.Net.Index("gap") >= 0 {
+	if explorer.DefaultEmbedSource(m.Net) == "gap" {
 		layer = "gap"
 	}
 	if v := get("layer"); !v.IsUndefined() {
@@ -55,8 +56,8 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 		}
 		layer = v.String()
 	}
-	opt := tsne.DefaultOptions()
-	eo := explorer.EmbedOptions{Source: layer, N: 1000, Method: "tsne"}
+	eo := explorer.DefaultEmbedOptions(layer, 1000)
+	opt := &eo.TSNE
 	var err error
 	whole := func(k string, dst *int, lo, hi int) {
 		if v := get(k); err == nil && !v.IsUndefined() {
@@ -88,7 +89,6 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 	}
 	opt.Seed = uint64(seed)
 	opt.ExaggerationIters = min(opt.ExaggerationIters, opt.MaxIter)
-	eo.TSNE = opt
 	e, err := explorer.NewEmbedding(m.Net, a.Test, eo)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,41 @@ func apiEmbeddingStatus(g *game, _ []js.Value) (any, error) {
 	if v == nil {
 		return nil, fmt.Errorf("no embedding view")
 	}
-	return v.status(g), nil
+	m := v.m
+	out := map[string]any{"running": m.Running(g.app), "err": "", "hover": v.hover,
+		"zoom": m.Zoom.Zoom, "centre": []any{m.Zoom.CX, m.Zoom.CY}}
+	if m.Err != nil {
+		out["err"] = m.Err.Error()
+	}
+	css := func(r image.Rectangle) []any {
+		return []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr}
+	}
+	if e := m.E; e != nil {
+		out["phase"], out["iteration"], out["n"], out["layer"], out["ready"] = e.Phase(), e.Iteration(), e.Feat.N, e.Feat.Source, e.Ready()
+		out["setupMs"] = float64(m.SetupAt.Microseconds()) / 1000
+		out["elapsedMs"] = float64(time.Since(m.Started).Microseconds()) / 1000
+		out["doneMs"] = float64(m.DoneAt.Microseconds()) / 1000
+		if len(e.KL) > 0 {
+			out["kl"] = e.KL[len(e.KL)-1]
+		}
+		out["busyMs"], out["steps"] = float64(m.Busy.Microseconds())/1000, m.Steps
+		out["scatter"] = css(v.scatterRect)
+	}
+	legend := make([]any, len(v.legend))
+	for i, l := range v.legend {
+		legend[i] = map[string]any{"label": l.Label, "colour": l.Colour, "swatch": css(l.swatch),
+			"text": []any{float64(l.tx) / g.dpr, float64(l.ty) / g.dpr}}
+	}
+	out["legend"] = legend
+	fr := make([]any, len(v.frameMs))
+	for i, f := range v.frameMs {
+		fr[i] = f
+	}
+	out["frameMs"] = fr
+	if mn := m.Meaning; mn != nil {
+		out["meaning"] = map[string]any{"sources": mn.Sources, "oneNN": mn.OneNN, "kept": mn.Kept}
+	}
+	return out, nil
 }
 
 func modelNames(a *explorer.App) []string {

@@ -36,7 +36,11 @@ type later struct {
 	Result  func() (any, error)
 }
 
-// stepperJob resolves or rejects a promise when its stepper is done.
+// stepperJob resolves or rejects a promise when its stepper is done. It
+// is the one stepper of the shell, and a generic one: the work itself is
+// an explorer stepper (an embedding, a training call, an optimization),
+// and stepperJob only hands its result to JavaScript. Views start their
+// explorer steppers on the App's scheduler directly.
 type stepperJob struct {
 	s               explorer.Stepper
 	result          func() (any, error)

@@ -10,6 +10,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/color"
 	"math"
 	"os"
 	"sort"
@@ -17,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cnnviz/core/render"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -92,6 +96,12 @@ type embStatus struct {
 	Scatter   []float64 `json:"scatter"`
 	Hover     int       `json:"hover"`
 	Zoom      float64   `json:"zoom"`
+	Legend    []struct {
+		Label  string    `json:"label"`
+		Colour int       `json:"colour"`
+		Swatch []float64 `json:"swatch"` // CSS pixels: x0, y0, x1, y1
+		Text   []float64 `json:"text"`   // top-left of the label
+	} `json:"legend"`
 }
 
 func embedStatus(t *testing.T, ctx context.Context) embStatus {
@@ -279,4 +289,135 @@ func TestEmbeddingSpeed(t *testing.T) {
 	t.Logf("view n=%d gap: setup %.0f ms (activations + neighbours), %d iterations %.1f s after start; %.1f ms of work per iteration; frames median %.1f ms (%.0f fps), p95 %.1f ms",
 		n, s.SetupMs, s.Iteration, s.ElapsedMs/1000, s.BusyMs/float64(s.Iteration+1), med, 1000/med, p95)
 	screenshot(t, ctx, fmt.Sprintf("embedding-speed-%d", n))
+}
+
+// TestEmbeddingLegend checks the colour legend of the embedding view at a
+// laptop's and a phone's size: one entry per digit, always shown, each
+// swatch painted in the scatter's colour of its class (render.Categorical)
+// and that colour present among the scatter's points, each label drawn
+// beside its swatch inside the viewport; and two entries, right and wrong,
+// for the right/wrong colouring.
+func TestEmbeddingLegend(t *testing.T) {
+	for _, vp := range []struct {
+		name string
+		w, h int64
+	}{{"1024x768", 1024, 768}, {"390x844", 390, 844}} {
+		t.Run(vp.name, func(t *testing.T) {
+			ctx := newTab(t)
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
+				t.Fatal(err)
+			}
+			navigate(t, ctx, siteURL+"/#view=embedding&o.e-n=500&o.e-layer=gap&o.e-iters=150")
+			waitApp(t, ctx)
+			s := waitEmbed(t, ctx, 240*time.Second, "the finished run", func(s embStatus) bool { return s.Ready && !s.Running && s.Iteration >= 150 })
+			frames(t, ctx, 5)
+			img := screenshot(t, ctx, "embedding-legend-"+vp.name)
+			s = embedStatus(t, ctx)
+			if len(s.Legend) != 10 {
+				t.Fatalf("legend %+v, want 10 entries", s.Legend)
+			}
+			sc := rectOf(s.Scatter)
+			for i, l := range s.Legend {
+				if l.Label != strconv.Itoa(i) || l.Colour != i {
+					t.Errorf("legend entry %d = %q in colour %d, want %q in colour %d", i, l.Label, l.Colour, strconv.Itoa(i), i)
+				}
+				checkLegendEntry(t, img, vp.w, vp.h, rectOf(l.Swatch), l.Text, sc, render.Categorical[l.Colour])
+				if n := countColour(img, sc, render.Categorical[l.Colour]); n == 0 {
+					t.Errorf("the scatter has no point in the colour %v of legend entry %q", render.Categorical[l.Colour], l.Label)
+				}
+			}
+			evalJS[chromedp.Void](t, ctx, `cnnviz.setState({options: {"e-n": "500", "e-layer": "gap", "e-iters": "150", "e-color": "correct"}}).then(() => undefined)`)
+			frames(t, ctx, 10)
+			img = screenshot(t, ctx, "embedding-legend-correct-"+vp.name)
+			s = embedStatus(t, ctx)
+			want := []string{"right", "wrong"}
+			if len(s.Legend) != 2 {
+				t.Fatalf("legend of right/wrong %+v, want %v", s.Legend, want)
+			}
+			for i, l := range s.Legend {
+				if l.Label != want[i] {
+					t.Errorf("legend entry %d = %q, want %q", i, l.Label, want[i])
+				}
+				checkLegendEntry(t, img, vp.w, vp.h, rectOf(l.Swatch), l.Text, sc, render.Categorical[l.Colour])
+				if n := countColour(img, sc, render.Categorical[l.Colour]); n == 0 {
+					t.Errorf("the scatter has no point in the colour of %q", l.Label)
+				}
+			}
+			noConsoleErrors(t, ctx)
+		})
+	}
+}
+
+// checkLegendEntry checks one legend entry in a screenshot: a swatch of at
+// least 8 CSS pixels filled with want, above the scatter and inside the
+// viewport, and ink of a label right of it.
+func checkLegendEntry(t *testing.T, img image.Image, w, h int64, sw image.Rectangle, text []float64, scatter image.Rectangle, want color.RGBA) {
+	t.Helper()
+	if sw.Dx() < 8 || sw.Dy() < 8 {
+		t.Errorf("swatch %v is smaller than 8×8 CSS pixels", sw)
+	}
+	if !sw.In(image.Rect(0, 0, int(w), int(h))) || sw.Max.Y > scatter.Min.Y {
+		t.Errorf("swatch %v is not inside the %dx%d viewport above the scatter %v", sw, w, h, scatter)
+	}
+	inner := image.Rect(sw.Min.X+2, sw.Min.Y+2, sw.Max.X-2, sw.Max.Y-2)
+	if n, all := countColour(img, inner, want), inner.Dx()*inner.Dy(); n != all {
+		c := img.At((sw.Min.X+sw.Max.X)/2, (sw.Min.Y+sw.Max.Y)/2)
+		t.Errorf("swatch %v: %d of %d inner pixels in the scatter's colour %v (centre %v)", sw, n, all, want, c)
+	}
+	if len(text) != 2 {
+		t.Fatalf("legend text position %v", text)
+	}
+	tr := image.Rect(int(text[0]), int(text[1]), int(text[0])+7, int(text[1])+14)
+	if !tr.In(image.Rect(0, 0, int(w), int(h))) {
+		t.Errorf("legend label at %v is outside the %dx%d viewport", tr, w, h)
+	}
+	bg := img.At(tr.Min.X-1, tr.Min.Y)
+	ink := 0
+	for y := tr.Min.Y; y < tr.Max.Y; y++ {
+		for x := tr.Min.X; x < tr.Max.X; x++ {
+			if colourDistance(img.At(x, y), bg) > 60 {
+				ink++
+			}
+		}
+	}
+	if ink < 5 {
+		t.Errorf("legend label at %v: %d pixels of ink, want a visible label", tr, ink)
+	}
+}
+
+func rectOf(r []float64) image.Rectangle {
+	if len(r) != 4 {
+		return image.Rectangle{}
+	}
+	return image.Rect(int(math.Ceil(r[0])), int(math.Ceil(r[1])), int(r[2]), int(r[3]))
+}
+
+// countColour counts the pixels of r in img within 3 of c in every channel.
+func countColour(img image.Image, r image.Rectangle, c color.RGBA) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if colourDistance(img.At(x, y), c) <= 3 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// colourDistance returns the largest difference of the 8-bit channels.
+func colourDistance(a, b color.Color) int {
+	r1, g1, b1, _ := a.RGBA()
+	r2, g2, b2, _ := b.RGBA()
+	d := 0
+	for _, p := range [][2]uint32{{r1, r2}, {g1, g2}, {b1, b2}} {
+		x, y := int(p[0]>>8), int(p[1]>>8)
+		if x-y > d {
+			d = x - y
+		}
+		if y-x > d {
+			d = y - x
+		}
+	}
+	return d
 }

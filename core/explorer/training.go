@@ -33,8 +33,10 @@ type Training struct {
 	Opts train.Options
 	// T is the current trainer; nil until the first Reset.
 	T *train.Trainer
-	// Data is the training set; nil while it loads.
-	Data *mnist.Set
+	// Data is the training set; nil while it loads. DataErr says why it
+	// could not be loaded.
+	Data    *mnist.Set
+	DataErr error
 	// Running is set while the training stepper runs.
 	Running bool
 	// Rate holds examples per second, one entry per RateEvery of running,
@@ -66,6 +68,10 @@ type Training struct {
 	lastRefresh time.Time
 	rateAt      time.Time
 	rateEx      int
+	// The charts' series (Curves) and what they were computed for.
+	curves    TrainCurves
+	curvesOf  *train.Trainer
+	curvesKey [3]int
 }
 
 // NewTraining returns a session on a's models with the convnetjs
