@@ -103,3 +103,10 @@ func iabs(x int) int {
 	}
 	return x
 }
+
+// TakesWheel reports whether the wheel zooms the scatter (the pointer is
+// over it) rather than scrolling the view.
+func (v *embeddingView) TakesWheel(c *Ctx) bool {
+	_, over := c.Hover(v.scatterRect)
+	return over && v.m.E != nil && v.m.E.Ready()
+}
