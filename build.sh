@@ -116,6 +116,31 @@ check_deps() {
 	echo "ok: core/ and models/ reach neither ebiten nor syscall/js"
 }
 
+# check_shell keeps the browser shell thin (wasm/ holds layout, widgets and
+# drawing; the logic lives in core/explorer, tested natively): no file in
+# wasm/ over 500 lines but main.go, no Step method but the one generic API
+# job (stepperJob), and no cnnviz package imported but core/explorer,
+# core/render and core/input.
+check_shell() {
+	local bad=() f n
+	for f in wasm/*.go; do
+		n=$(wc -l <"$f")
+		[[ $f != wasm/main.go && $n -gt 500 ]] && bad+=("$f has $n lines (at most 500)")
+	done
+	while IFS= read -r f; do
+		bad+=("a Step method outside stepperJob: $f")
+	done < <(grep -n '^func (.*) Step() ' wasm/*.go | grep -v '(j \*stepperJob) Step()' || true)
+	while IFS= read -r f; do
+		bad+=("wasm/ imports $f (only core/explorer, core/render, core/input)")
+	done < <(GOOS=js GOARCH=wasm go list -f '{{join .Imports "\n"}}' ./wasm | grep '^cnnviz/' |
+		grep -vx -e cnnviz/core/explorer -e cnnviz/core/render -e cnnviz/core/input || true)
+	if ((${#bad[@]})); then
+		printf '%s\n' "${bad[@]}"
+		return 1
+	fi
+	echo "ok: wasm/ is layout, widgets and drawing"
+}
+
 wasm_tests() {
 	command -v node >/dev/null || {
 		echo "node is missing; the wasm tests need it (Debian: apt-get install nodejs)"
@@ -165,6 +190,7 @@ test_all() {
 	step "go vet (js/wasm)" env GOOS=js GOARCH=wasm go vet ./...
 	step "go vet (js/wasm, SIMD)" env GOOS=js GOARCH=wasm GOEXPERIMENT=simd go vet ./...
 	step "dependency rule" check_deps
+	step "thin shell" check_shell
 	step "unit tests (native)" go test ./...
 	step "core and models tests (js/wasm under node)" wasm_tests
 	step "site and dist build" dist
