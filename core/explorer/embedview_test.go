@@ -315,7 +315,7 @@ func TestEmbedViewRun(t *testing.T) {
 	if err := v.Sync(a); err != nil {
 		t.Errorf("second Sync = %v", err)
 	}
-	runAll(t, a)
+	runAll(t, a, 100000)
 	v.Observe(a)
 	if v.E.Iteration() != 20 || v.SetupAt <= 0 || v.DoneAt <= 0 || v.Steps == 0 {
 		t.Fatalf("after the run: iteration %d, setup %v, done %v, %d steps; want 20 and times", v.E.Iteration(), v.SetupAt, v.DoneAt, v.Steps)
@@ -334,7 +334,7 @@ func TestEmbedViewRun(t *testing.T) {
 	if err := v.Sync(a); err != nil || v.E.Feat != feat || v.E.Iteration() != 0 {
 		t.Errorf("after a perplexity change: err %v, same features %v, iteration %d; want a new run on the same features", err, v.E.Feat == feat, v.E.Iteration())
 	}
-	runAll(t, a)
+	runAll(t, a, 100000)
 	e := v.E
 	a.SetOption(KeyEmbedColor, ColorCorrect)
 	if err := v.Sync(a); err != nil || v.E != e || v.Running(a) {
@@ -352,7 +352,7 @@ func TestEmbedViewRun(t *testing.T) {
 	// (several for few points), then the run stops again.
 	it := v.E.Iteration()
 	v.StepOnce(a)
-	runAll(t, a)
+	runAll(t, a, 100000)
 	if v.E.Iteration() <= it || !v.Paused {
 		t.Errorf("step from iteration %d ended at %d, paused %v; want further and paused", it, v.E.Iteration(), v.Paused)
 	}
@@ -364,7 +364,7 @@ func TestEmbedViewRun(t *testing.T) {
 	if err := v.Restart(a); err != nil || !v.Running(a) || v.Paused {
 		t.Errorf("restart: err %v, running %v, paused %v", err, v.Running(a), v.Paused)
 	}
-	runAll(t, a)
+	runAll(t, a, 100000)
 	v.Perturb(a)
 	if o := v.Options(a); o.Init != "random" || o.Seed != 10 {
 		t.Errorf("perturb: init %q, seed %d; want random, 10", o.Init, o.Seed)
@@ -418,20 +418,9 @@ func TestEmbedViewSynth(t *testing.T) {
 	if leg := Legend(v.E.Feat, ColorLabel, a.Current().Net.Spec.Classes); len(leg) != 5 {
 		t.Errorf("legend of 5 clusters = %v", leg)
 	}
-	runAll(t, a)
+	runAll(t, a, 100000)
 	if !v.E.Ready() || v.E.Iteration() != 10 {
 		t.Errorf("gaussians run: ready %v, iteration %d", v.E.Ready(), v.E.Iteration())
-	}
-}
-
-// runAll ticks the scheduler until nothing runs.
-func runAll(t *testing.T, a *App) {
-	t.Helper()
-	for i := 0; a.Sched.Len() > 0; i++ {
-		if i > 100000 {
-			t.Fatalf("the steppers do not finish")
-		}
-		a.Sched.Tick(0)
 	}
 }
 
