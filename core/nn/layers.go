@@ -23,6 +23,16 @@ type Layer interface {
 	Params() []Param
 }
 
+// Every layer kind runs in a Plan as well as through autograd.
+var (
+	_ planLayer = (*Conv2D)(nil)
+	_ planLayer = (*Dense)(nil)
+	_ planLayer = (*ReLU)(nil)
+	_ planLayer = (*Pool)(nil)
+	_ planLayer = (*GlobalAvgPool)(nil)
+	_ planLayer = (*Flatten)(nil)
+)
+
 // Conv2D is a 2-D convolution (cross-correlation) with bias. W is
 // [Filters, InC, KH, KW] and B is [Filters].
 type Conv2D struct {
