@@ -160,7 +160,7 @@ func ClassProbs(m *nn.Sequential, xs []float32, n, class int) []float32 {
 	k := len(y) / n
 	out := make([]float32, n)
 	for i := range out {
-		out[i] = ag.Softmax(y[i*k : (i+1)*k])[class]
+		out[i] = tensor.Softmax(y[i*k : (i+1)*k])[class]
 	}
 	return out
 }

@@ -73,6 +73,11 @@ func TestOpGradients(t *testing.T) {
 			func(v []*ag.Var) *ag.Var {
 				return ag.Conv2D(v[0], v[1], nil, ag.Window{StrideH: 2, StrideW: 3, PadH: 1, PadW: 0})
 			}},
+		{"conv input shared by two convs (gradients add)", []*ag.Var{randVar(r, 1, 2, 5, 5), randVar(r, 2, 2, 3, 3), randVar(r, 2, 2, 3, 3)},
+			func(v []*ag.Var) *ag.Var {
+				win := ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+				return ag.Add(ag.Conv2D(v[0], v[1], nil, win), ag.Conv2D(v[0], v[2], nil, win))
+			}},
 		{"maxpool 2x2", []*ag.Var{spacedVar(r, -1, 2, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
 		{"maxpool all negative", []*ag.Var{spacedVar(r, -9, 1, 2, 4, 4)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2}) }},
 		{"maxpool non-square 2x3 stride 1x2", []*ag.Var{spacedVar(r, -2, 2, 1, 5, 7)}, func(v []*ag.Var) *ag.Var { return ag.MaxPool2D(v[0], 2, 3, ag.Window{StrideH: 1, StrideW: 2}) }},
@@ -213,7 +218,7 @@ func TestCrossEntropyRows(t *testing.T) {
 			loss := ag.CrossEntropy(v, labels)
 			ag.Backward(loss, nil)
 			grad := make([]float32, tc.n*tc.k)
-			got := ag.CrossEntropyRows(x.Data, tc.k, labels, grad)
+			got := tensor.CrossEntropyRows(x.Data, tc.k, labels, grad)
 			if d := math.Abs(float64(got - loss.Value.Data[0])); d > 1e-6*(1+math.Abs(float64(got))) {
 				t.Errorf("CrossEntropyRows = %v, CrossEntropy = %v", got, loss.Value.Data[0])
 			}

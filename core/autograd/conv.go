@@ -23,7 +23,8 @@ func geom(op string, xs []int, kh, kw int, win Window) tensor.Geom {
 
 // Conv2D returns the cross-correlation of x [N, C, H, W] with w
 // [OutC, C, KH, KW], plus b [OutC] (b may be nil): shape
-// [N, OutC, OH, OW].
+// [N, OutC, OH, OW]. It runs tensor.ConvForward and tensor.ConvBackward,
+// the kernels nn.Plan runs too.
 func Conv2D(x, w, b *Var, win Window) *Var {
 	ws := w.Value.Shape
 	if len(ws) != 4 || len(x.Value.Shape) != 4 || ws[1] != x.Value.Shape[1] || (b != nil && (len(b.Value.Shape) != 1 || b.Value.Shape[0] != ws[0])) {
@@ -36,12 +37,20 @@ func Conv2D(x, w, b *Var, win Window) *Var {
 	if b != nil {
 		bias = b.Value.Data
 	}
-	tensor.Conv2D(g, n, oc, x.Value.Data, w.Value.Data, bias, y.Data)
+	tensor.ConvForward(g, n, oc, x.Value.Data, w.Value.Data, bias, y.Data, nil, nil)
 	out := result(y, x, w, b)
 	out.backward = func() {
 		var dx, dw, db []float32
+		// ConvBackward overwrites dx: a gradient x has not received yet
+		// is written in place, one that already holds something is added
+		// to.
+		fresh := needs(x) && x.Grad == nil
 		if needs(x) {
-			dx = x.grad().Data
+			if fresh {
+				dx = x.grad().Data
+			} else {
+				dx = make([]float32, x.Value.Size())
+			}
 		}
 		if needs(w) {
 			dw = w.grad().Data
@@ -49,7 +58,10 @@ func Conv2D(x, w, b *Var, win Window) *Var {
 		if needs(b) {
 			db = b.grad().Data
 		}
-		tensor.Conv2DBackward(g, n, oc, x.Value.Data, w.Value.Data, out.Grad.Data, dx, dw, db)
+		tensor.ConvBackward(g, n, oc, x.Value.Data, w.Value.Data, out.Grad.Data, dx, dw, db, nil)
+		if dx != nil && !fresh {
+			tensor.Axpy(1, dx, x.Grad.Data)
+		}
 	}
 	return out
 }

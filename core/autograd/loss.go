@@ -17,7 +17,7 @@ func LogSoftmax(x *Var) *Var {
 	n, k := xs[0], xs[1]
 	y := tensor.New(n, k)
 	for i := 0; i < n; i++ {
-		logSoftmaxRow(y.Data[i*k:(i+1)*k], x.Value.Data[i*k:(i+1)*k])
+		tensor.LogSoftmax(x.Value.Data[i*k:(i+1)*k], y.Data[i*k:(i+1)*k])
 	}
 	out := result(y, x)
 	out.backward = func() {
@@ -36,33 +36,6 @@ func LogSoftmax(x *Var) *Var {
 	return out
 }
 
-// logSoftmaxRow writes log(softmax(x)) into dst.
-func logSoftmaxRow(dst, x []float32) {
-	m := x[0]
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v - m))
-	}
-	lse := m + float32(math.Log(s))
-	for j, v := range x {
-		dst[j] = v - lse
-	}
-}
-
-// Softmax returns softmax(row) for one row of logits; a helper for
-// predictions, outside the graph.
-func Softmax(logits []float32) []float32 {
-	p := make([]float32, len(logits))
-	logSoftmaxRow(p, logits)
-	for i, v := range p {
-		p[i] = float32(math.Exp(float64(v)))
-	}
-	return p
-}
-
 // CrossEntropy returns the mean over the batch of −log softmax(logits)[label]
 // for logits [N, K] and one label in [0, K) per row, as a scalar.
 func CrossEntropy(logits *Var, labels []int) *Var {
@@ -79,31 +52,4 @@ func CrossEntropy(logits *Var, labels []int) *Var {
 		w.Data[i*k+l] = -1 / float32(n)
 	}
 	return Dot(LogSoftmax(logits), w)
-}
-
-// CrossEntropyRows is CrossEntropy on plain slices, for code that runs a
-// network without a graph (nn.Plan): logits holds len(labels) rows of k
-// values. It returns the mean over the rows of −log softmax(row)[label]
-// and writes into grad (same length as logits) its gradient with respect
-// to the logits, (softmax(row) − onehot(label)) / rows. It panics on
-// mismatched lengths or a label outside [0, k).
-func CrossEntropyRows(logits []float32, k int, labels []int, grad []float32) float32 {
-	n := len(labels)
-	if k < 1 || len(logits) != n*k || len(grad) != n*k {
-		panic(fmt.Sprintf("autograd: CrossEntropyRows of %d logits, %d classes, %d labels, %d gradients", len(logits), k, n, len(grad)))
-	}
-	var loss float32
-	for i, l := range labels {
-		if l < 0 || l >= k {
-			panic(fmt.Sprintf("autograd: CrossEntropyRows label %d outside [0, %d)", l, k))
-		}
-		g := grad[i*k : (i+1)*k]
-		logSoftmaxRow(g, logits[i*k:(i+1)*k])
-		loss -= g[l] / float32(n)
-		for j, v := range g {
-			g[j] = float32(math.Exp(float64(v))) / float32(n)
-		}
-		g[l] -= 1 / float32(n)
-	}
-	return loss
 }

@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	ag "cnnviz/core/autograd"
 	"cnnviz/core/input"
 	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
 	"cnnviz/models"
 	"cnnviz/models/mnist"
 )
@@ -614,7 +614,7 @@ func (a *App) Refresh() bool {
 	x := a.ModelInput()
 	a.Acts = planActivations(a.livePlan(net), x)
 	a.Logits = a.Acts[len(a.Acts)-1].Data
-	a.Probs = ag.Softmax(a.Logits)
+	a.Probs = tensor.Softmax(a.Logits)
 	a.Version++
 	return true
 }

@@ -52,7 +52,7 @@ func CheckPixels(net *nn.Sequential, pixels []float32) error {
 // image. It panics if pixels is not one input (see CheckPixels).
 func Predict(net *nn.Sequential, pixels []float32) (logits, probs []float32) {
 	logits = net.Logits(pixels, 1)
-	return logits, ag.Softmax(logits)
+	return logits, tensor.Softmax(logits)
 }
 
 // Activations returns every layer's output for one image, in layer order,
@@ -220,7 +220,7 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 		grad := make([]float32, batch*10)
 		op = func() {
 			net.ZeroGrad()
-			ag.CrossEntropyRows(plan.Forward(x), 10, labels, grad)
+			tensor.CrossEntropyRows(plan.Forward(x), 10, labels, grad)
 			plan.Backward(grad)
 			opt.Step(params)
 		}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -22,6 +23,16 @@ type Layer interface {
 	Params() []Param
 }
 
+// Every layer kind runs in a Plan as well as through autograd.
+var (
+	_ planLayer = (*Conv2D)(nil)
+	_ planLayer = (*Dense)(nil)
+	_ planLayer = (*ReLU)(nil)
+	_ planLayer = (*Pool)(nil)
+	_ planLayer = (*GlobalAvgPool)(nil)
+	_ planLayer = (*Flatten)(nil)
+)
+
 // Conv2D is a 2-D convolution (cross-correlation) with bias. W is
 // [Filters, InC, KH, KW] and B is [Filters].
 type Conv2D struct {
@@ -36,6 +47,31 @@ func (l *Conv2D) Spec() LayerSpec { return l.S }
 func (l *Conv2D) Forward(x *ag.Var) *ag.Var {
 	st := l.S.stride()
 	return ag.Conv2D(x, l.W, l.B, ag.Window{StrideH: st[0], StrideW: st[1], PadH: l.S.Pad[0], PadW: l.S.Pad[1]})
+}
+
+// planSetup sizes the convolution and fuses a following ReLU into it.
+func (l *Conv2D) planSetup(st *planStep, next Layer) (int, bool) {
+	st.g = l.S.Geom(st.inShape)
+	_, relu := next.(*ReLU)
+	return tensor.ConvScratch(st.g, l.S.Filters), relu
+}
+
+// planForward convolves, writing the next layer's ReLU too when fused.
+func (l *Conv2D) planForward(st *planStep, scratch []float32) {
+	tensor.ConvForward(st.g, st.batch, l.S.Filters, st.in, l.W.Value.Data, bias(l.B), st.out, st.next, scratch)
+}
+
+// planBackward runs the convolution's backward kernel.
+func (l *Conv2D) planBackward(st *planStep, dx []float32, params bool, scratch []float32) {
+	var dw, db []float32
+	if params {
+		dw = needGrad(l.W)
+		db = needGrad(l.B)
+	}
+	if dx == nil && dw == nil {
+		return
+	}
+	tensor.ConvBackward(st.g, st.batch, l.S.Filters, st.in, l.W.Value.Data, st.grad, dx, dw, db, scratch)
 }
 
 // Params returns the weight and the bias.
@@ -55,6 +91,70 @@ func (l *Dense) Spec() LayerSpec { return l.S }
 // Forward maps x [N, In] to [N, Units].
 func (l *Dense) Forward(x *ag.Var) *ag.Var { return ag.Linear(x, l.W, l.B) }
 
+// smallBatch is the largest batch for which a Plan runs dense layers as
+// dot products and axpys rather than a packed GEMM, whose packing costs
+// more than it saves on a few rows.
+const smallBatch = 4
+
+// planSetup returns the scratch of the layer's GEMMs.
+func (l *Dense) planSetup(st *planStep, _ Layer) (int, bool) {
+	n, in, units := st.batch, st.inSize, l.S.Units
+	return max(tensor.GemmScratch(n, in), tensor.GemmScratch(units, n), tensor.GemmScratch(n, units)), false
+}
+
+// planForward computes x·Wᵀ + B.
+func (l *Dense) planForward(st *planStep, scratch []float32) {
+	n, units, in, w := st.batch, l.S.Units, st.inSize, l.W.Value.Data
+	x, y := st.in, st.out
+	if l.B == nil {
+		clear(y)
+	}
+	for b := 0; b < n && l.B != nil; b++ {
+		copy(y[b*units:(b+1)*units], l.B.Value.Data)
+	}
+	if n > smallBatch {
+		tensor.GemmTo(false, true, n, units, in, x, in, w, in, y, units, true, scratch)
+		return
+	}
+	// A few rows: one dot product per output, with no packing.
+	for b := 0; b < n; b++ {
+		xb, yb := x[b*in:(b+1)*in], y[b*units:(b+1)*units]
+		for u := range yb {
+			yb[u] += tensor.Dot(xb, w[u*in:(u+1)*in])
+		}
+	}
+}
+
+// planBackward computes dx = g·W and adds gᵀ·x and the column sums of g
+// to the parameter gradients.
+func (l *Dense) planBackward(st *planStep, dx []float32, params bool, scratch []float32) {
+	n, units, in, g := st.batch, l.S.Units, st.inSize, st.grad
+	if params {
+		tensor.GemmTo(true, false, units, in, n, g, units, st.in, in, needGrad(l.W), in, true, scratch)
+		if gb := needGrad(l.B); gb != nil {
+			for b := 0; b < n; b++ {
+				for j, v := range g[b*units : (b+1)*units] {
+					gb[j] += v
+				}
+			}
+		}
+	}
+	switch {
+	case dx == nil:
+	case n > smallBatch:
+		tensor.GemmTo(false, false, n, in, units, g, units, l.W.Value.Data, in, dx, in, false, scratch)
+	default:
+		w := l.W.Value.Data
+		for b := 0; b < n; b++ {
+			db := dx[b*in : (b+1)*in]
+			clear(db)
+			for u, gv := range g[b*units : (b+1)*units] {
+				tensor.Axpy(gv, w[u*in:(u+1)*in], db)
+			}
+		}
+	}
+}
+
 // Params returns the weight and the bias.
 func (l *Dense) Params() []Param {
 	return []Param{{l.S.Name + ".weight", l.W}, {l.S.Name + ".bias", l.B}}
@@ -72,6 +172,29 @@ func (l *ReLU) Spec() LayerSpec { return l.S }
 
 // Forward applies the ReLU.
 func (l *ReLU) Forward(x *ag.Var) *ag.Var { return ag.ReLUWith(x, l.Rule) }
+
+// planSetup needs nothing.
+func (l *ReLU) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward applies the ReLU (unless a convolution fused it).
+func (l *ReLU) planForward(st *planStep, _ []float32) { tensor.ReLU(st.in, st.out) }
+
+// planBackward passes the gradient back by the layer's Rule.
+func (l *ReLU) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	if dx == nil {
+		return
+	}
+	switch l.Rule {
+	case ag.ReLUGradient:
+		tensor.ReLUBackward(st.in, st.grad, dx, true, false)
+	case ag.ReLUGuided:
+		tensor.ReLUBackward(st.in, st.grad, dx, true, true)
+	case ag.ReLUDeconv:
+		tensor.ReLUBackward(st.in, st.grad, dx, false, true)
+	default:
+		panic(fmt.Sprintf("nn: unknown ReLU rule %d in layer %s", l.Rule, l.S.Name))
+	}
+}
 
 // Params returns nothing: a ReLU learns nothing.
 func (l *ReLU) Params() []Param { return nil }
@@ -92,6 +215,38 @@ func (l *Pool) Forward(x *ag.Var) *ag.Var {
 	return ag.MaxPool2D(x, l.S.Kernel[0], l.S.Kernel[1], win)
 }
 
+// planSetup sizes the window and, for max pooling, the argmax indices.
+func (l *Pool) planSetup(st *planStep, _ Layer) (int, bool) {
+	st.g = l.S.Geom(st.inShape)
+	if l.S.Kind == KindMaxPool2D {
+		st.arg = make([]int32, st.batch*st.outSize)
+	}
+	return 0, false
+}
+
+// planForward pools.
+func (l *Pool) planForward(st *planStep, _ []float32) {
+	if l.S.Kind == KindAvgPool2D {
+		tensor.AvgPool2D(st.g, st.batch, st.in, st.out)
+		return
+	}
+	tensor.MaxPool2D(st.g, st.batch, st.in, st.out, st.arg)
+}
+
+// planBackward spreads the gradient over the windows (average) or to each
+// window's maximum.
+func (l *Pool) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	if dx == nil {
+		return
+	}
+	clear(dx)
+	if l.S.Kind == KindAvgPool2D {
+		tensor.AvgPool2DBackward(st.g, st.batch, st.grad, dx)
+		return
+	}
+	tensor.MaxPool2DBackward(st.grad, st.arg, dx)
+}
+
 // Params returns nothing.
 func (l *Pool) Params() []Param { return nil }
 
@@ -103,6 +258,36 @@ func (l *GlobalAvgPool) Spec() LayerSpec { return l.S }
 
 // Forward averages over positions.
 func (l *GlobalAvgPool) Forward(x *ag.Var) *ag.Var { return ag.GlobalAvgPool(x) }
+
+// planSetup needs nothing.
+func (l *GlobalAvgPool) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward averages each channel.
+func (l *GlobalAvgPool) planForward(st *planStep, _ []float32) {
+	hw := st.inSize / st.outSize
+	for j := range st.out {
+		var s float32
+		for _, v := range st.in[j*hw : (j+1)*hw] {
+			s += v
+		}
+		st.out[j] = s / float32(hw)
+	}
+}
+
+// planBackward spreads each channel's gradient evenly over its positions.
+func (l *GlobalAvgPool) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	if dx == nil {
+		return
+	}
+	hw := st.inSize / st.outSize
+	for j, g := range st.grad {
+		d := g / float32(hw)
+		row := dx[j*hw : (j+1)*hw]
+		for k := range row {
+			row[k] = d
+		}
+	}
+}
 
 // Params returns nothing.
 func (l *GlobalAvgPool) Params() []Param { return nil }
@@ -116,8 +301,41 @@ func (l *Flatten) Spec() LayerSpec { return l.S }
 // Forward flattens.
 func (l *Flatten) Forward(x *ag.Var) *ag.Var { return ag.Flatten(x) }
 
+// planSetup makes the output and its gradient the input's buffers: a
+// flatten is a reshape, as with ag.Flatten.
+func (l *Flatten) planSetup(st *planStep, _ Layer) (int, bool) {
+	st.out, st.grad = st.in, st.dIn
+	return 0, false
+}
+
+// planForward does nothing: the output is the input.
+func (l *Flatten) planForward(*planStep, []float32) {}
+
+// planBackward does nothing: the input's gradient is the output's.
+func (l *Flatten) planBackward(*planStep, []float32, bool, []float32) {}
+
 // Params returns nothing.
 func (l *Flatten) Params() []Param { return nil }
+
+// bias returns a layer's bias values, or nil when it has none.
+func bias(b *ag.Var) []float32 {
+	if b == nil {
+		return nil
+	}
+	return b.Value.Data
+}
+
+// needGrad gives v a zero gradient if it has none and returns the
+// gradient's values; nil for a nil v (a layer without bias).
+func needGrad(v *ag.Var) []float32 {
+	if v == nil {
+		return nil
+	}
+	if v.Grad == nil {
+		v.Grad = tensor.New(v.Value.Shape...)
+	}
+	return v.Grad.Data
+}
 
 // heNormal fills w with N(0, 2/fanIn), the initialisation of He et al. for
 // layers followed by ReLU.

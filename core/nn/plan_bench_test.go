@@ -68,32 +68,15 @@ func BenchmarkPlanTrainStep_convnetjs32(b *testing.B) {
 	opt := &nn.SGD{LR: 0.01, Momentum: 0.9}
 	params := net.Params()
 	seed := make([]float32, n*10)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % 10
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		net.ZeroGrad()
-		logits := p.Forward(x)
-		for i := 0; i < n; i++ {
-			softmaxXentGrad(logits[i*10:(i+1)*10], i%10, n, seed[i*10:(i+1)*10])
-		}
+		tensor.CrossEntropyRows(p.Forward(x), 10, labels, seed)
 		p.Backward(seed)
 		opt.Step(params)
 	}
-}
-
-// softmaxXentGrad writes the gradient of the batch-mean cross-entropy
-// with respect to one image's logits: (softmax − onehot(label)) / n.
-func softmaxXentGrad(logits []float32, label, n int, g []float32) {
-	m := logits[0]
-	for _, v := range logits {
-		m = max(m, v)
-	}
-	var s float32
-	for i, v := range logits {
-		g[i] = exp32(v - m)
-		s += g[i]
-	}
-	for i := range g {
-		g[i] /= s * float32(n)
-	}
-	g[label] -= 1 / float32(n)
 }

@@ -301,6 +301,14 @@ func TestPlanDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// foreignLayer is a Layer from outside package nn, which a Plan cannot
+// run.
+type foreignLayer struct{ s nn.LayerSpec }
+
+func (l foreignLayer) Spec() nn.LayerSpec        { return l.s }
+func (l foreignLayer) Forward(x *ag.Var) *ag.Var { return x }
+func (l foreignLayer) Params() []nn.Param        { return nil }
+
 // TestPlanPanics checks that misuse panics with the sizes in the message.
 func TestPlanPanics(t *testing.T) {
 	m, err := models.Builtin("convnetjs")
@@ -316,6 +324,11 @@ func TestPlanPanics(t *testing.T) {
 		{"long input", "got 1569 values, want 1568", func() { p.InputGradient(make([]float32, 1569), make([]float32, 20)) }},
 		{"seed", "seed has 10 values, want 20", func() { p.InputGradient(make([]float32, 1568), make([]float32, 10)) }},
 		{"batch", "batch 0", func() { nn.NewPlan(m, 0) }},
+		{"layer", `cannot run layer "relu1" of type nn_test.foreignLayer`, func() {
+			s := m.Clone()
+			s.Layers[1] = foreignLayer{s.Layers[1].Spec()}
+			nn.NewPlan(s, 1)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -328,5 +341,3 @@ func TestPlanPanics(t *testing.T) {
 		})
 	}
 }
-
-func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }

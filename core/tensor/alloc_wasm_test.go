@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestKernelsDoNotAllocate checks that Gemm, Conv2D and Conv2DBackward
-// reuse their scratch buffers: after a first call, repeated calls make
+// TestKernelsDoNotAllocate checks that Gemm, and ConvForward and
+// ConvBackward without caller scratch, reuse the pool's scratch buffers: after a first call, repeated calls make
 // no allocation (the scratch pool only refills after a garbage
 // collection, hence "fewer than one per call" rather than zero). It runs
 // under WebAssembly only: natively Gemm is gonum's Sgemm, whose goroutines
@@ -26,8 +26,8 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		f    func()
 	}{
 		{"Gemm", func() { Gemm(false, true, 16, 196, 200, a, 200, bb, 200, c, 196, false) }},
-		{"Conv2D", func() { Conv2D(g, n, oc, x, w, b, y) }},
-		{"Conv2DBackward", func() { Conv2DBackward(g, n, oc, x, w, y, dx, dw, db) }},
+		{"ConvForward", func() { ConvForward(g, n, oc, x, w, b, y, nil, nil) }},
+		{"ConvBackward", func() { ConvBackward(g, n, oc, x, w, y, dx, dw, db, nil) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := testing.AllocsPerRun(20, tc.f); got >= 1 {

@@ -132,126 +132,6 @@ func addTo(dst, src []float32) {
 	}
 }
 
-// convDirectOff turns the direct convolution off, so that tests and
-// benchmarks can compare it with im2col and Gemm.
-var convDirectOff = false
-
-// useDirect reports whether the convolution of geometry g runs as a direct
-// (implicit-GEMM) convolution: in builds that have one, for stride 1.
-func useDirect(g Geom) bool {
-	return haveDirect && !convDirectOff && g.SH == 1 && g.SW == 1
-}
-
-// Conv2D computes the cross-correlation y = w ⋆ x + b for a batch of n images:
-// x is [n, C, H, W], w is [oc, C, KH, KW], b is [oc] or nil, and y is
-// [n, oc, OH, OW] (overwritten).
-func Conv2D(g Geom, n, oc int, x, w, b, y []float32) {
-	g.Check()
-	oh, ow := g.OutH(), g.OutW()
-	ckk, hw, ohw := g.C*g.KH*g.KW, g.C*g.H*g.W, oh*ow
-	checkLen("Conv2D x", x, n*hw)
-	checkLen("Conv2D w", w, oc*ckk)
-	checkLen("Conv2D y", y, n*oc*ohw)
-	if b != nil {
-		checkLen("Conv2D b", b, oc)
-	}
-	if useDirect(g) {
-		for i := 0; i < n; i++ {
-			out := y[i*oc*ohw : (i+1)*oc*ohw]
-			clear(out)
-			addBias(out, b, oc, ohw)
-		}
-		convDirect(g, n, oc, x, w, y)
-		return
-	}
-	col := getScratch(ckk * ohw)
-	defer putScratch(col)
-	for i := 0; i < n; i++ {
-		Im2Col(g, x[i*hw:(i+1)*hw], col.s)
-		out := y[i*oc*ohw : (i+1)*oc*ohw]
-		Gemm(false, false, oc, ohw, ckk, w, ckk, col.s, ohw, out, ohw, false)
-		addBias(out, b, oc, ohw)
-	}
-}
-
-// addBias adds b[o] to row o of the oc×hw matrix out; b may be nil.
-func addBias(out, b []float32, oc, hw int) {
-	if b == nil {
-		return
-	}
-	for o, v := range b[:oc] {
-		row := out[o*hw : (o+1)*hw]
-		for j := range row {
-			row[j] += v
-		}
-	}
-}
-
-// Conv2DBackward accumulates the gradients of Conv2D given dy
-// ([n, oc, OH, OW]) into dx ([n, C, H, W]), dw ([oc, C, KH, KW]) and db
-// ([oc]). Any of dx, dw, db may be nil when that gradient is not wanted.
-func Conv2DBackward(g Geom, n, oc int, x, w, dy, dx, dw, db []float32) {
-	g.Check()
-	oh, ow := g.OutH(), g.OutW()
-	ckk, hw, ohw := g.C*g.KH*g.KW, g.C*g.H*g.W, oh*ow
-	checkLen("Conv2DBackward dy", dy, n*oc*ohw)
-	if db != nil {
-		checkLen("Conv2DBackward db", db, oc)
-		addBiasGrad(db, dy, n, oc, ohw)
-	}
-	if dw != nil {
-		checkLen("Conv2DBackward x", x, n*hw)
-		checkLen("Conv2DBackward dw", dw, oc*ckk)
-	}
-	if dx != nil {
-		checkLen("Conv2DBackward w", w, oc*ckk)
-		checkLen("Conv2DBackward dx", dx, n*hw)
-	}
-	if dx != nil && useDirect(g) && g.PH < g.KH && g.PW < g.KW {
-		convBackwardInputDirect(g, n, oc, w, dy, dx)
-		dx = nil
-	}
-	if dw == nil && dx == nil {
-		return
-	}
-	col := getScratch(ckk * ohw)
-	defer putScratch(col)
-	for i := 0; i < n; i++ {
-		d := dy[i*oc*ohw : (i+1)*oc*ohw]
-		if dw != nil {
-			Im2Col(g, x[i*hw:(i+1)*hw], col.s)
-			Gemm(false, true, oc, ckk, ohw, d, ohw, col.s, ohw, dw, ckk, true)
-		}
-		if dx != nil {
-			Gemm(true, false, ckk, ohw, oc, w, ckk, d, ohw, col.s, ohw, false)
-			Col2Im(g, col.s, dx[i*hw:(i+1)*hw])
-		}
-	}
-}
-
-// convBackwardInputDirect adds the input gradient of a stride-1
-// convolution to dx. It is itself a stride-1 convolution: of dy, padded by
-// KH−1−PH rows and KW−1−PW columns, with the weights flipped in both
-// spatial axes and the channel axes swapped,
-// dx[c, y, x] = Σ_o Σ_ky,kx w[o, c, ky, kx]·dy[o, y+PH−ky, x+PW−kx].
-func convBackwardInputDirect(g Geom, n, oc int, w, dy, dx []float32) {
-	kk := g.KH * g.KW
-	buf := getScratch(oc * g.C * kk)
-	defer putScratch(buf)
-	wt := buf.s
-	for o := 0; o < oc; o++ {
-		for c := 0; c < g.C; c++ {
-			src := w[(o*g.C+c)*kk : (o*g.C+c+1)*kk]
-			dst := wt[(c*oc+o)*kk : (c*oc+o+1)*kk]
-			for i, v := range src {
-				dst[kk-1-i] = v
-			}
-		}
-	}
-	gb := Geom{C: oc, H: g.OutH(), W: g.OutW(), KH: g.KH, KW: g.KW, SH: 1, SW: 1, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW}
-	convDirect(gb, n, g.C, dy, wt, dx)
-}
-
 func checkLen(what string, x []float32, want int) {
 	if len(x) != want {
 		panic(fmt.Sprintf("tensor: %s has %d elements, want %d", what, len(x), want))
@@ -269,6 +149,200 @@ func addBiasGrad(db, dy []float32, n, oc, ohw int) {
 				s += v
 			}
 			db[o] += s
+		}
+	}
+}
+
+// addBias adds b[o] to row o of the oc×hw matrix out; b may be nil.
+func addBias(out, b []float32, oc, hw int) {
+	if b == nil {
+		return
+	}
+	for o, v := range b[:oc] {
+		row := out[o*hw : (o+1)*hw]
+		for j := range row {
+			row[j] += v
+		}
+	}
+}
+
+// convFusedOff turns the fused direct convolution off, so that tests and
+// benchmarks can compare it with im2col and Gemm in the builds that have
+// it.
+var convFusedOff = false
+
+// useFused reports whether ConvForward and ConvBackward run the
+// convolution of geometry g as a fused direct convolution: in builds that
+// have one (WebAssembly SIMD), for stride 1.
+func useFused(g Geom) bool {
+	return haveFused && !convFusedOff && g.SH == 1 && g.SW == 1
+}
+
+// fusedScratch is the scratch convFused needs: the weights packed in
+// groups of four output channels, the offsets of the window rows and a
+// zero-padded copy of one image, wide and tall enough for one 4×8 tile
+// even when the output is smaller.
+func fusedScratch(g Geom, oc int) int {
+	hp, wp := fusedPadded(g)
+	return (oc+3)/4*4*g.C*g.KH*g.KW + g.C*g.KH + g.C*hp*wp
+}
+
+// fusedPadded returns the height and width of convFused's padded image.
+func fusedPadded(g Geom) (hp, wp int) {
+	return max(g.H+2*g.PH, 4+g.KH-1), max(g.W+2*g.PW, 8+g.KW-1)
+}
+
+// ConvScratch is the number of float32 values of scratch ConvForward and
+// ConvBackward need for geometry g with oc output channels, in any build.
+func ConvScratch(g Geom, oc int) int {
+	g.Check()
+	ckk, ohw := g.C*g.KH*g.KW, g.OutH()*g.OutW()
+	n := ckk*ohw + max(GemmScratch(oc, ckk), GemmScratch(oc, ohw), GemmScratch(ckk, oc))
+	n = max(n, fusedScratch(g, oc))
+	gb := Geom{C: oc, H: g.OutH(), W: g.OutW(), KH: g.KH, KW: g.KW, SH: 1, SW: 1, PH: max(0, g.KH-1-g.PH), PW: max(0, g.KW-1-g.PW)}
+	return max(n, oc*g.C*g.KH*g.KW+fusedScratch(gb, g.C))
+}
+
+// convScratch returns the scratch of a convolution: the caller's, which
+// must hold ConvScratch(g, oc) values, or when it is nil a buffer from the
+// pool, returned as pooled too for putScratch.
+func convScratch(op string, g Geom, oc int, s []float32) (buf []float32, pooled *scratch) {
+	need := ConvScratch(g, oc)
+	if s == nil {
+		pooled = getScratch(need)
+		return pooled.s, pooled
+	}
+	if len(s) < need {
+		panic(fmt.Sprintf("tensor: %s %+v: scratch has %d elements, want %d", op, g, len(s), need))
+	}
+	return s, nil
+}
+
+// ConvForward computes the cross-correlation y = w ⋆ x + b for a batch of
+// n images: x is [n, C, H, W], w is [oc, C, KH, KW], b is [oc] or nil, and
+// y is [n, oc, OH, OW] (overwritten). When relu is not nil it also writes
+// relu = max(y, 0) ([n, oc, OH, OW]), in the same pass where the build
+// allows.
+//
+// scratch holds at least ConvScratch(g, oc) values, or is nil, and then
+// ConvForward borrows it from a pool shared with Gemm; either way it
+// allocates nothing in steady state. It panics on a size mismatch.
+//
+// With WebAssembly SIMD a stride-1 convolution runs as a direct
+// convolution with the bias and the ReLU fused in (convFused); otherwise
+// each image is unrolled by Im2Col and multiplied by the weights.
+func ConvForward(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {
+	g.Check()
+	ckk, hw, ohw := g.C*g.KH*g.KW, g.C*g.H*g.W, g.OutH()*g.OutW()
+	checkLen("ConvForward x", x, n*hw)
+	checkLen("ConvForward w", w, oc*ckk)
+	checkLen("ConvForward y", y, n*oc*ohw)
+	if b != nil {
+		checkLen("ConvForward b", b, oc)
+	}
+	if relu != nil {
+		checkLen("ConvForward relu", relu, n*oc*ohw)
+	}
+	scratch, pooled := convScratch("ConvForward", g, oc, scratch)
+	if pooled != nil {
+		defer putScratch(pooled)
+	}
+	if useFused(g) {
+		convFused(g, n, oc, x, w, b, y, relu, scratch)
+		return
+	}
+	col, gs := scratch[:ckk*ohw], scratch[ckk*ohw:]
+	for i := 0; i < n; i++ {
+		Im2Col(g, x[i*hw:(i+1)*hw], col)
+		out := y[i*oc*ohw : (i+1)*oc*ohw]
+		clear(out)
+		gemmFastTo(false, false, oc, ohw, ckk, w, ckk, col, ohw, out, ohw, gs)
+		addBias(out, b, oc, ohw)
+	}
+	if relu != nil {
+		ReLU(y, relu)
+	}
+}
+
+// ConvBackward computes the gradients of ConvForward given dy
+// ([n, oc, OH, OW]): it OVERWRITES dx ([n, C, H, W]) with the input
+// gradient and ADDS the weight and bias gradients to dw ([oc, C, KH, KW])
+// and db ([oc]), as parameter gradients accumulate. Any of dx, dw, db may
+// be nil when that gradient is not wanted. scratch is as for ConvForward.
+// It panics on a size mismatch.
+func ConvBackward(g Geom, n, oc int, x, w, dy, dx, dw, db, scratch []float32) {
+	g.Check()
+	oh, ow := g.OutH(), g.OutW()
+	ckk, hw, ohw := g.C*g.KH*g.KW, g.C*g.H*g.W, oh*ow
+	checkLen("ConvBackward dy", dy, n*oc*ohw)
+	scratch, pooled := convScratch("ConvBackward", g, oc, scratch)
+	if pooled != nil {
+		defer putScratch(pooled)
+	}
+	if db != nil {
+		checkLen("ConvBackward db", db, oc)
+		addBiasGrad(db, dy, n, oc, ohw)
+	}
+	if dw != nil {
+		checkLen("ConvBackward x", x, n*hw)
+		checkLen("ConvBackward dw", dw, oc*ckk)
+	}
+	if dx != nil {
+		checkLen("ConvBackward w", w, oc*ckk)
+		checkLen("ConvBackward dx", dx, n*hw)
+		if useFused(g) && g.PH < g.KH && g.PW < g.KW {
+			// The input gradient of a stride-1 convolution is the
+			// convolution of dy, padded by KH−1−PH rows and KW−1−PW
+			// columns, with the weights flipped in both spatial axes and
+			// the channel axes swapped:
+			// dx[c, y, x] = Σ_o Σ_ky,kx w[o, c, ky, kx]·dy[o, y+PH−ky, x+PW−kx].
+			kk := g.KH * g.KW
+			wt := scratch[:oc*g.C*kk]
+			for o := 0; o < oc; o++ {
+				for c := 0; c < g.C; c++ {
+					flip(wt[(c*oc+o)*kk:(c*oc+o+1)*kk], w[(o*g.C+c)*kk:(o*g.C+c+1)*kk])
+				}
+			}
+			gb := Geom{C: oc, H: oh, W: ow, KH: g.KH, KW: g.KW, SH: 1, SW: 1, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW}
+			convFused(gb, n, g.C, dy, wt, nil, dx, nil, scratch[len(wt):])
+			dx = nil
+		} else {
+			clear(dx)
+		}
+	}
+	if dw == nil && dx == nil {
+		return
+	}
+	col, gs := scratch[:ckk*ohw], scratch[ckk*ohw:]
+	for i := 0; i < n; i++ {
+		d := dy[i*oc*ohw : (i+1)*oc*ohw]
+		if dw != nil {
+			Im2Col(g, x[i*hw:(i+1)*hw], col)
+			gemmFastTo(false, true, oc, ckk, ohw, d, ohw, col, ohw, dw, ckk, gs)
+		}
+		if dx != nil {
+			clear(col)
+			gemmFastTo(true, false, ckk, ohw, oc, w, ckk, d, ohw, col, ohw, gs)
+			Col2Im(g, col, dx[i*hw:(i+1)*hw])
+		}
+	}
+}
+
+// flip writes src reversed into dst (same length): a KH×KW kernel rotated
+// by 180°. The shipped models' 3×3 and 5×5 kernels are unrolled.
+func flip(dst, src []float32) {
+	switch len(src) {
+	case 9:
+		d, s := (*[9]float32)(dst), (*[9]float32)(src)
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8] = s[8], s[7], s[6], s[5], s[4], s[3], s[2], s[1], s[0]
+	case 25:
+		d, s := (*[25]float32)(dst), (*[25]float32)(src)
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12] = s[24], s[23], s[22], s[21], s[20], s[19], s[18], s[17], s[16], s[15], s[14], s[13], s[12]
+		d[13], d[14], d[15], d[16], d[17], d[18], d[19], d[20], d[21], d[22], d[23], d[24] = s[11], s[10], s[9], s[8], s[7], s[6], s[5], s[4], s[3], s[2], s[1], s[0]
+	default:
+		n := len(src)
+		for i, v := range src {
+			dst[n-1-i] = v
 		}
 	}
 }

@@ -20,20 +20,21 @@ var convBenchLayers = []struct {
 	{"mnist_conv4", Geom{C: 48, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 64},
 }
 
-// BenchmarkConv2D runs the forward and the full backward (dx, dw, db) of
-// the shipped models' conv layers for one image and for a training batch
-// of 32. The "im2col" variants turn the direct convolution off (it only
-// exists with WebAssembly SIMD, so natively and in the scalar build they
-// measure the same code). GFLOP/s counts 2·n·oc·C·KH·KW·OH·OW per forward
-// and twice that per backward.
+// BenchmarkConv2D runs ConvForward (without ReLU) and the full
+// ConvBackward (dx, dw, db) of the shipped models' conv layers for one
+// image and for a training batch of 32, with pooled scratch as autograd
+// runs them. The "im2col" variants turn the fused direct convolution off
+// (it only exists with WebAssembly SIMD, so natively and in the scalar
+// build they measure the same code). GFLOP/s counts
+// 2·n·oc·C·KH·KW·OH·OW per forward and twice that per backward.
 func BenchmarkConv2D(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, l := range convBenchLayers {
 		g, oc := l.g, l.oc
 		for _, v := range []struct {
-			name     string
-			n        int
-			noDirect bool
+			name    string
+			n       int
+			noFused bool
 		}{{"n1", 1, false}, {"n1im2col", 1, true}, {"n32", 32, false}, {"n32im2col", 32, true}} {
 			n := v.n
 			x, w, bias := randSlice(r, n*g.C*g.H*g.W), randSlice(r, oc*g.C*g.KH*g.KW), randSlice(r, oc)
@@ -42,16 +43,16 @@ func BenchmarkConv2D(b *testing.B) {
 			flop := 2 * float64(n*oc*g.C*g.KH*g.KW*g.OutH()*g.OutW())
 			run := func(name string, f func(), flop float64) {
 				b.Run(fmt.Sprintf("%s/%s/%s", l.name, v.name, name), func(b *testing.B) {
-					defer func(off bool) { convDirectOff = off }(convDirectOff)
-					convDirectOff = v.noDirect
+					defer func(off bool) { convFusedOff = off }(convFusedOff)
+					convFusedOff = v.noFused
 					for b.Loop() {
 						f()
 					}
 					b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				})
 			}
-			run("forward", func() { Conv2D(g, n, oc, x, w, bias, y) }, flop)
-			run("backward", func() { Conv2DBackward(g, n, oc, x, w, y, dx, dw, db) }, 2*flop)
+			run("forward", func() { ConvForward(g, n, oc, x, w, bias, y, nil, nil) }, flop)
+			run("backward", func() { ConvBackward(g, n, oc, x, w, y, dx, dw, db, nil) }, 2*flop)
 		}
 	}
 }

@@ -9,12 +9,13 @@ import (
 
 // convFused computes the stride-1 convolution y = w ⋆ x + b of n images x
 // [n, C, H, W] with w [oc, C, KH, KW] and b [oc] (or nil), OVERWRITING y
-// [n, oc, OH, OW], and when relu is not nil also relu = max(y, 0). Like
-// convDirect it is an implicit GEMM on a zero-padded copy of each image,
-// in 4×8 tiles (four output channels by eight positions of a row, or four
-// rows of one channel when oc < 4), but each tile starts from the bias
-// and is stored, not added, so no pass clears y or adds the bias, and the
-// ReLU is applied on the way out. Because tiles overwrite, a row whose
+// [n, oc, OH, OW], and when relu is not nil also relu = max(y, 0). It is
+// an implicit GEMM ("direct convolution"): the B operand is read straight
+// from a zero-padded copy of each image instead of an im2col matrix, in
+// 4×8 tiles (four output channels by eight positions of a row, the same
+// tile of multiply-adds as kernelSIMD4x8, or four rows of one channel when
+// oc < 4). Each tile starts from the bias and is stored, not added, so no
+// pass clears y or adds the bias, and the ReLU is applied on the way out. Because tiles overwrite, a row whose
 // width is not a multiple of eight ends with a tile that overlaps the one
 // before it instead of a ragged one, and a row narrower than a tile
 // spills onto the next row, which is stored later. The kernels walk the

@@ -47,23 +47,28 @@ func naiveConvBackward(g Geom, n, oc int, x, w, dy []float32) (dx, dw []float32)
 	return dx, dw
 }
 
-// TestConv2DBatch runs Conv2D and Conv2DBackward on a batch, with the
-// direct convolution on and off (the same code without SIMD), and checks
-// every output element against the definitions. The backward outputs
-// start non-zero to check that they accumulate.
-func TestConv2DBatch(t *testing.T) {
-	defer func(off bool) { convDirectOff = off }(convDirectOff)
+// TestConvBatch runs ConvForward and ConvBackward on a batch, with the
+// fused direct convolution on and off (the same code without SIMD) and
+// with pooled and caller scratch, and checks every output element against
+// the definitions. dx starts as garbage to check that it is overwritten,
+// dw non-zero to check that it accumulates.
+func TestConvBatch(t *testing.T) {
+	defer func(off bool) { convFusedOff = off }(convFusedOff)
 	r := rand.New(rand.NewPCG(7, 8))
 	const n, oc = 5, 6
 	for _, g := range geoms {
 		for _, off := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%+v/directOff=%v", g, off), func(t *testing.T) {
-				convDirectOff = off
+			t.Run(fmt.Sprintf("%+v/fusedOff=%v", g, off), func(t *testing.T) {
+				convFusedOff = off
+				var s []float32 // pooled when fused, the caller's when not
+				if off {
+					s = make([]float32, ConvScratch(g, oc))
+				}
 				x := randSlice(r, n*g.C*g.H*g.W)
 				w := randSlice(r, oc*g.C*g.KH*g.KW)
 				b := randSlice(r, oc)
 				y := randSlice(r, n*oc*g.OutH()*g.OutW()) // overwritten
-				Conv2D(g, n, oc, x, w, b, y)
+				ConvForward(g, n, oc, x, w, b, y, nil, s)
 				want := naiveConv(g, n, oc, x, w, b)
 				for i := range y {
 					if !close32(y[i], want[i], 1e-4) {
@@ -71,14 +76,14 @@ func TestConv2DBatch(t *testing.T) {
 					}
 				}
 				dy := randSlice(r, len(y))
-				dx0, dw0 := randSlice(r, len(x)), randSlice(r, len(w))
-				dx := append([]float32(nil), dx0...)
+				dw0 := randSlice(r, len(w))
+				dx := randSlice(r, len(x)) // overwritten
 				dw := append([]float32(nil), dw0...)
-				Conv2DBackward(g, n, oc, x, w, dy, dx, dw, nil)
+				ConvBackward(g, n, oc, x, w, dy, dx, dw, nil, s)
 				wantDx, wantDw := naiveConvBackward(g, n, oc, x, w, dy)
 				for i := range dx {
-					if want := dx0[i] + wantDx[i]; !close32(dx[i], want, 1e-4) {
-						t.Fatalf("dx[%d] = %v, want %v", i, dx[i], want)
+					if !close32(dx[i], wantDx[i], 1e-4) {
+						t.Fatalf("dx[%d] = %v, want %v", i, dx[i], wantDx[i])
 					}
 				}
 				for i := range dw {
@@ -87,8 +92,8 @@ func TestConv2DBatch(t *testing.T) {
 					}
 				}
 				// Only one of the two gradients wanted.
-				dxOnly := append([]float32(nil), dx0...)
-				Conv2DBackward(g, n, oc, x, w, dy, dxOnly, nil, nil)
+				dxOnly := randSlice(r, len(x))
+				ConvBackward(g, n, oc, x, w, dy, dxOnly, nil, nil, s)
 				for i := range dx {
 					if dxOnly[i] != dx[i] {
 						t.Fatalf("dx alone [%d] = %v, with dw %v", i, dxOnly[i], dx[i])

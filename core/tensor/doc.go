@@ -36,25 +36,28 @@
 //     micro-kernel. It is the reference the others are tested against;
 //   - WebAssembly with GOEXPERIMENT=simd (Go 1.27's simd/archsimd, 128-bit
 //     WebAssembly SIMD; what the site ships): a 4×8 micro-kernel on
-//     Float32x4 vectors, about three times the scalar speed, and direct
-//     convolution for stride 1: the same 4×8 tile reads the input
-//     straight from a zero-padded copy of the image instead of an im2col
-//     matrix ("implicit GEMM", as in cuDNN, Chetlur et al., 2014), and
-//     the input gradient is the same kernel applied to the output
-//     gradient with flipped weights.
+//     Float32x4 vectors, about three times the scalar speed.
 //
-// Scratch buffers come from a sync.Pool, so repeated calls on the same
-// shapes do not allocate.
-//
-// A second set of kernels (workspace.go: GemmTo, ConvForward,
-// ConvBackward, ReLU, ReLUBackward, Dot, Axpy) takes the caller's scratch
-// instead and never allocates at all, for nn.Plan, which owns every
-// buffer of a network. ConvForward fuses the bias and an optional ReLU
-// into the convolution; with WebAssembly SIMD it is a direct convolution
-// whose 4×8 tiles start from the bias and are stored once, with the
-// shipped models' 3×3 and 5×5 kernels unrolled. In Go's WebAssembly every
+// Convolution has one entry point for everything above it (autograd's
+// Conv2D and nn.Plan alike): ConvForward and ConvBackward. They take the
+// caller's scratch (ConvScratch values), or borrow it from a sync.Pool
+// when given nil, so repeated calls on the same shapes do not allocate.
+// ConvForward fuses the bias and an optional ReLU into the convolution.
+// With WebAssembly SIMD a stride-1 convolution is a direct convolution:
+// the 4×8 tile reads the input straight from a zero-padded copy of the
+// image instead of an im2col matrix ("implicit GEMM", as in cuDNN,
+// Chetlur et al., 2014), starts from the bias and is stored once, with
+// the shipped models' 3×3 and 5×5 kernels unrolled; the input gradient is
+// the same kernel applied to the output gradient with flipped weights.
+// Other builds and strides use im2col and GEMM. In Go's WebAssembly every
 // loop iteration and every branch jumps through the function's dispatch
 // table, so cutting iterations (unrolling, tiles that overlap at a row's
 // end instead of ragged ones, SIMD over sixteen values) pays more there
 // than it would natively.
+//
+// The other kernels that work in the caller's memory and never allocate
+// (workspace.go: GemmTo, ReLU, ReLUBackward, Dot, Axpy) serve nn.Plan,
+// which owns every buffer of a network; Gemm itself borrows its packing
+// buffers from the pool. Softmax, LogSoftmax and CrossEntropyRows are the
+// classifier's output and loss on plain rows of logits.
 package tensor

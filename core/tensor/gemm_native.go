@@ -12,8 +12,8 @@ import (
 // assembly Sgemm), gemm_wasm.go (wasm without GOEXPERIMENT=simd, the
 // scalar reference kernels) and gemm_simd_wasm.go (wasm with
 // GOEXPERIMENT=simd). Each defines gemmFast, the GEMM behind Gemm, and
-// haveDirect, whether stride-1 convolutions run as direct convolutions
-// (convDirect).
+// haveFused, whether stride-1 convolutions run as fused direct
+// convolutions (convFused).
 
 // gemmFast adds op(A)·op(B) to C. Natively gonum's Sgemm, with its assembly
 // inner loops, runs about three times faster than the portable kernel, so
@@ -28,14 +28,6 @@ func gemmFast(transA, transB bool, m, n, k int, a []float32, lda int, b []float3
 		tb = blas.Trans
 	}
 	gonum.Implementation{}.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
-}
-
-// haveDirect reports that convDirect exists in this build; without SIMD
-// every convolution goes through im2col and Gemm.
-const haveDirect = false
-
-func convDirect(g Geom, n, oc int, x, w, y []float32) {
-	panic("tensor: no direct convolution in this build")
 }
 
 // gemmFastTo is gemmFast without allocation. gonum's Sgemm hands C to
@@ -66,8 +58,9 @@ func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	}
 }
 
-// haveFused reports whether convFused, the fused direct convolution of
-// ConvForward and ConvBackward, exists in this build.
+// haveFused reports that convFused, the fused direct convolution of
+// ConvForward and ConvBackward, does not exist in this build: every
+// convolution goes through im2col and GEMM.
 const haveFused = false
 
 func convFused(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {

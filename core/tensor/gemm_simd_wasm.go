@@ -9,12 +9,8 @@ import "simd/archsimd"
 // assembly Sgemm), gemm_wasm.go (wasm without GOEXPERIMENT=simd, the
 // scalar reference kernels) and gemm_simd_wasm.go (wasm with
 // GOEXPERIMENT=simd). Each defines gemmFast, the GEMM behind Gemm, and
-// haveDirect, whether stride-1 convolutions run as direct convolutions
-// (convDirect).
-
-// haveDirect reports that convDirect (conv_simd_wasm.go) exists in this
-// build.
-const haveDirect = true
+// haveFused, whether stride-1 convolutions run as fused direct
+// convolutions (convFused).
 
 // gemmFast adds op(A)·op(B) to C with the WebAssembly SIMD micro-kernel.
 func gemmFast(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

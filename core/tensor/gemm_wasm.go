@@ -7,21 +7,13 @@ package tensor
 // assembly Sgemm), gemm_wasm.go (wasm without GOEXPERIMENT=simd, the
 // scalar reference kernels) and gemm_simd_wasm.go (wasm with
 // GOEXPERIMENT=simd). Each defines gemmFast, the GEMM behind Gemm, and
-// haveDirect, whether stride-1 convolutions run as direct convolutions
-// (convDirect).
+// haveFused, whether stride-1 convolutions run as fused direct
+// convolutions (convFused).
 
 // gemmFast adds op(A)·op(B) to C with the scalar reference kernel,
 // gemmPortable.
 func gemmFast(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	gemmPortable(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-}
-
-// haveDirect reports that convDirect exists in this build; without SIMD
-// every convolution goes through im2col and Gemm.
-const haveDirect = false
-
-func convDirect(g Geom, n, oc int, x, w, y []float32) {
-	panic("tensor: no direct convolution in this build")
 }
 
 // gemmFastTo is gemmFast with the caller's packing buffers in scratch
@@ -31,8 +23,9 @@ func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	gemmPackedBuf(4, 4, kernel4x4, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch[:na], scratch[na:])
 }
 
-// haveFused reports whether convFused, the fused direct convolution of
-// ConvForward and ConvBackward, exists in this build.
+// haveFused reports that convFused, the fused direct convolution of
+// ConvForward and ConvBackward, does not exist in this build: every
+// convolution goes through im2col and GEMM.
 const haveFused = false
 
 func convFused(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {

@@ -196,7 +196,10 @@ func TestIm2ColAdjoint(t *testing.T) {
 	}
 }
 
-func TestConv2D(t *testing.T) {
+// TestConvIdentities checks ConvForward against the definition with and
+// without bias, and ConvBackward by the dot-product identities of the
+// forward map, which is linear in x, in w and in b separately.
+func TestConvIdentities(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, g := range geoms {
 		for _, bias := range []bool{false, true} {
@@ -209,7 +212,7 @@ func TestConv2D(t *testing.T) {
 					b = randSlice(r, oc)
 				}
 				y := make([]float32, n*oc*g.OutH()*g.OutW())
-				Conv2D(g, n, oc, x, w, b, y)
+				ConvForward(g, n, oc, x, w, b, y, nil, nil)
 				want := naiveConv(g, n, oc, x, w, b)
 				for i := range y {
 					if !close32(y[i], want[i], 1e-4) {
@@ -221,7 +224,7 @@ func TestConv2D(t *testing.T) {
 				dy := randSlice(r, len(y))
 				dx, dw := make([]float32, len(x)), make([]float32, len(w))
 				db := make([]float32, oc)
-				Conv2DBackward(g, n, oc, x, w, dy, dx, dw, db)
+				ConvBackward(g, n, oc, x, w, dy, dx, dw, db, nil)
 				noBias := naiveConv(g, n, oc, x, w, nil)
 				if l, rr := dot(noBias, dy), dot(x, dx); math.Abs(l-rr) > 1e-3*(1+math.Abs(l)) {
 					t.Fatalf("<conv(x), dy> = %v, <x, dx> = %v", l, rr)

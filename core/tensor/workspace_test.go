@@ -57,9 +57,10 @@ func TestConvForward(t *testing.T) {
 	}
 }
 
-// TestConvBackward checks that ConvBackward overwrites dx with what
-// Conv2DBackward adds to a zero dx, and adds to dw and db what
-// Conv2DBackward adds.
+// TestConvBackward checks ConvBackward against the definitions of the
+// gradients (naiveConvBackward; the bias gradient is the sum of dy over
+// each channel's positions): dx, which starts as garbage, is overwritten,
+// dw and db accumulate.
 func TestConvBackward(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, g := range workspaceGeoms {
@@ -69,12 +70,25 @@ func TestConvBackward(t *testing.T) {
 				x := randSlice(r, n*g.C*g.H*g.W)
 				w := randSlice(r, oc*g.C*g.KH*g.KW)
 				dy := randSlice(r, n*oc*g.OutH()*g.OutW())
-				wantDx := make([]float32, len(x))
-				wantDw, wantDb := randSlice(r, len(w)), randSlice(r, oc)
+				dw0, db0 := randSlice(r, len(w)), randSlice(r, oc)
 				dx := randSlice(r, len(x))
-				dw, db := append([]float32(nil), wantDw...), append([]float32(nil), wantDb...)
-				Conv2DBackward(g, n, oc, x, w, dy, wantDx, wantDw, wantDb)
+				dw, db := append([]float32(nil), dw0...), append([]float32(nil), db0...)
 				ConvBackward(g, n, oc, x, w, dy, dx, dw, db, make([]float32, ConvScratch(g, oc)))
+				wantDx, wantDw := naiveConvBackward(g, n, oc, x, w, dy)
+				for i := range wantDw {
+					wantDw[i] += dw0[i]
+				}
+				ohw := g.OutH() * g.OutW()
+				wantDb := make([]float32, oc)
+				for o := range wantDb {
+					s := float64(db0[o])
+					for i := 0; i < n; i++ {
+						for _, v := range dy[(i*oc+o)*ohw : (i*oc+o+1)*ohw] {
+							s += float64(v)
+						}
+					}
+					wantDb[o] = float32(s)
+				}
 				for _, c := range []struct {
 					name      string
 					got, want []float32

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	ag "cnnviz/core/autograd"
 	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
 	"cnnviz/models/mnist"
 )
 
@@ -293,7 +293,7 @@ func (t *Trainer) Step() bool {
 	k := len(t.Model.Spec.Classes)
 	grad := t.dLogits[:n*k]
 	share := float32(n) / float32(b)
-	loss := ag.CrossEntropyRows(logits, k, labels, grad) * share
+	loss := tensor.CrossEntropyRows(logits, k, labels, grad) * share
 	for i := range grad {
 		grad[i] *= share
 	}

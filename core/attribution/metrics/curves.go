@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	"cnnviz/core/attribution"
-	ag "cnnviz/core/autograd"
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
 )
@@ -248,8 +247,8 @@ func (s *ConfidenceStepper) Step() bool {
 	for i := s.next; i < end; i++ {
 		j := 2 * (i - s.next)
 		c := s.classes[i]
-		y := float64(ag.Softmax(logits[j*k : (j+1)*k])[c])
-		o := float64(ag.Softmax(logits[(j+1)*k : (j+2)*k])[c])
+		y := float64(tensor.Softmax(logits[j*k : (j+1)*k])[c])
+		o := float64(tensor.Softmax(logits[(j+1)*k : (j+2)*k])[c])
 		if y > 0 && y > o {
 			s.drop += (y - o) / y
 		}
