@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build.sh builds, serves, tests and packages cnnviz.
 #
-#   ./build.sh [build]  build web/cnnviz.wasm, copy wasm_exec.js and the MNIST files
+#   ./build.sh [build]  build web/cnnviz.wasm, copy wasm_exec.js and the MNIST
+#                       files, write precompressed .gz and .br copies
 #   ./build.sh serve    build, then serve the site on http://127.0.0.1:8080/
 #   ./build.sh test     run every check: gofmt, vet, the dependency rule, unit
 #                       tests (native and wasm under node), browser tests
@@ -49,9 +50,17 @@ build() {
 		install -m 0644 "$mnist/data/$f" "web/data/$f"
 	done
 
+	# Precompressed copies (file.gz, file.br) for servers that send them,
+	# as cmd/serve and many static hosts do. The MNIST files are gzipped
+	# already; models/ is embedded in the program and fetched only when
+	# a page asks for a file of it.
+	say "compressing the program files (gzip and Brotli)"
+	go run ./cmd/compress web/cnnviz.wasm web/cnnviz-scalar.wasm web/wasm_exec.js models/*.safetensors >/dev/null
+
 	raw=$(wc -c <web/cnnviz.wasm)
-	gz=$(gzip -9 -c web/cnnviz.wasm | wc -c)
-	printf 'web/cnnviz.wasm: %s raw, %s gzipped (built in %ds)\n' "$(mb "$raw")" "$(mb "$gz")" $((SECONDS - start))
+	gz=$(wc -c <web/cnnviz.wasm.gz)
+	br=$(wc -c <web/cnnviz.wasm.br)
+	printf 'web/cnnviz.wasm: %s raw, %s gzipped, %s Brotli (built in %ds)\n' "$(mb "$raw")" "$(mb "$gz")" "$(mb "$br")" $((SECONDS - start))
 }
 
 serve() {
@@ -204,6 +213,6 @@ build) build ;;
 serve) serve ;;
 test) test_all ;;
 dist) dist ;;
--h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command ${1}; use build, serve, test or dist" ;;
 esac

@@ -19,12 +19,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"cnnviz/cmd/serve/static"
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -66,16 +67,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// siteHandler serves the files under dir as static files, with the MIME type
-// application/wasm for .wasm files, as cmd/serve does.
+// siteHandler serves the files under dir as cmd/serve does: precompressed
+// copies to a browser that accepts them (package static).
 func siteHandler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-		}
-		files.ServeHTTP(w, r)
-	})
+	return static.Handler(http.Dir(dir))
 }
 
 // chromiumPath returns the browser to drive.

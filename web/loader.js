@@ -1,6 +1,8 @@
 // loader.js starts cnnviz. It checks that the browser can run the page,
-// downloads web/cnnviz.wasm with a progress bar, runs it with the Go support
-// code of wasm_exec.js, and hands window.cnnviz to whoever waits on
+// downloads web/cnnviz.wasm with a progress bar (compiling it as it
+// arrives, where the browser can), then starts the download of the MNIST
+// test set, runs the program with the Go support code of wasm_exec.js,
+// and hands window.cnnviz to whoever waits on
 // window.cnnvizReady once the Go program calls window.cnnvizStarted().
 //
 // It defines, before anything else can fail:
@@ -227,6 +229,74 @@
     return pump();
   }
 
+  // countedStream passes the body of resp through, reporting progress as
+  // bytes arrive and calling onEnd once the last has.
+  function countedStream(resp, onProgress, onEnd) {
+    var total = 0;
+    var length = resp.headers.get("Content-Length");
+    if (length && !resp.headers.get("Content-Encoding")) {
+      total = parseInt(length, 10) || 0;
+    }
+    var reader = resp.body.getReader();
+    var received = 0;
+    return new ReadableStream({
+      pull: function (controller) {
+        return reader.read().then(function (step) {
+          if (step.done) {
+            onEnd();
+            controller.close();
+            return;
+          }
+          received += step.value.length;
+          onProgress(received, total > 0 && received <= total ? total : 0);
+          controller.enqueue(step.value);
+        });
+      },
+      cancel: function (reason) {
+        return reader.cancel(reason);
+      }
+    });
+  }
+
+  // canStream reports whether the program at path can be compiled while it
+  // downloads: it comes from the server (not an inline block) and the
+  // browser has WebAssembly.instantiateStreaming and readable streams.
+  function canStream(path) {
+    return !inlineBlock(path) && typeof WebAssembly.instantiateStreaming === "function" &&
+      typeof ReadableStream === "function" && typeof Response === "function" &&
+      typeof fetch === "function";
+  }
+
+  // instantiate downloads the program at path and instantiates it,
+  // compiling it as it arrives where the browser can.
+  function instantiate(path, importObject, onDownloaded) {
+    if (!canStream(path)) {
+      return fetchBytes(path, setProgress).then(function (bytes) {
+        onDownloaded();
+        return WebAssembly.instantiate(bytes, importObject);
+      });
+    }
+    return fetch(path).then(function (resp) {
+      if (!resp.ok) {
+        throw new Error("could not download " + path + ": HTTP " + resp.status);
+      }
+      if (!resp.body || typeof resp.body.getReader !== "function") {
+        return resp.arrayBuffer().then(function (buf) {
+          onDownloaded();
+          return WebAssembly.instantiate(buf, importObject);
+        });
+      }
+      // A Response made here has the MIME type that streaming
+      // compilation asks for, whatever the server sent.
+      var counted = new Response(countedStream(resp, setProgress, onDownloaded), {
+        headers: { "Content-Type": "application/wasm" }
+      });
+      return WebAssembly.instantiateStreaming(counted, importObject);
+    }, function (err) {
+      throw new Error("could not download " + path + ": " + (err && err.message ? err.message : err));
+    });
+  }
+
   function normalizePath(path) {
     return String(path).replace(/^(\.\/|\/)+/, "");
   }
@@ -377,11 +447,14 @@
     if (inlineBlock(wasmPath)) {
       setStatus("Unpacking the program…");
     }
-    fetchBytes(wasmPath, setProgress).then(function (bytes) {
+    instantiate(wasmPath, go.importObject, function () {
       timings.downloaded = now();
       setProgress(1, 1);
       setStatus("Starting the program…");
-      return WebAssembly.instantiate(bytes, go.importObject);
+      // The program shows its first prediction on a built-in sample;
+      // the test set comes next, so that it does not slow the program's
+      // download on a slow connection.
+      prefetch();
     }).then(function (result) {
       timings.instantiated = now();
       go.run(result.instance).then(function () {
@@ -395,9 +468,10 @@
     });
   }
 
-  // PREFETCH are files the program asks for as soon as it runs; they are
-  // downloaded alongside the program, and cnnvizFetch hands the program
-  // the download in flight (once: a later call fetches afresh). Gzipped
+  // PREFETCH are files the program asks for as soon as it runs; their
+  // downloads start once the program's has ended (while it compiles and
+  // starts), and cnnvizFetch hands the program the download in flight
+  // (once: a later call fetches afresh). Gzipped
   // ones are unpacked by the browser (DecompressionStream, off the main
   // thread) when it can: the program reads both forms, and unpacking in
   // WebAssembly would hold up its single thread.
@@ -408,7 +482,7 @@
   var prefetched = {};
 
   function prefetch() {
-    if (typeof Promise !== "function" || (location.protocol === "file:" && !inlineBlock(WASM_PATH))) {
+    if (failed || typeof Promise !== "function" || (location.protocol === "file:" && !inlineBlock(WASM_PATH))) {
       return;
     }
     for (var i = 0; i < PREFETCH.length; i++) {
@@ -448,7 +522,4 @@
     };
   }
   start();
-  if (!failed) {
-    prefetch();
-  }
 })();

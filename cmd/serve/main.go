@@ -3,9 +3,12 @@
 //
 //	go run ./cmd/serve -addr 127.0.0.1:8080 -dir .
 //
-// It sends .wasm files as application/wasm, which WebAssembly streaming
-// compilation requires, and nothing else special: no caching headers, no
-// compression. It is a development server, not a production one.
+// It serves files as package static does: .wasm files as application/wasm,
+// which WebAssembly streaming compilation requires, and a file's
+// precompressed copy (file.br, file.gz, which ./build.sh writes for the
+// large files) with Content-Encoding to a browser that accepts it, as
+// static hosts do. It sets no caching headers: it is a development server,
+// not a production one.
 package main
 
 import (
@@ -15,7 +18,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
+
+	"cnnviz/cmd/serve/static"
 )
 
 func main() {
@@ -31,17 +35,5 @@ func main() {
 		log.Fatalf("serve: %v", err)
 	}
 	fmt.Printf("cnnviz: http://%s/\n", ln.Addr())
-	log.Fatal(http.Serve(ln, newHandler(*dir)))
-}
-
-// newHandler returns a handler that serves the files under dir and gives
-// .wasm files the MIME type application/wasm.
-func newHandler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-		}
-		files.ServeHTTP(w, r)
-	})
+	log.Fatal(http.Serve(ln, static.Handler(http.Dir(*dir))))
 }

@@ -37,7 +37,8 @@ type App struct {
 	State State
 	Sched Scheduler
 
-	// Test is the MNIST test set; nil until SetTestSet.
+	// Test is the MNIST test set; nil until SetTestSet. Until then, the
+	// first test images come from the built-in sample (Sample).
 	Test *mnist.Set
 	// MisOnly restricts browsing the test set to misclassified images.
 	MisOnly bool
@@ -69,6 +70,8 @@ type App struct {
 	// plan runs the current model for Refresh without building a graph;
 	// livePlan replaces it when the model changes.
 	plan *nn.Plan
+	// sample is the built-in start of the test set (Sample).
+	sample *mnist.Set
 }
 
 // New returns an App with the shipped models and the default state.
@@ -81,6 +84,11 @@ func New() (*App, error) {
 		}
 		a.models = append(a.models, &Model{Name: name, Net: net, Builtin: true})
 	}
+	s, err := Sample()
+	if err != nil {
+		return nil, err
+	}
+	a.sample = s
 	return a, nil
 }
 
@@ -277,8 +285,8 @@ func (a *App) Target() int {
 // Label returns the true label of the current input when it is a test
 // image, else -1.
 func (a *App) Label() int {
-	if a.State.Input.Kind == InputTest && a.Test != nil && a.State.Input.Test < a.Test.Count {
-		return int(a.Test.Labels[a.State.Input.Test])
+	if s := a.testImages(); a.State.Input.Kind == InputTest && s != nil && a.State.Input.Test < s.Count {
+		return int(s.Labels[a.State.Input.Test])
 	}
 	return -1
 }
@@ -596,8 +604,8 @@ func (a *App) Refresh() bool {
 	a.dirty = false
 	switch a.State.Input.Kind {
 	case InputTest:
-		if a.Test != nil && a.State.Input.Test < a.Test.Count {
-			a.Pixels = a.Test.Float(a.State.Input.Test, a.Pixels)
+		if s := a.testImages(); s != nil && a.State.Input.Test < s.Count {
+			a.Pixels = s.Float(a.State.Input.Test, a.Pixels)
 		} else {
 			clear(a.Pixels)
 		}
