@@ -62,6 +62,7 @@ func stateObject(g *game) map[string]any {
 			float64(g.lay.canvas.Max.X) / g.dpr, float64(g.lay.canvas.Max.Y) / g.dpr},
 		"narrow": g.lay.narrow,
 		"upload": uploadObject(g),
+		"scroll": g.scrollObject(),
 		"perf":   g.perf(),
 	}
 }

@@ -205,3 +205,13 @@ func (g *game) drawMain(dst *ebiten.Image) {
 		fillRect(dst, thumb, colHover)
 	}
 }
+
+// scrollObject tells scripts how the view scrolls: the offset, the most
+// it can scroll, and the scroll bar's track in CSS pixels (empty when the
+// view fits its space).
+func (g *game) scrollObject() map[string]any {
+	area, visible := g.viewArea()
+	track, _ := g.scrollBar(area, visible)
+	return map[string]any{"offset": float64(g.scroll) / g.dpr, "max": float64(area.Dy()-visible.Dy()) / g.dpr,
+		"track": rectCSS(g, track)}
+}

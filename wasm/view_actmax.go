@@ -83,26 +83,6 @@ func (v *actmaxView) Key(c *Ctx) string {
 	return fmt.Sprint(v.m.Gen, v.m.Took)
 }
 
-// actmaxGeom is the layout of the view.
-type actmaxGeom struct {
-	rows        [3]image.Rectangle // control rows
-	knobs, show image.Rectangle
-}
-
-func (v *actmaxView) geom(c *Ctx) actmaxGeom {
-	r := c.Area
-	var g actmaxGeom
-	for i := range g.rows {
-		y := r.Min.Y + i*c.U(28)
-		g.rows[i] = image.Rect(r.Min.X, y, r.Max.X, y+c.U(24))
-	}
-	top := g.rows[2].Max.Y + c.U(8)
-	split := r.Min.X + max(c.U(300), r.Dx()*42/100)
-	g.knobs = image.Rect(r.Min.X, top, split, r.Max.Y)
-	g.show = image.Rect(split+c.U(12), top, r.Max.X, r.Max.Y)
-	return g
-}
-
 // buttons lays out labelled buttons from x on row r and returns the next x.
 func (v *actmaxView) btn(c *Ctx, id string, r image.Rectangle, x int, label string, on bool, f func()) int {
 	w := c.U(14) + c.U(float64(len([]rune(label)))*6.6)

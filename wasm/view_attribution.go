@@ -32,6 +32,8 @@ type attrView struct {
 	gridTex texture
 	// hit areas of the sliders of the last frame
 	layerTrack, alphaTrack image.Rectangle
+	// ctrlBottom is where the controls end (set by Update).
+	ctrlBottom int
 	// updMs and drawMs are the smoothed times of the view's own Update
 	// and Draw (without the steppers), for attributionView().
 	updMs, drawMs float64
@@ -219,7 +221,24 @@ func (v *attrView) Update(c *Ctx) {
 			toggle("metric-"+m, m, "metric", m, "curves")
 		}
 	}
+	v.ctrlBottom = y + c.U(22)
 	v.m.Sync(a)
+}
+
+// narrowBelow is the view width (layout units) under which the map and
+// the right panel are stacked rather than side by side.
+const narrowBelow = 600
+
+// attrMapH is the height (layout units) of the map's column when stacked.
+const attrMapH = 430
+
+// MinHeight makes room for the map and the panel below it when they are
+// stacked on a narrow screen (the view then scrolls).
+func (v *attrView) MinHeight(c *Ctx) float64 {
+	if c.Area.Dx() >= c.U(narrowBelow) {
+		return 0
+	}
+	return float64(v.ctrlBottom-c.Area.Min.Y)/c.UI.s + 10 + attrMapH + 8 + 320
 }
 
 // slide handles a slider of n positions in r: a press or drag sets the
@@ -301,11 +320,15 @@ func (v *attrView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		c.UI.text(dst, fmt.Sprintf("%s %d×%d", net.Spec.Layers[layer].Name, sh[1], sh[2]), lr.Min.X, lr.Min.Y+c.U(3), 12, colText)
 	}
 	v.drawSlider(dst, c, v.alphaTrack, 11, disp.Alpha/10)
-	top := v.alphaTrack.Max.Y + c.U(10)
+	top := v.ctrlBottom + c.U(10)
 	body := image.Rect(area.Min.X, top, area.Max.X, area.Max.Y)
 	split := body.Min.X + body.Dx()*46/100
 	left := image.Rect(body.Min.X, body.Min.Y, split-c.U(8), body.Max.Y)
 	right := image.Rect(split+c.U(8), body.Min.Y, body.Max.X, body.Max.Y)
+	if body.Dx() < c.U(narrowBelow) { // a phone: the map above, the panel below
+		left = image.Rect(body.Min.X, body.Min.Y, body.Max.X, body.Min.Y+c.U(attrMapH))
+		right = image.Rect(body.Min.X, left.Max.Y+c.U(8), body.Max.X, body.Max.Y)
+	}
 	job := v.m.Job
 	c.UI.text(dst, explorer.AttrTitle(a, job), left.Min.X, left.Min.Y, 13, colText)
 	y := left.Min.Y + c.U(20)

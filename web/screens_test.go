@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"testing"
 
 	"github.com/chromedp/cdproto/input"
@@ -109,7 +110,66 @@ func TestSmallScreens(t *testing.T) {
 					t.Errorf("%s: the screenshot is a single colour", view)
 				}
 			}
+			if tt.touch {
+				scrollByBar(t, ctx)
+			}
 			noConsoleErrors(t, ctx)
 		})
 	}
+}
+
+// scrollByBar opens the attribution view, which is taller than a phone's
+// space for it, drags its scroll bar down with a finger, and checks that
+// the view's controls moved up by the distance the view scrolled.
+func scrollByBar(t *testing.T, ctx context.Context) {
+	t.Helper()
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({view: "attribution"}).then(() => undefined)`)
+	frames(t, ctx, 4)
+	type scroll struct {
+		Offset, Max float64
+		Track       []float64
+	}
+	get := func() scroll { return evalJS[scroll](t, ctx, `cnnviz.state().then(s => s.scroll)`) }
+	before := get()
+	if before.Max <= 0 || len(before.Track) != 4 || before.Track[3] <= before.Track[1] {
+		t.Fatalf("the attribution view does not scroll on a phone: %+v", before)
+	}
+	y0 := controlRect(t, ctx, "attr-m-gradcam")[1]
+	x := (before.Track[0] + before.Track[2]) / 2
+	id := 1.0
+	touch := func(typ input.DispatchTouchEventType, y float64) {
+		pts := []*input.TouchPoint{{X: x, Y: y, ID: &id}}
+		if typ == input.DispatchTouchEventTypeTouchEnd {
+			pts = nil
+		}
+		if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts}); err != nil {
+			t.Fatal(err)
+		}
+		frames(t, ctx, 2)
+	}
+	top := before.Track[1] + 5
+	touch(input.DispatchTouchEventTypeTouchStart, top)
+	touch(input.DispatchTouchEventTypeTouchMove, top+40)
+	touch(input.DispatchTouchEventTypeTouchMove, top+80)
+	touch(input.DispatchTouchEventTypeTouchEnd, 0)
+	frames(t, ctx, 3)
+	after := get()
+	if after.Offset <= before.Offset {
+		t.Fatalf("dragging the scroll bar down 80 px left the view at %g (was %g)", after.Offset, before.Offset)
+	}
+	st := state(t, ctx)
+	if st.View != "attribution" {
+		t.Errorf("the drag changed the view to %s", st.View)
+	}
+	var y1 float64 = -1
+	for _, c := range controls(t, ctx) {
+		if c.ID == "attr-m-gradcam" {
+			y1 = c.Rect[1]
+		}
+	}
+	moved := after.Offset - before.Offset
+	if y1 >= 0 && math.Abs((y0-y1)-moved) > 1.5 {
+		t.Errorf("the view scrolled by %g px but its first control moved by %g", moved, y0-y1)
+	}
+	screenshot(t, ctx, "screen-phone-attribution-scrolled")
 }
