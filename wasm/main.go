@@ -14,6 +14,7 @@ import (
 	"log"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -562,20 +563,30 @@ func (g *game) writeHash() {
 	}
 }
 
-// loadedFile handles a file the user picked or dropped: a model file
-// (.safetensors) becomes a selectable model, anything else is read as a
-// picture.
-func (g *game) loadedFile(name string, b []byte) {
-	if strings.HasSuffix(strings.ToLower(name), ".safetensors") {
-		m, err := g.app.AddModel(b)
+// loadedFiles handles the files the user picked or dropped: a model's
+// files (explorer.AreModelFiles) become a selectable model, one picture
+// becomes the input.
+func (g *game) loadedFiles(files map[string][]byte) {
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if explorer.AreModelFiles(names) {
+		m, note, err := g.app.AddModelFiles(files)
 		if err != nil {
-			showError(fmt.Sprintf("%s: %v", name, err))
+			showError(fmt.Sprintf("%s: %v", strings.Join(names, ", "), err))
 			return
 		}
 		g.try(g.app.SetModel(m))
-		g.say("loaded model %s", m)
+		if note != "" {
+			g.say("loaded model %s; %s", m, note)
+		} else {
+			g.say("loaded model %s", m)
+		}
 		return
 	}
+	name, b := names[0], files[names[0]]
 	// A photo is read in steps (a large one takes seconds to decode); the
 	// top bar shows how far it is.
 	err := g.app.StartUpload(b, func(err error) {

@@ -113,20 +113,7 @@ func (a *App) AddModel(b []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	in := net.Spec.Input
-	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return "", fmt.Errorf("model %s takes input %v; cnnviz needs [C, H, W] images", net.Spec.Name, in)
-	}
-	base := net.Spec.Name
-	if !validName(base) {
-		base = "model"
-	}
-	name := base
-	for i := 2; a.Model(name) != nil; i++ {
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
-	a.models = append(a.models, &Model{Name: name, Net: net})
-	return name, nil
+	return a.addNet(net)
 }
 
 // SetModel selects a model by name.
