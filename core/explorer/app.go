@@ -2,7 +2,9 @@ package explorer
 
 import (
 	"fmt"
+	"image"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	ag "cnnviz/core/autograd"
@@ -69,12 +71,21 @@ type App struct {
 	// plan runs the current model for Refresh without building a graph;
 	// livePlan replaces it when the model changes.
 	plan *nn.Plan
+
+	// photo is the decoded picture of an upload or a sample photo
+	// (photoName, "" for an upload); photoVer changes with it. colour is
+	// its colour-model input for the shape colourKey names.
+	photo     image.Image
+	photoName string
+	photoVer  int
+	colour    []float32
+	colourKey string
 }
 
 // New returns an App with the shipped models and the default state.
 func New() (*App, error) {
 	a := &App{State: Default(), rand: rand.New(rand.NewPCG(1, 0xa99)), dirty: true, Pixels: make([]float32, 28*28)}
-	for _, name := range models.Architectures() {
+	for _, name := range append(models.Architectures(), models.PhotoModels()...) {
 		net, err := models.Builtin(name)
 		if err != nil {
 			return nil, fmt.Errorf("shipped model %s: %v", name, err)
@@ -126,6 +137,16 @@ func (a *App) SetModel(name string) error {
 	}
 	a.State.Model = name
 	a.State.Layer, a.State.Channel = "", -1
+	if k := a.State.Input.Kind; IsColour(a.Current().Net) && (k == InputDrawing || k == InputTest) {
+		// The drawing pad and the MNIST digits are grey: a colour
+		// model starts on a sample photo.
+		if err := a.ShowPhoto(Photos()[0]); err != nil {
+			return err
+		}
+	}
+	if c := a.State.Class; c >= len(a.Current().Net.Spec.Classes) {
+		a.State.Class = -1
+	}
 	a.ModelChanged()
 	return nil
 }
@@ -193,6 +214,10 @@ func (a *App) Apply(s State) error {
 	}
 	if s.Input.Kind == InputUpload {
 		errs = append(errs, "an uploaded picture cannot travel in a link; upload it again")
+		s.Input = Input{Kind: InputDrawing}
+	}
+	if s.Input.Kind == InputPhoto && !slices.Contains(Photos(), s.Input.Photo) {
+		errs = append(errs, fmt.Sprintf("no sample photo %q (have: %s)", s.Input.Photo, strings.Join(Photos(), ", ")))
 		s.Input = Input{Kind: InputDrawing}
 	}
 	if s.Options == nil {
@@ -569,9 +594,15 @@ func DrawingInput(strokes []input.Stroke) []float32 {
 	return input.Centre(rasterize(strokes))
 }
 
-// ModelInput returns Pixels in the current model's input shape.
+// ModelInput returns the current input in the current model's input
+// shape: a photo (uploaded or a sample) through input.Colour for a colour
+// model, else Pixels (FitInput).
 func (a *App) ModelInput() []float32 {
-	return FitInput(a.Pixels, a.Current().Net.Spec.Input)
+	in := a.Current().Net.Spec.Input
+	if x := a.photoInput(in); x != nil {
+		return x
+	}
+	return FitInput(a.Pixels, in)
 }
 
 // Refresh recomputes the input and the outputs if anything changed since
@@ -590,6 +621,12 @@ func (a *App) Refresh() bool {
 		}
 	case InputDrawing:
 		a.Pixels = input.Centre(a.DrawingPixels())
+	case InputPhoto:
+		if err := a.loadPhoto(a.State.Input.Photo); err != nil {
+			clear(a.Pixels)
+			break
+		}
+		copy(a.Pixels, a.uploadPix)
 	case InputUpload:
 		if a.uploadPix != nil {
 			copy(a.Pixels, a.uploadPix)

@@ -80,6 +80,7 @@ func (a *App) useUpload(u *input.Upload) error {
 		return err
 	}
 	a.uploadPix = input.Centre(g)
+	a.setPhoto(u.Image(), "")
 	a.State.Input = Input{Kind: InputUpload}
 	a.drawing = false
 	a.dirty = true

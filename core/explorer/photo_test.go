@@ -1,0 +1,140 @@
+package explorer
+
+import (
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"cnnviz/core/input"
+)
+
+// nativeColour is a colour model's input for a picture file, computed
+// without the App.
+func nativeColour(t *testing.T, b []byte, w, h int) []float32 {
+	t.Helper()
+	img, err := input.DecodeImage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := input.Colour(img, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestColourModelInputs(t *testing.T) {
+	full, err := os.ReadFile("../../testdata/photos/coffee.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := photoFS.ReadFile("photos/coffee.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(a *App) error
+		file  []byte // the picture the input must come from
+		kind  InputKind
+	}{
+		{"selecting tinyvgg shows a sample photo", func(a *App) error { return a.SetModel("tinyvgg") }, sample, InputPhoto},
+		{"an upload", func(a *App) error {
+			if err := a.SetModel("tinyvgg"); err != nil {
+				return err
+			}
+			return a.Upload(full)
+		}, full, InputUpload},
+		{"an upload before the model", func(a *App) error {
+			if err := a.Upload(full); err != nil {
+				return err
+			}
+			return a.SetModel("tinyvgg")
+		}, full, InputUpload},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newApp(t)
+			if err := tc.setup(a); err != nil {
+				t.Fatal(err)
+			}
+			a.Refresh()
+			if got := a.State.Input.Kind; got != tc.kind {
+				t.Fatalf("input kind: got %v, want %v", got, tc.kind)
+			}
+			want := nativeColour(t, tc.file, 64, 64)
+			if got := a.ModelInput(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("ModelInput differs from input.Colour of the file (%d values, want %d)", len(got), len(want))
+			}
+			logits, probs := Predict(a.Current().Net, want)
+			// The page's Plan and Predict sum in different orders.
+			for i := range logits {
+				if d := math.Abs(float64(a.Logits[i] - logits[i])); d > 1e-4*(1+math.Abs(float64(logits[i]))) {
+					t.Errorf("logit %d: got %v, want %v", i, a.Logits[i], logits[i])
+				}
+			}
+			p := a.Predicted()
+			if got := a.Current().Net.Spec.Classes[p]; got != "espresso" || probs[p] < 0.5 {
+				t.Errorf("prediction: got %q p=%.3f, want espresso with p above 0.5", got, probs[p])
+			}
+			img := a.InputImage()
+			if b := img.Bounds(); b.Dx() != 64 || b.Dy() != 64 {
+				t.Fatalf("InputImage is %v, want 64×64", b)
+			}
+			coloured := 0
+			for i := 0; i < len(img.Pix); i += 4 {
+				if img.Pix[i] != img.Pix[i+1] || img.Pix[i+1] != img.Pix[i+2] {
+					coloured++
+				}
+			}
+			if coloured < 64*64/2 {
+				t.Errorf("InputImage has %d coloured pixels of %d, want most", coloured, 64*64)
+			}
+			// Back to a grey model: the input is the photo as ink.
+			if err := a.SetModel("mnist"); err != nil {
+				t.Fatal(err)
+			}
+			a.Refresh()
+			if got := len(a.ModelInput()); got != 28*28 {
+				t.Errorf("mnist input: got %d values, want 784", got)
+			}
+		})
+	}
+}
+
+func TestPhotoLinks(t *testing.T) {
+	a := newApp(t)
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	h := EncodeHash(a.State)
+	if !strings.Contains(h, "in=pcoffee") {
+		t.Fatalf("link %q, want it to name the photo (in=pcoffee)", h)
+	}
+	s, err := DecodeHash(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newApp(t)
+	if err := b.Apply(s); err != nil {
+		t.Fatal(err)
+	}
+	a.Refresh()
+	b.Refresh()
+	if !reflect.DeepEqual(a.ModelInput(), b.ModelInput()) || b.State.Input.Photo != "coffee" {
+		t.Errorf("the link did not restore the photo input: %+v", b.State.Input)
+	}
+	for _, tc := range []struct{ hash, wantErr string }{
+		{"#model=tinyvgg&in=pnope", `no sample photo "nope"`},
+		{"#in=p", `"p" is not a photo name`},
+	} {
+		s, err := DecodeHash(tc.hash)
+		if err == nil {
+			err = newApp(t).Apply(s)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: got error %v, want one containing %q", tc.hash, err, tc.wantErr)
+		}
+	}
+}
