@@ -442,7 +442,8 @@ func (g *game) updateDrawing() {
 		return input.Point{X: float64(p.X-r.Min.X) / float64(r.Dx()), Y: float64(p.Y-r.Min.Y) / float64(r.Dy())}
 	}
 	switch {
-	case p.Pressed && p.in(r):
+	case p.Pressed && p.in(r) && !explorer.IsColour(g.app.Current().Net):
+		// A colour model's input is a photo: nothing to draw on.
 		g.app.BeginStroke(at())
 	case p.Down && g.app.Drawing():
 		g.app.ExtendStroke(at())

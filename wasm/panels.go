@@ -165,8 +165,12 @@ func (g *game) updateInput() {
 	ir := g.inputLayout()
 	g.lay.canvas = ir.canvas
 	g.exportButton("input", g.lay.input)
-	g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
-		[]func(){g.app.Undo, g.app.Clear, openFilePicker})
+	if explorer.IsColour(g.app.Current().Net) {
+		g.photoButtons(ir.tools)
+	} else {
+		g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
+			[]func(){g.app.Undo, g.app.Clear, openFilePicker})
+	}
 	g.buttonRow(ir.nav, u(4), []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
 		[]func(){func() { g.try(g.app.StepTest(-1)) }, func() { g.try(g.app.StepTest(1)) }, func() { g.try(g.app.RandomTest()) }})
 	g.buttonRow(ir.misonly, u(4), []string{"Misclassified only"}, []string{"misonly"}, []bool{g.app.MisOnly}, []func(){func() { g.app.MisOnly = !g.app.MisOnly }})
@@ -204,6 +208,9 @@ func (g *game) drawInput(dst *ebiten.Image) {
 		img = g.drawTex.get(fmt.Sprint("p", a.Version), func() *image.RGBA { return greyImage(a.Pixels, 28, 28) })
 		hint = "Draw here to start a new drawing"
 	}
+	if explorer.IsColour(a.Current().Net) {
+		img, hint = g.drawTex.get(fmt.Sprint("c", a.Version), a.InputImage), ""
+	}
 	drawImageIn(dst, img, cv, a.State.Input.Kind == explorer.InputDrawing)
 	strokeRect(dst, cv, float32(g.ui.s), colRaised)
 	if hint != "" {
@@ -224,8 +231,14 @@ func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
 	u := g.ui.u
 	a := g.app
 	y := see.Min.Y
-	g.ui.text(dst, "What the model sees (28×28)", see.Min.X, y-u(18), 12, colMuted)
-	drawImageIn(dst, g.seeTex.get(fmt.Sprint(a.Version), func() *image.RGBA { return greyImage(a.Pixels, 28, 28) }), see, false)
+	in := a.Current().Net.Spec.Input
+	colour := explorer.IsColour(a.Current().Net)
+	g.ui.text(dst, fmt.Sprintf("What the model sees (%d×%d)", in[2], in[1]), see.Min.X, y-u(18), 12, colMuted)
+	seeImg := func() *image.RGBA { return greyImage(a.Pixels, 28, 28) }
+	if colour {
+		seeImg = a.InputImage
+	}
+	drawImageIn(dst, g.seeTex.get(fmt.Sprint(a.Version, colour), seeImg), see, false)
 	strokeRect(dst, see, float32(g.ui.s), colRaised)
 	tx := see.Max.X + u(10)
 	lines := []string{}
@@ -239,8 +252,14 @@ func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
 		lines = append(lines, "Your drawing", fmt.Sprintf("%d strokes", len(a.State.Input.Strokes)))
 	case explorer.InputUpload:
 		lines = append(lines, "Uploaded picture")
+	case explorer.InputPhoto:
+		lines = append(lines, "Sample photo: "+a.State.Input.Photo)
 	}
-	lines = append(lines, "scaled to 20×20,", "centred by mass")
+	if colour {
+		lines = append(lines, "centre crop,", fmt.Sprintf("resized to %d×%d", in[2], in[1]))
+	} else {
+		lines = append(lines, "scaled to 20×20,", "centred by mass")
+	}
 	for i, l := range lines {
 		col := colMuted
 		if i == 0 {
@@ -274,6 +293,9 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	}
 	rowH := min(u(34), (b.Dy()-u(60))/len(classes))
 	labW := u(24)
+	for _, name := range classes { // class names longer than a digit
+		labW = max(labW, int(text.Advance(name, g.ui.face(14)))+u(8))
+	}
 	for i, name := range classes {
 		y := b.Min.Y + i*rowH
 		p := float64(a.Probs[i])

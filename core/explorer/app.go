@@ -224,6 +224,10 @@ func (a *App) Apply(s State) error {
 		s.Options = map[string]string{}
 	}
 	modelChanged := s.Model != a.State.Model
+	if k := s.Input.Kind; modelChanged && IsColour(a.Model(s.Model).Net) && (k == InputDrawing || k == InputTest) {
+		// As in SetModel: a colour model starts on a sample photo.
+		s.Input = Input{Kind: InputPhoto, Photo: Photos()[0]}
+	}
 	a.State = s
 	a.raster = nil
 	a.dirty = true

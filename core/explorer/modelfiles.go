@@ -43,8 +43,8 @@ func (a *App) AddModelFiles(files map[string][]byte) (name, note string, err err
 	}
 	if foreign {
 		in := net.Spec.Input
-		note = fmt.Sprintf("the file names no classes and no input range: its %d outputs are numbered 0..%d and it is fed %d×%d %s pixels in 0..1",
-			len(net.Spec.Classes), len(net.Spec.Classes)-1, in[2], in[1], channelWord(in[0]))
+		note = fmt.Sprintf("no class names or input range in the file: classes 0..%d, %d×%d %s pixels in 0..1",
+			len(net.Spec.Classes)-1, in[2], in[1], channelWord(in[0]))
 	}
 	return name, note, nil
 }

@@ -36,7 +36,7 @@ func TestAddModelFiles(t *testing.T) {
 		note    string // part of the note; "" wants none
 		wantErr string // part of the error
 	}{
-		{name: "tfjs", files: readFiles(t, tv+"model.json", tv+"group1-shard1of1.bin"), input: []int{3, 64, 64}, note: "numbered 0..9"},
+		{name: "tfjs", files: readFiles(t, tv+"model.json", tv+"group1-shard1of1.bin"), input: []int{3, 64, 64}, note: "classes 0..9, 64×64 colour pixels"},
 		{name: "onnx", files: readFiles(t, ox), input: []int{1, 28, 28}, note: "28×28 grey pixels in 0..1"},
 		{name: "safetensors", files: map[string][]byte{"mine.safetensors": mnistBytes}, input: []int{1, 28, 28}},
 		{name: "missing shard", files: readFiles(t, tv+"model.json"), wantErr: `weight shard "group1-shard1of1.bin" is missing`},

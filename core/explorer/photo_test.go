@@ -125,6 +125,15 @@ func TestPhotoLinks(t *testing.T) {
 	if !reflect.DeepEqual(a.ModelInput(), b.ModelInput()) || b.State.Input.Photo != "coffee" {
 		t.Errorf("the link did not restore the photo input: %+v", b.State.Input)
 	}
+	// A link to a colour model with a grey input opens on a sample photo.
+	s, err = DecodeHash("#model=tinyvgg&in=t3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newApp(t)
+	if err := c.Apply(s); err != nil || c.State.Input.Kind != InputPhoto {
+		t.Errorf("link to tinyvgg with a test image: got input %+v, error %v; want a sample photo", c.State.Input, err)
+	}
 	for _, tc := range []struct{ hash, wantErr string }{
 		{"#model=tinyvgg&in=pnope", `no sample photo "nope"`},
 		{"#in=p", `"p" is not a photo name`},
