@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -207,14 +208,16 @@ func (v *embeddingView) sync(c *Ctx) {
 		eo := o.embed(a.Test.Count)
 		if v.e != nil && v.net == a.Current().Net && v.e.Feat.Net != nil {
 			e, err = v.e.Restart(eo)
-		} else {
+		} else if err = explorer.DigitsModel(a.Current().Net, "the embedding"); err == nil {
 			e, err = explorer.NewEmbedding(a.Current().Net, a.Test, eo)
 		}
 	}
 	v.want, v.net = key, a.Current().Net
 	if err != nil {
 		v.err = err.Error()
-		c.ShowError("Embedding: " + v.err)
+		if !errors.Is(err, explorer.ErrNotDigits) {
+			c.ShowError("Embedding: " + v.err)
+		}
 		a.Sched.Stop(explorer.EmbedJob)
 		v.e, v.runner = nil, nil
 		return

@@ -382,8 +382,9 @@ func (a *App) Misclassified(i int) bool {
 
 // ScanProgress returns how many test images the misclassification scan has
 // checked, of how many, and how many of those are misclassified.
+// A model that the scan does not run on (a colour model) gives zeros.
 func (a *App) ScanProgress() (scanned, total, wrong int) {
-	if a.Test == nil {
+	if a.Test == nil || !tensorIs28(a.Current().Net) {
 		return 0, 0, 0
 	}
 	for i := 0; i < a.scanned; i++ {

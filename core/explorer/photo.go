@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"image"
 	"path"
@@ -116,4 +117,19 @@ func (a *App) InputImage() *image.RGBA {
 	}
 	n := in[1] * in[2]
 	return render.RGB(slices.Concat(x[:n], x[:n], x[:n]), in[1], in[2], 0, 1)
+}
+
+// ErrNotDigits marks the errors of views that need a model of MNIST's grey
+// digits (the embedding of the test set): the page shows them in the view,
+// as a fact rather than a failure.
+var ErrNotDigits = errors.New("this view needs a model of grey MNIST digits")
+
+// DigitsModel returns an error wrapping ErrNotDigits, in user words, when
+// net is a colour model, whose inputs are photos and not MNIST digits.
+func DigitsModel(net *nn.Sequential, view string) error {
+	if !IsColour(net) {
+		return nil
+	}
+	in := net.Spec.Input
+	return fmt.Errorf("%w: %s shows the MNIST test set, and %s takes %d×%d colour photos; pick mnist or convnetjs, or a synthetic data set", ErrNotDigits, view, net.Spec.Name, in[2], in[1])
 }

@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"math"
 	"os"
 	"reflect"
@@ -145,5 +146,23 @@ func TestPhotoLinks(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("%s: got error %v, want one containing %q", tc.hash, err, tc.wantErr)
 		}
+	}
+}
+
+func TestColourModelIsNotScanned(t *testing.T) {
+	a := newApp(t)
+	a.SetTestSet(fakeSet(50, 3))
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	if s, n, w := a.ScanProgress(); s != 0 || n != 0 || w != 0 {
+		t.Errorf("ScanProgress under tinyvgg: got %d of %d, %d wrong; want 0, 0, 0 (no scan to wait for)", s, n, w)
+	}
+	err := DigitsModel(a.Current().Net, "the embedding")
+	if !errors.Is(err, ErrNotDigits) || !strings.Contains(err.Error(), "64×64 colour photos") {
+		t.Errorf("DigitsModel(tinyvgg): got %v, want ErrNotDigits naming the photo size", err)
+	}
+	if err := DigitsModel(a.Model("mnist").Net, "the embedding"); err != nil {
+		t.Errorf("DigitsModel(mnist): got %v, want nil", err)
 	}
 }
