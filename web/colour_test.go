@@ -143,6 +143,12 @@ func TestColourModel(t *testing.T) {
 		if b := evalJS[string](t, ctx, `document.getElementById("cnnviz-errors").innerText`); b != "" {
 			t.Errorf("view %s on tinyvgg: banner %q", v, b)
 		}
+		// The embedding of the MNIST test set says why it does not apply.
+		if v == "embedding" {
+			if e := evalJS[string](t, ctx, `cnnviz.embeddingStatus().then(s => s.err)`); !strings.Contains(e, "needs a model of grey MNIST digits") {
+				t.Errorf("embedding on tinyvgg: err %q, want it to say it needs a model of MNIST digits", e)
+			}
+		}
 	}
 	noConsoleErrors(t, ctx)
 }
