@@ -52,6 +52,8 @@ func stateObject(g *game) map[string]any {
 		in["kind"] = "upload"
 	case explorer.InputPhoto:
 		in["kind"], in["photo"] = "photo", s.Input.Photo
+	case explorer.InputCamera:
+		in["kind"] = "camera"
 	}
 	opts := map[string]any{}
 	for k, v := range s.Options {
@@ -74,6 +76,7 @@ func stateObject(g *game) map[string]any {
 			float64(g.lay.canvas.Max.X) / g.dpr, float64(g.lay.canvas.Max.Y) / g.dpr},
 		"narrow": g.lay.narrow,
 		"upload": uploadObject(g),
+		"camera": g.cam.object(g),
 		"perf":   g.perf(),
 	}
 }

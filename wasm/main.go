@@ -36,6 +36,7 @@ const (
 // game is the ebiten Game of the page.
 type game struct {
 	app *explorer.App
+	cam camera // the webcam, for colour models
 	ui  *ui
 	ctx *Ctx
 
@@ -178,6 +179,7 @@ func (g *game) Update() (err error) {
 	}
 	g.keys()
 	g.dropped()
+	g.cam.frame(g)
 
 	// While the pen is down, the outputs and the canvas follow at most
 	// every penRedraw and the pen overlay shows the stroke meanwhile (see

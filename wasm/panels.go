@@ -254,6 +254,8 @@ func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
 		lines = append(lines, "Uploaded picture")
 	case explorer.InputPhoto:
 		lines = append(lines, "Sample photo: "+a.State.Input.Photo)
+	case explorer.InputCamera:
+		lines = append(lines, fmt.Sprintf("Camera, frame %d", a.Frames))
 	}
 	if colour {
 		lines = append(lines, "centre crop,", fmt.Sprintf("resized to %d×%d", in[2], in[1]))

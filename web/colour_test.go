@@ -255,3 +255,63 @@ func TestDroppedForeignModels(t *testing.T) {
 	}
 	noConsoleErrors(t, ctx)
 }
+
+// TestCamera feeds Chromium's fake webcam to the colour model: frames
+// arrive, each gives a new prediction, the camera stops on request, and a
+// grey model refuses it in words.
+func TestCamera(t *testing.T) {
+	ctx := newTab(t, chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true))
+	navigate(t, ctx, siteURL+"/")
+	waitApp(t, ctx)
+	if msg := evalJS[string](t, ctx, `cnnviz.camera(true).then(() => "started", e => e.message)`); !strings.Contains(msg, "camera feeds colour models") {
+		t.Errorf("camera under mnist: got %q, want an error saying it feeds colour models", msg)
+	}
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({model: "tinyvgg"}).then(() => cnnviz.camera(true)).then(() => undefined)`)
+	type camState struct {
+		colourState
+		Camera struct {
+			State  string `json:"state"`
+			Frames int    `json:"frames"`
+			Error  string `json:"error"`
+		} `json:"camera"`
+	}
+	read := func() camState { return evalJS[camState](t, ctx, `cnnviz.state()`) }
+	wait := func(what string, ok func(camState) bool) camState {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			frames(t, ctx, 2)
+			if st := read(); ok(st) {
+				return st
+			} else if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: camera %+v, input %v", what, st.Camera, st.Input)
+			}
+		}
+	}
+	first := wait("camera frames", func(s camState) bool { return s.Camera.Frames >= 2 && s.Input["kind"] == "camera" })
+	// The fake camera's picture moves: later frames give other logits.
+	changed := false
+	var last camState
+	for i := 0; i < 40 && !changed; i++ {
+		last = wait("more frames", func(s camState) bool { return s.Camera.Frames > first.Camera.Frames+i })
+		changed = fmt.Sprint(last.Probs) != fmt.Sprint(first.Probs)
+	}
+	if !changed {
+		t.Errorf("probabilities stayed %v over %d frames, want live predictions", first.Probs, last.Camera.Frames-first.Camera.Frames)
+	}
+	sum := 0.0
+	for _, p := range last.Probs {
+		sum += p
+	}
+	if len(last.Probs) != 10 || math.Abs(sum-1) > 1e-4 {
+		t.Errorf("probabilities %v: want 10 summing to 1", last.Probs)
+	}
+	screenshot(t, ctx, "colour-camera")
+	evalJS[chromedp.Void](t, ctx, `cnnviz.camera(false).then(() => undefined)`)
+	stopped := read()
+	frames(t, ctx, 30)
+	if after := read(); after.Camera.State != "off" || after.Camera.Frames != stopped.Camera.Frames {
+		t.Errorf("after stopping: camera %+v, %d frames before; want off and no new frames", after.Camera, stopped.Camera.Frames)
+	}
+	noConsoleErrors(t, ctx)
+}

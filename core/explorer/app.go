@@ -52,6 +52,8 @@ type App struct {
 	Acts          []Activation
 	// Version changes whenever Pixels or the model (or its weights) change.
 	Version int
+	// Frames counts the webcam frames given to UseFrame.
+	Frames int
 	// HashChanged is set when State changed; the shell clears it after
 	// writing the URL fragment.
 	HashChanged bool
@@ -632,6 +634,8 @@ func (a *App) Refresh() bool {
 			break
 		}
 		copy(a.Pixels, a.uploadPix)
+	case InputCamera:
+		clear(a.Pixels) // a grey model has no use for the camera's frames
 	case InputUpload:
 		if a.uploadPix != nil {
 			copy(a.Pixels, a.uploadPix)

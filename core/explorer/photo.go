@@ -92,7 +92,7 @@ func (a *App) setPhoto(img image.Image, name string) {
 // [3, H, W]. The result is cached per photo and shape; callers get a copy.
 func (a *App) photoInput(shape []int) []float32 {
 	k := a.State.Input.Kind
-	if (k != InputUpload && k != InputPhoto) || a.photo == nil || len(shape) != 3 || shape[0] != 3 {
+	if (k != InputUpload && k != InputPhoto && k != InputCamera) || a.photo == nil || len(shape) != 3 || shape[0] != 3 {
 		return nil
 	}
 	key := fmt.Sprint(a.photoVer, shape)
@@ -132,4 +132,26 @@ func DigitsModel(net *nn.Sequential, view string) error {
 	}
 	in := net.Spec.Input
 	return fmt.Errorf("%w: %s shows the MNIST test set, and %s takes %d×%d colour photos; pick mnist or convnetjs, or a synthetic data set", ErrNotDigits, view, net.Spec.Name, in[2], in[1])
+}
+
+// UseFrame makes a webcam frame the input of the current model, which must
+// be a colour model (the camera's frames are photos, not digits); each
+// frame replaces the last. Frames counts them.
+func (a *App) UseFrame(img image.Image) error {
+	if net := a.Current().Net; !IsColour(net) {
+		return fmt.Errorf("the camera feeds colour models, and %s takes grey digits: select a model of photos such as tinyvgg", a.Current().Name)
+	}
+	if b := img.Bounds(); b.Dx() < 1 || b.Dy() < 1 {
+		return fmt.Errorf("the camera gave an empty frame")
+	}
+	if a.State.Input.Kind != InputCamera {
+		a.State.Input = Input{Kind: InputCamera}
+		a.touch()
+	}
+	a.setPhoto(img, "")
+	a.uploadPix = nil
+	a.drawing = false
+	a.Frames++
+	a.dirty = true
+	return nil
 }

@@ -2,6 +2,7 @@ package explorer
 
 import (
 	"errors"
+	"image"
 	"math"
 	"os"
 	"reflect"
@@ -165,4 +166,45 @@ func TestColourModelIsNotScanned(t *testing.T) {
 	if err := DigitsModel(a.Model("mnist").Net, "the embedding"); err != nil {
 		t.Errorf("DigitsModel(mnist): got %v, want nil", err)
 	}
+}
+
+func TestUseFrame(t *testing.T) {
+	a := newApp(t)
+	frame := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for i := 0; i < len(frame.Pix); i += 4 {
+		frame.Pix[i], frame.Pix[i+1], frame.Pix[i+2], frame.Pix[i+3] = 200, 40, 30, 255
+	}
+	if err := a.UseFrame(frame); err == nil || !strings.Contains(err.Error(), "camera feeds colour models") {
+		t.Fatalf("a frame under mnist: got error %v, want one saying the camera feeds colour models", err)
+	}
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UseFrame(image.NewRGBA(image.Rect(0, 0, 0, 0))); err == nil {
+		t.Error("an empty frame gave no error")
+	}
+	for n := 1; n <= 2; n++ {
+		if err := a.UseFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+		if !a.Refresh() || a.Frames != n || a.State.Input.Kind != InputCamera {
+			t.Fatalf("frame %d: refreshed, %d frames, input %v; want a recomputation, %d, camera", n, a.Frames, a.State.Input.Kind, n)
+		}
+	}
+	want := nativeColourImage(t, frame, 64, 64)
+	if got := a.ModelInput(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ModelInput is not input.Colour of the frame")
+	}
+	if h := EncodeHash(a.State); strings.Contains(h, "in=") {
+		t.Errorf("link %q names the camera input; want it left out, like an upload", h)
+	}
+}
+
+func nativeColourImage(t *testing.T, img image.Image, w, h int) []float32 {
+	t.Helper()
+	x, err := input.Colour(img, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
 }

@@ -22,6 +22,7 @@ const (
 	InputDrawing                  // strokes drawn on the page
 	InputUpload                   // an uploaded picture (not kept in links)
 	InputPhoto                    // a sample photo shipped with the page (Photos)
+	InputCamera                   // live frames of the webcam (not kept in links)
 )
 
 // Input names the current input. Strokes are in drawing-surface units:
