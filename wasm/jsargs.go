@@ -99,7 +99,7 @@ func filesArg(v js.Value, what string) (map[string][]byte, error) {
 			}
 		}
 	default:
-		return nil, fmt.Errorf("%s must be bytes, an object of file name to bytes, or an array of {name, bytes}; got %s", what, describe(v))
+		return nil, fmt.Errorf("%s must be bytes (a Uint8Array or an ArrayBuffer), an object of file name to bytes, or an array of {name, bytes}; got %s", what, describe(v))
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s holds no files", what)

@@ -47,6 +47,9 @@ func (g *game) updateTop() {
 	for _, m := range g.app.Models() {
 		name := m.Name
 		w := u(18) + u(float64(len(name))*7.5)
+		if g.lay.phone { // three shipped models fit beside Open and ?
+			w = u(10) + u(float64(len(name))*6)
+		}
 		g.ui.button("model-"+name, image.Rect(x, y0, x+w, y1), name, g.app.State.Model == name, func() {
 			g.try(g.app.SetModel(name))
 		})
