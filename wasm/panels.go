@@ -362,6 +362,11 @@ func (g *game) drawPredictionStrip(dst *ebiten.Image, b image.Rectangle, classes
 		if i == label {
 			strokeRect(dst, col, float32(u(2)), colGood)
 		}
+		// Class names longer than a digit are cut to their column.
+		for r := []rune(name); len(r) > 1 && int(text.Advance(string(r), g.ui.face(11))) > w-u(4); {
+			r = r[:len(r)-1]
+			name = string(r)
+		}
 		g.ui.textCentred(dst, name, image.Rect(col.Min.X, col.Max.Y, col.Max.X, col.Max.Y+labH), 11, colText)
 	}
 }

@@ -315,3 +315,22 @@ func TestCamera(t *testing.T) {
 	}
 	noConsoleErrors(t, ctx)
 }
+
+// TestColourModelPhone shows the colour model on a phone: its controls (the
+// photo buttons, the model buttons) fit without overlapping.
+func TestColourModelPhone(t *testing.T) {
+	ctx := newTab(t)
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1), chromedp.EmulateTouch, chromedp.EmulateMobile}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, opts...)); err != nil {
+		t.Fatal(err)
+	}
+	navigate(t, ctx, siteURL+"/#model=tinyvgg")
+	waitApp(t, ctx)
+	waitState(t, ctx, "tinyvgg on a sample photo", func(s colourState) bool { return s.Input["kind"] == "photo" })
+	frames(t, ctx, 3)
+	checkControls(t, controls(t, ctx), 390, 844, "tinyvgg")
+	if img := screenshot(t, ctx, "colour-phone"); uniform(img) {
+		t.Error("the screenshot is a single colour")
+	}
+	noConsoleErrors(t, ctx)
+}
