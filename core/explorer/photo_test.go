@@ -1,8 +1,10 @@
 package explorer
 
 import (
+	"bytes"
 	"errors"
 	"image"
+	"image/png"
 	"math"
 	"os"
 	"reflect"
@@ -207,4 +209,57 @@ func nativeColourImage(t *testing.T, img image.Image, w, h int) []float32 {
 		t.Fatal(err)
 	}
 	return x
+}
+
+// TestLargeUploadColourCopy uploads a photo three times the size of
+// coffee.png: the colour copy kept is shrunk by a whole factor, and the
+// model's input is close to input.Colour of the whole picture.
+func TestLargeUploadColourCopy(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/photos/coffee.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := input.DecodeImage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := small.Bounds()
+	big := image.NewRGBA(image.Rect(0, 0, 3*sb.Dx()+2, 3*sb.Dy()+1))
+	for y := range big.Rect.Dy() {
+		for x := range big.Rect.Dx() {
+			big.Set(x, y, small.At(sb.Min.X+min(x/3, sb.Dx()-1), sb.Min.Y+min(y/3, sb.Dy()-1)))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, big); err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(t)
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Upload(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if kb := a.photo.Bounds(); min(kb.Dx(), kb.Dy()) < photoSide || min(kb.Dx(), kb.Dy()) >= 2*photoSide {
+		t.Errorf("colour copy %v, want its short side in %d..%d", kb, photoSide, 2*photoSide-1)
+	}
+	want := nativeColourImage(t, big, 64, 64)
+	x := a.ModelInput()
+	worst, mean := 0.0, 0.0
+	for i, v := range x {
+		d := math.Abs(float64(v - want[i]))
+		worst, mean = max(worst, d), mean+d/float64(len(x))
+	}
+	if mean > 0.01 || worst > 0.1 {
+		t.Errorf("input from the shrunk copy differs from input.Colour of the whole picture by %.4f on average, %.3f at most; want under 0.01 and 0.1", mean, worst)
+	}
+	_, pGot := Predict(a.Current().Net, x)
+	_, pWant := Predict(a.Current().Net, want)
+	for i := range pWant {
+		if d := math.Abs(float64(pGot[i] - pWant[i])); d > 0.03 {
+			t.Errorf("p(%s) = %.4f from the shrunk copy, %.4f from the whole picture; want within 0.03", a.Current().Net.Spec.Classes[i], pGot[i], pWant[i])
+		}
+	}
+	t.Logf("input difference %.4f on average, %.4f at most", mean, worst)
 }
