@@ -29,6 +29,15 @@ func init() {
 	})
 }
 
+// strs converts for js.ValueOf, which takes []any but not []string.
+func strs(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
 // stateObject describes the app's state for state().
 func stateObject(g *game) map[string]any {
 	a := g.app
@@ -41,6 +50,10 @@ func stateObject(g *game) map[string]any {
 		in["kind"], in["strokes"] = "drawing", len(s.Input.Strokes)
 	case explorer.InputUpload:
 		in["kind"] = "upload"
+	case explorer.InputPhoto:
+		in["kind"], in["photo"] = "photo", s.Input.Photo
+	case explorer.InputCamera:
+		in["kind"] = "camera"
 	}
 	opts := map[string]any{}
 	for k, v := range s.Options {
@@ -55,6 +68,7 @@ func stateObject(g *game) map[string]any {
 		"model": s.Model, "view": g.currentView().ID(), "layer": s.Layer, "channel": s.Channel,
 		"method": s.Method, "class": s.Class, "input": in, "seed": float64(s.Seed), "options": opts,
 		"hash": explorer.EncodeHash(s), "predicted": a.Predicted(), "probs": probs, "label": a.Label(),
+		"classes": strs(a.Current().Net.Spec.Classes), "inputShape": ints(a.Current().Net.Spec.Input), "status": g.status,
 		"testSetLoaded": a.Test != nil, "scan": map[string]any{"checked": scanned, "total": total, "wrong": wrong},
 		"views": viewIDs(), "misclassifiedOnly": a.MisOnly,
 		// The drawing surface in CSS pixels, for scripts that draw.
@@ -63,6 +77,7 @@ func stateObject(g *game) map[string]any {
 		"narrow": g.lay.narrow,
 		"upload": uploadObject(g),
 		"scroll": g.scrollObject(),
+		"camera": g.cam.object(g),
 		"perf":   g.perf(),
 	}
 }

@@ -151,41 +151,59 @@ func (g *game) loadTestSet() {
 	both.Call("then", done, failed)
 }
 
-// newFilePicker adds a hidden file input to the page under id, for files
-// of the kinds accept lists (label names it for screen readers). The
+// newFilePicker adds a hidden file input to the page under id, for one
+// file of the kinds accept lists (label names it for screen readers). The
 // chosen file, if not larger than maxUploadBytes, is read and handed to
 // use at the start of the next Update. It returns the input; a click on
 // it opens the browser's file chooser.
 func newFilePicker(g *game, id, accept, label string, use func(name string, b []byte)) js.Value {
+	return newFilesPicker(g, id, accept, label, false, func(files map[string][]byte) {
+		for name, b := range files {
+			use(name, b)
+		}
+	})
+}
+
+// newFilesPicker is newFilePicker for several files at once when multiple
+// is set: use gets all chosen files by name.
+func newFilesPicker(g *game, id, accept, label string, multiple bool, use func(files map[string][]byte)) js.Value {
 	doc := js.Global().Get("document")
 	in := doc.Call("createElement", "input")
 	in.Set("type", "file")
 	in.Set("id", id)
 	in.Set("accept", accept)
+	in.Set("multiple", multiple)
 	in.Set("hidden", true)
 	in.Call("setAttribute", "aria-label", label)
 	in.Call("addEventListener", "change", js.FuncOf(func(this js.Value, _ []js.Value) any {
 		defer recoverJS(id)
-		files := this.Get("files")
-		if files.Get("length").Int() == 0 {
+		list := this.Get("files")
+		var files []js.Value
+		total := 0.0
+		for i := range list.Get("length").Int() {
+			files = append(files, list.Index(i))
+			total += list.Index(i).Get("size").Float()
+		}
+		this.Set("value", "")
+		if len(files) == 0 {
 			return nil
 		}
-		file := files.Index(0)
-		name := file.Get("name").String()
-		size := file.Get("size").Float()
-		this.Set("value", "")
-		if size > maxUploadBytes {
-			showError(fmt.Sprintf("%s: the file is %.0f MB; at most %d MB are accepted", name, size/1e6, maxUploadBytes>>20))
+		if total > maxUploadBytes {
+			showError(fmt.Sprintf("%s: the files take %.0f MB; at most %d MB are accepted", files[0].Get("name").String(), total/1e6, maxUploadBytes>>20))
 			return nil
 		}
 		go func() {
-			v, err := await(file.Call("arrayBuffer"))
-			if err != nil {
-				showError(fmt.Sprintf("%s: cannot read the file: %v", name, err))
-				return
+			got := map[string][]byte{}
+			for _, f := range files {
+				name := f.Get("name").String()
+				v, err := await(f.Call("arrayBuffer"))
+				if err != nil {
+					showError(fmt.Sprintf("%s: cannot read the file: %v", name, err))
+					return
+				}
+				got[name] = bytesOf(v)
 			}
-			b := bytesOf(v)
-			g.post(func() { use(name, b) })
+			g.post(func() { use(got) })
 		}()
 		return nil
 	}))
@@ -197,8 +215,8 @@ func newFilePicker(g *game, id, accept, label string, use func(name string, b []
 // follows changes of the URL fragment made by the user.
 func installDOM(g *game) {
 	theGame = g
-	newFilePicker(g, uploadInputID, "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors",
-		"Upload a picture of a digit or a model file", g.loadedFile)
+	newFilesPicker(g, uploadInputID, "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors,.onnx,.json,.bin",
+		"Upload a picture, or a model: a .safetensors or .onnx file, or a TF.js model.json with its .bin shards", true, g.loadedFiles)
 
 	installTaps(g)
 	js.Global().Call("addEventListener", "hashchange", js.FuncOf(func(js.Value, []js.Value) any {
@@ -261,7 +279,8 @@ func openFilePicker() {
 	}
 }
 
-// dropped reads files dropped on the canvas.
+// dropped reads the files dropped on the canvas: one picture, or the
+// files of one model.
 func (g *game) dropped() {
 	fsys := ebiten.DroppedFiles()
 	if fsys == nil {
@@ -271,22 +290,31 @@ func (g *game) dropped() {
 	if err != nil || len(entries) == 0 {
 		return
 	}
-	e := entries[0]
-	if e.IsDir() {
-		showError(e.Name() + ": a folder; drop a PNG or JPEG picture or a .safetensors model")
-		return
+	var total int64
+	for _, e := range entries {
+		if e.IsDir() {
+			showError(e.Name() + ": a folder; drop a PNG or JPEG picture, or a model's files (.safetensors, .onnx, or model.json with its .bin shards)")
+			return
+		}
+		if info, err := e.Info(); err == nil {
+			total += info.Size()
+		}
 	}
-	if info, err := e.Info(); err == nil && info.Size() > maxUploadBytes {
-		showError(fmt.Sprintf("%s: the file is %d MB; at most %d MB are accepted", e.Name(), info.Size()>>20, maxUploadBytes>>20))
+	if total > maxUploadBytes {
+		showError(fmt.Sprintf("%s: the files take %d MB; at most %d MB are accepted", entries[0].Name(), total>>20, maxUploadBytes>>20))
 		return
 	}
 	go func() {
-		b, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			showError(fmt.Sprintf("%s: cannot read the file: %v", e.Name(), err))
-			return
+		files := map[string][]byte{}
+		for _, e := range entries {
+			b, err := fs.ReadFile(fsys, e.Name())
+			if err != nil {
+				showError(fmt.Sprintf("%s: cannot read the file: %v", e.Name(), err))
+				return
+			}
+			files[e.Name()] = b
 		}
-		g.post(func() { g.loadedFile(e.Name(), b) })
+		g.post(func() { g.loadedFiles(files) })
 	}()
 }
 

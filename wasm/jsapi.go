@@ -75,15 +75,25 @@ func installAPI(g *game) {
 	})
 	def("loadModel", func(args []js.Value) (any, error) {
 		if len(args) != 1 {
-			return nil, fmt.Errorf("takes 1 argument (the bytes of a .safetensors file), got %d", len(args))
+			return nil, fmt.Errorf("takes 1 argument (a model file's bytes, an object of file name to bytes, or an array of {name, bytes}), got %d", len(args))
 		}
-		b, err := bytesArg(args[0], "bytes")
+		if v := args[0]; v.InstanceOf(js.Global().Get("Uint8Array")) || v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+			b, err := bytesArg(v, "bytes")
+			if err != nil {
+				return nil, err
+			}
+			return g.app.AddModel(b)
+		}
+		files, err := filesArg(args[0], "files")
 		if err != nil {
 			return nil, err
 		}
-		name, err := g.app.AddModel(b)
+		name, note, err := g.app.AddModelFiles(files)
 		if err != nil {
 			return nil, err
+		}
+		if note != "" {
+			g.say("loaded model %s; %s", name, note)
 		}
 		return name, nil
 	})

@@ -64,6 +64,49 @@ func bytesArg(v js.Value, name string) ([]byte, error) {
 	return nil, fmt.Errorf("%s must be a Uint8Array or an ArrayBuffer, got %s", name, describe(v))
 }
 
+// filesArg reads files by name: an object of file name to bytes
+// (Uint8Array or ArrayBuffer), or an array of {name, bytes}.
+func filesArg(v js.Value, what string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	add := func(name string, b js.Value) error {
+		data, err := bytesArg(b, fmt.Sprintf("%s[%q]", what, name))
+		if err != nil {
+			return err
+		}
+		if _, dup := files[name]; dup {
+			return fmt.Errorf("%s names %q twice", what, name)
+		}
+		files[name] = data
+		return nil
+	}
+	switch {
+	case js.Global().Get("Array").Call("isArray", v).Bool():
+		for i := range v.Length() {
+			e := v.Index(i)
+			if e.Type() != js.TypeObject || e.Get("name").Type() != js.TypeString {
+				return nil, fmt.Errorf("%s[%d] must be an object {name, bytes} with a string name, got %s", what, i, describe(e))
+			}
+			if err := add(e.Get("name").String(), e.Get("bytes")); err != nil {
+				return nil, err
+			}
+		}
+	case v.Type() == js.TypeObject:
+		keys := js.Global().Get("Object").Call("keys", v)
+		for i := range keys.Length() {
+			k := keys.Index(i).String()
+			if err := add(k, v.Get(k)); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%s must be bytes (a Uint8Array or an ArrayBuffer), an object of file name to bytes, or an array of {name, bytes}; got %s", what, describe(v))
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s holds no files", what)
+	}
+	return files, nil
+}
+
 // intArg reads a whole number in [lo, hi].
 func intArg(v js.Value, name string, lo, hi int) (int, error) {
 	if v.Type() != js.TypeNumber {

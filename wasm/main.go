@@ -14,6 +14,7 @@ import (
 	"log"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ const (
 // game is the ebiten Game of the page.
 type game struct {
 	app *explorer.App
+	cam camera // the webcam, for colour models
 	ui  *ui
 	ctx *Ctx
 
@@ -180,6 +182,7 @@ func (g *game) Update() (err error) {
 	}
 	g.keys()
 	g.dropped()
+	g.cam.frame(g)
 
 	// While the pen is down, the outputs and the canvas follow at most
 	// every penRedraw and the pen overlay shows the stroke meanwhile (see
@@ -455,7 +458,8 @@ func (g *game) updateDrawing() {
 		return input.Point{X: float64(p.X-r.Min.X) / float64(r.Dx()), Y: float64(p.Y-r.Min.Y) / float64(r.Dy())}
 	}
 	switch {
-	case p.Pressed && p.in(r):
+	case p.Pressed && p.in(r) && !explorer.IsColour(g.app.Current().Net):
+		// A colour model's input is a photo: nothing to draw on.
 		g.app.BeginStroke(at())
 	case p.Down && g.app.Drawing():
 		g.app.ExtendStroke(at())
@@ -576,20 +580,30 @@ func (g *game) writeHash() {
 	}
 }
 
-// loadedFile handles a file the user picked or dropped: a model file
-// (.safetensors) becomes a selectable model, anything else is read as a
-// picture.
-func (g *game) loadedFile(name string, b []byte) {
-	if strings.HasSuffix(strings.ToLower(name), ".safetensors") {
-		m, err := g.app.AddModel(b)
+// loadedFiles handles the files the user picked or dropped: a model's
+// files (explorer.AreModelFiles) become a selectable model, one picture
+// becomes the input.
+func (g *game) loadedFiles(files map[string][]byte) {
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if explorer.AreModelFiles(names) {
+		m, note, err := g.app.AddModelFiles(files)
 		if err != nil {
-			showError(fmt.Sprintf("%s: %v", name, err))
+			showError(fmt.Sprintf("%s: %v", strings.Join(names, ", "), err))
 			return
 		}
 		g.try(g.app.SetModel(m))
-		g.say("loaded model %s", m)
+		if note != "" {
+			g.say("loaded model %s; %s", m, note)
+		} else {
+			g.say("loaded model %s", m)
+		}
 		return
 	}
+	name, b := names[0], files[names[0]]
 	// A photo is read in steps (a large one takes seconds to decode); the
 	// top bar shows how far it is.
 	err := g.app.StartUpload(b, func(err error) {

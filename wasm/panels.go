@@ -47,6 +47,9 @@ func (g *game) updateTop() {
 	for _, m := range g.app.Models() {
 		name := m.Name
 		w := u(18) + u(float64(len(name))*7.5)
+		if g.lay.phone { // three shipped models fit beside Open and ?
+			w = u(10) + u(float64(len(name))*6)
+		}
 		g.ui.button("model-"+name, image.Rect(x, y0, x+w, y1), name, g.app.State.Model == name, func() {
 			g.try(g.app.SetModel(name))
 		})
@@ -165,8 +168,12 @@ func (g *game) updateInput() {
 	ir := g.inputLayout()
 	g.lay.canvas = ir.canvas
 	g.exportButton("input", g.lay.input)
-	g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
-		[]func(){g.app.Undo, g.app.Clear, openFilePicker})
+	if explorer.IsColour(g.app.Current().Net) {
+		g.photoButtons(ir.tools)
+	} else {
+		g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
+			[]func(){g.app.Undo, g.app.Clear, openFilePicker})
+	}
 	g.buttonRow(ir.nav, u(4), []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
 		[]func(){func() { g.try(g.app.StepTest(-1)) }, func() { g.try(g.app.StepTest(1)) }, func() { g.try(g.app.RandomTest()) }})
 	g.buttonRow(ir.misonly, u(4), []string{"Misclassified only"}, []string{"misonly"}, []bool{g.app.MisOnly}, []func(){func() { g.app.MisOnly = !g.app.MisOnly }})
@@ -204,6 +211,9 @@ func (g *game) drawInput(dst *ebiten.Image) {
 		img = g.drawTex.get(fmt.Sprint("p", a.Version), func() *image.RGBA { return greyImage(a.Pixels, 28, 28) })
 		hint = "Draw here to start a new drawing"
 	}
+	if explorer.IsColour(a.Current().Net) {
+		img, hint = g.drawTex.get(fmt.Sprint("c", a.Version), a.InputImage), ""
+	}
 	drawImageIn(dst, img, cv, a.State.Input.Kind == explorer.InputDrawing)
 	strokeRect(dst, cv, float32(g.ui.s), colRaised)
 	if hint != "" {
@@ -224,8 +234,14 @@ func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
 	u := g.ui.u
 	a := g.app
 	y := see.Min.Y
-	g.ui.text(dst, "What the model sees (28×28)", see.Min.X, y-u(18), 12, colMuted)
-	drawImageIn(dst, g.seeTex.get(fmt.Sprint(a.Version), func() *image.RGBA { return greyImage(a.Pixels, 28, 28) }), see, false)
+	in := a.Current().Net.Spec.Input
+	colour := explorer.IsColour(a.Current().Net)
+	g.ui.text(dst, fmt.Sprintf("What the model sees (%d×%d)", in[2], in[1]), see.Min.X, y-u(18), 12, colMuted)
+	seeImg := func() *image.RGBA { return greyImage(a.Pixels, 28, 28) }
+	if colour {
+		seeImg = a.InputImage
+	}
+	drawImageIn(dst, g.seeTex.get(fmt.Sprint(a.Version, colour), seeImg), see, false)
 	strokeRect(dst, see, float32(g.ui.s), colRaised)
 	tx := see.Max.X + u(10)
 	lines := []string{}
@@ -239,8 +255,16 @@ func (g *game) drawPreview(dst *ebiten.Image, see image.Rectangle) {
 		lines = append(lines, "Your drawing", fmt.Sprintf("%d strokes", len(a.State.Input.Strokes)))
 	case explorer.InputUpload:
 		lines = append(lines, "Uploaded picture")
+	case explorer.InputPhoto:
+		lines = append(lines, "Sample photo: "+a.State.Input.Photo)
+	case explorer.InputCamera:
+		lines = append(lines, fmt.Sprintf("Camera, frame %d", a.Frames))
 	}
-	lines = append(lines, "scaled to 20×20,", "centred by mass")
+	if colour {
+		lines = append(lines, "centre crop,", fmt.Sprintf("resized to %d×%d", in[2], in[1]))
+	} else {
+		lines = append(lines, "scaled to 20×20,", "centred by mass")
+	}
 	for i, l := range lines {
 		col := colMuted
 		if i == 0 {
@@ -274,6 +298,9 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	}
 	rowH := min(u(34), (b.Dy()-u(60))/len(classes))
 	labW := u(24)
+	for _, name := range classes { // class names longer than a digit
+		labW = max(labW, int(text.Advance(name, g.ui.face(14)))+u(8))
+	}
 	for i, name := range classes {
 		y := b.Min.Y + i*rowH
 		p := float64(a.Probs[i])
@@ -334,6 +361,11 @@ func (g *game) drawPredictionStrip(dst *ebiten.Image, b image.Rectangle, classes
 		fillRect(dst, fill, barCol)
 		if i == label {
 			strokeRect(dst, col, float32(u(2)), colGood)
+		}
+		// Class names longer than a digit are cut to their column.
+		for r := []rune(name); len(r) > 1 && int(text.Advance(string(r), g.ui.face(11))) > w-u(4); {
+			r = r[:len(r)-1]
+			name = string(r)
 		}
 		g.ui.textCentred(dst, name, image.Rect(col.Min.X, col.Max.Y, col.Max.X, col.Max.Y+labH), 11, colText)
 	}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -95,7 +96,9 @@ const legendText = 12.5
 func (v *embeddingView) Update(c *Ctx) {
 	a := c.App
 	m := v.m
-	if err := m.Sync(a); err != nil {
+	// A colour model's note (the MNIST embedding needs a digits model)
+	// is shown in the view, not as an error.
+	if err := m.Sync(a); err != nil && !errors.Is(err, explorer.ErrNotDigits) {
 		c.ShowError("Embedding: " + err.Error())
 	}
 	m.Observe(a)

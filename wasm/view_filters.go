@@ -22,6 +22,7 @@ func init() { register(20, &filtersView{}) }
 // numbers.
 type filtersView struct {
 	grid      texture
+	rgb       texture // a colour model's first filters as colour patches
 	big       texture
 	hist      texture
 	tileRects []image.Rectangle
@@ -104,7 +105,15 @@ func (v *filtersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		c.UI.text(dst, "rows: filters (output channels); columns: input channels", gridR.Min.X, gridR.Min.Y, 10.5, colMuted)
 		inner = image.Rect(gridR.Min.X+c.U(28), gridR.Min.Y+c.U(30), gridR.Max.X, gridR.Max.Y)
 	}
-	tile := min((inner.Dx()-cols*gap)/cols, (inner.Dy()-rows*gap)/rows)
+	// The first filters of a colour model get one more column: each
+	// filter's three slices as one colour patch.
+	rgb, rgbGap := f.RGB(a) && !f.Square(), c.U(10)
+	wide := cols
+	if rgb {
+		wide++
+		inner.Max.X -= rgbGap
+	}
+	tile := min((inner.Dx()-wide*gap)/wide, (inner.Dy()-rows*gap)/rows)
 	tile = max(tile, 2)
 	maps := f.Tiles()
 	scs := make([]render.Scale, len(maps))
@@ -122,6 +131,13 @@ func (v *filtersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	}
 	if !f.Square() {
 		v.drawAxes(dst, inner, c, cols, rows, tile+gap)
+	}
+	if rgb {
+		x := inner.Min.X + cols*(tile+gap) + rgbGap
+		c.UI.text(dst, "RGB", x, inner.Min.Y-c.U(12), 9.5, colMuted)
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM.Translate(float64(x), float64(inner.Min.Y))
+		dst.DrawImage(v.rgb.get(key, func() *image.RGBA { return f.RGBStrip(tile, gap) }), op)
 	}
 	for fi := 0; fi < f.F; fi++ {
 		var r image.Rectangle

@@ -183,7 +183,8 @@ func (tb *tab) foreign() []string {
 // newTab starts a headless Chromium with the flags that DESIGN.md lists and a
 // fresh profile, and returns the context of its tab. The browser ends when
 // the test ends; any request that went to another origin fails the test.
-func newTab(t *testing.T) context.Context {
+// extra adds flags for one test (a fake camera, say).
+func newTab(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	bin := chromiumPath()
 	if _, err := os.Stat(bin); err != nil {
@@ -191,7 +192,7 @@ func newTab(t *testing.T) context.Context {
 	}
 	profile := t.TempDir()
 	var browserOutput lockedBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -204,7 +205,8 @@ func newTab(t *testing.T) context.Context {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 		chromedp.CombinedOutput(&browserOutput),
-	)
+	}, extra...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	tb := &tab{}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(tb.record))
 	// Start the browser with no deadline, so that the timeouts of later

@@ -2,7 +2,9 @@ package explorer
 
 import (
 	"fmt"
+	"image"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"cnnviz/core/input"
@@ -51,6 +53,8 @@ type App struct {
 	Acts          []Activation
 	// Version changes whenever Pixels or the model (or its weights) change.
 	Version int
+	// Frames counts the webcam frames given to UseFrame.
+	Frames int
 	// HashChanged is set when State changed; the shell clears it after
 	// writing the URL fragment.
 	HashChanged bool
@@ -72,12 +76,21 @@ type App struct {
 	plan *nn.Plan
 	// sample is the built-in start of the test set (Sample).
 	sample *mnist.Set
+
+	// photo is the decoded picture of an upload or a sample photo
+	// (photoName, "" for an upload); photoVer changes with it. colour is
+	// its colour-model input for the shape colourKey names.
+	photo     image.Image
+	photoName string
+	photoVer  int
+	colour    []float32
+	colourKey string
 }
 
 // New returns an App with the shipped models and the default state.
 func New() (*App, error) {
 	a := &App{State: Default(), rand: rand.New(rand.NewPCG(1, 0xa99)), dirty: true, Pixels: make([]float32, 28*28)}
-	for _, name := range models.Architectures() {
+	for _, name := range append(models.Architectures(), models.PhotoModels()...) {
 		net, err := models.Builtin(name)
 		if err != nil {
 			return nil, fmt.Errorf("shipped model %s: %v", name, err)
@@ -121,20 +134,7 @@ func (a *App) AddModel(b []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	in := net.Spec.Input
-	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return "", fmt.Errorf("model %s takes input %v; cnnviz needs [C, H, W] images", net.Spec.Name, in)
-	}
-	base := net.Spec.Name
-	if !validName(base) {
-		base = "model"
-	}
-	name := base
-	for i := 2; a.Model(name) != nil; i++ {
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
-	a.models = append(a.models, &Model{Name: name, Net: net})
-	return name, nil
+	return a.addNet(net)
 }
 
 // SetModel selects a model by name.
@@ -147,6 +147,16 @@ func (a *App) SetModel(name string) error {
 	}
 	a.State.Model = name
 	a.State.Layer, a.State.Channel = "", -1
+	if k := a.State.Input.Kind; IsColour(a.Current().Net) && (k == InputDrawing || k == InputTest) {
+		// The drawing pad and the MNIST digits are grey: a colour
+		// model starts on a sample photo.
+		if err := a.ShowPhoto(Photos()[0]); err != nil {
+			return err
+		}
+	}
+	if c := a.State.Class; c >= len(a.Current().Net.Spec.Classes) {
+		a.State.Class = -1
+	}
 	a.ModelChanged()
 	return nil
 }
@@ -216,10 +226,18 @@ func (a *App) Apply(s State) error {
 		errs = append(errs, "an uploaded picture cannot travel in a link; upload it again")
 		s.Input = Input{Kind: InputDrawing}
 	}
+	if s.Input.Kind == InputPhoto && !slices.Contains(Photos(), s.Input.Photo) {
+		errs = append(errs, fmt.Sprintf("no sample photo %q (have: %s)", s.Input.Photo, strings.Join(Photos(), ", ")))
+		s.Input = Input{Kind: InputDrawing}
+	}
 	if s.Options == nil {
 		s.Options = map[string]string{}
 	}
 	modelChanged := s.Model != a.State.Model
+	if k := s.Input.Kind; modelChanged && IsColour(a.Model(s.Model).Net) && (k == InputDrawing || k == InputTest) {
+		// As in SetModel: a colour model starts on a sample photo.
+		s.Input = Input{Kind: InputPhoto, Photo: Photos()[0]}
+	}
 	a.State = s
 	a.raster = nil
 	a.dirty = true
@@ -374,8 +392,9 @@ func (a *App) Misclassified(i int) bool {
 
 // ScanProgress returns how many test images the misclassification scan has
 // checked, of how many, and how many of those are misclassified.
+// A model that the scan does not run on (a colour model) gives zeros.
 func (a *App) ScanProgress() (scanned, total, wrong int) {
-	if a.Test == nil {
+	if a.Test == nil || !tensorIs28(a.Current().Net) {
 		return 0, 0, 0
 	}
 	for i := 0; i < a.scanned; i++ {
@@ -590,9 +609,15 @@ func DrawingInput(strokes []input.Stroke) []float32 {
 	return input.Centre(rasterize(strokes))
 }
 
-// ModelInput returns Pixels in the current model's input shape.
+// ModelInput returns the current input in the current model's input
+// shape: a photo (uploaded or a sample) through input.Colour for a colour
+// model, else Pixels (FitInput).
 func (a *App) ModelInput() []float32 {
-	return FitInput(a.Pixels, a.Current().Net.Spec.Input)
+	in := a.Current().Net.Spec.Input
+	if x := a.photoInput(in); x != nil {
+		return x
+	}
+	return FitInput(a.Pixels, in)
 }
 
 // Refresh recomputes the input and the outputs if anything changed since
@@ -611,6 +636,14 @@ func (a *App) Refresh() bool {
 		}
 	case InputDrawing:
 		a.Pixels = input.Centre(a.DrawingPixels())
+	case InputPhoto:
+		if err := a.loadPhoto(a.State.Input.Photo); err != nil {
+			clear(a.Pixels)
+			break
+		}
+		copy(a.Pixels, a.uploadPix)
+	case InputCamera:
+		clear(a.Pixels) // a grey model has no use for the camera's frames
 	case InputUpload:
 		if a.uploadPix != nil {
 			copy(a.Pixels, a.uploadPix)

@@ -135,11 +135,21 @@ func (d AttrDisplay) Scale(m []float32) (render.Scale, render.Colormap) {
 	return render.Fit(false, m), render.Viridis
 }
 
-// Overlay renders map m (h×w) over the input pix (h0×w0 of the model's
-// first channel) enlarged k times, with d's scale, opacity and
-// interpolation.
+// Overlay renders map m (h×w) over the input pix (h0×w0: the model's
+// first channel, or a colour picture when pix holds three channels)
+// enlarged k times, with d's scale, opacity and interpolation.
 func (d AttrDisplay) Overlay(pix []float32, h0, w0, k int, m []float32, h, w int) *image.RGBA {
 	sc, cm := d.Scale(m)
+	if len(pix) == 3*h0*w0 {
+		photo := render.RGB(pix, h0, w0, 0, 1)
+		base := image.NewRGBA(image.Rect(0, 0, w0*k, h0*k))
+		for y := 0; y < h0*k; y++ {
+			for x := 0; x < w0*k; x++ {
+				copy(base.Pix[base.PixOffset(x, y):][:4], photo.Pix[photo.PixOffset(x/k, y/k):][:4])
+			}
+		}
+		return render.OverlayOn(base, m, h, w, sc, cm, float64(d.Alpha)/100, d.Interp == "bilinear")
+	}
 	base := image.NewGray(image.Rect(0, 0, w0*k, h0*k))
 	for y := 0; y < h0*k; y++ {
 		for x := 0; x < w0*k; x++ {

@@ -98,7 +98,7 @@ func (v *EmbedView) Sync(a *App) error {
 		eo := o.Embed(a.Test.Count)
 		if v.E != nil && v.net == net && v.E.Feat.Net != nil {
 			e, err = v.E.Restart(eo)
-		} else {
+		} else if err = DigitsModel(net, "the embedding"); err == nil {
 			e, err = NewEmbedding(net, a.Test, eo)
 		}
 	}

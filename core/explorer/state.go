@@ -21,6 +21,8 @@ const (
 	InputTest    InputKind = iota // an image of the MNIST test set
 	InputDrawing                  // strokes drawn on the page
 	InputUpload                   // an uploaded picture (not kept in links)
+	InputPhoto                    // a sample photo shipped with the page (Photos)
+	InputCamera                   // live frames of the webcam (not kept in links)
 )
 
 // Input names the current input. Strokes are in drawing-surface units:
@@ -30,6 +32,7 @@ type Input struct {
 	Kind    InputKind
 	Test    int // index in the test set, for InputTest
 	Strokes []input.Stroke
+	Photo   string // name of the sample photo, for InputPhoto
 }
 
 // State is what a shared link restores.
@@ -116,6 +119,8 @@ func EncodeHash(s State) string {
 		add("in", "d"+EncodeStrokes(s.Input.Strokes))
 	case InputUpload:
 		add("in", "upload")
+	case InputPhoto:
+		add("in", "p"+s.Input.Photo)
 	}
 	if s.Seed != d.Seed {
 		add("seed", strconv.FormatUint(s.Seed, 10))
@@ -236,8 +241,13 @@ func decodeInput(v string) (Input, error) {
 			return Input{}, err
 		}
 		return Input{Kind: InputDrawing, Strokes: st}, nil
+	case strings.HasPrefix(v, "p"):
+		if !validName(v[1:]) {
+			return Input{}, fmt.Errorf("%q is not a photo name", v)
+		}
+		return Input{Kind: InputPhoto, Photo: v[1:]}, nil
 	}
-	return Input{}, fmt.Errorf("%q is neither t<number>, d<strokes> nor upload", v)
+	return Input{}, fmt.Errorf("%q is neither t<number>, d<strokes>, p<photo> nor upload", v)
 }
 
 func validName(s string) bool {

@@ -1,6 +1,8 @@
 package explorer
 
 import (
+	"image"
+
 	"cnnviz/core/input"
 )
 
@@ -18,7 +20,27 @@ func (a *App) Upload(b []byte) error {
 	}
 	for !u.Step() {
 	}
-	return a.useUpload(u)
+	r := newPhotoReduce(u)
+	for !r.Step() {
+	}
+	return a.useUpload(u, r)
+}
+
+// photoSide is the least short side of the colour copy kept of an upload:
+// a larger picture is shrunk by a whole factor (input.Reduce), so that a
+// colour model's input (input.Colour, in one call) is made from a few
+// hundred thousand pixels. A 16-megapixel photo would take 0.75 s natively
+// (BenchmarkColour_JPEG_4000x4000), seconds in the browser.
+const photoSide = 256
+
+// newPhotoReduce returns the stepper that shrinks a read upload's
+// picture, or one with nothing to do when it failed.
+func newPhotoReduce(u *input.Upload) *input.Reduce {
+	img := u.Image()
+	if img == nil {
+		img = image.NewRGBA(image.Rect(0, 0, 1, 1))
+	}
+	return input.NewReduce(img, photoSide)
 }
 
 // StartUpload reads an uploaded PNG or JPEG as a stepper under UploadJob,
@@ -59,27 +81,36 @@ type uploadJob struct {
 	u        *input.Upload
 	done     func(error)
 	finished bool
+	reduce   *input.Reduce // the colour copy, once the picture is read
 }
 
 func (j *uploadJob) Step() bool {
-	if !j.u.Step() {
+	if j.reduce == nil {
+		if j.u.Step() {
+			j.reduce = newPhotoReduce(j.u)
+		}
+		return false
+	}
+	if !j.reduce.Step() {
 		return false
 	}
 	j.finished = true
-	err := j.a.useUpload(j.u)
+	err := j.a.useUpload(j.u, j.reduce)
 	if j.done != nil {
 		j.done(err)
 	}
 	return true
 }
 
-// useUpload makes a finished upload's picture the input.
-func (a *App) useUpload(u *input.Upload) error {
+// useUpload makes a finished upload's picture the input, with r's result
+// as its colour copy.
+func (a *App) useUpload(u *input.Upload, r *input.Reduce) error {
 	g, err := u.Result()
 	if err != nil {
 		return err
 	}
 	a.uploadPix = input.Centre(g)
+	a.setPhoto(r.Result(), "")
 	a.State.Input = Input{Kind: InputUpload}
 	a.drawing = false
 	a.dirty = true

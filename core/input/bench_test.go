@@ -124,3 +124,14 @@ func benchmarkUpload(b *testing.B, file []byte) {
 
 func BenchmarkUpload_PNG_4000x4000(b *testing.B)  { benchmarkUpload(b, photoPNG()) }
 func BenchmarkUpload_JPEG_4000x4000(b *testing.B) { benchmarkUpload(b, photoJPEG()) }
+
+// BenchmarkColour_JPEG_4000x4000 is the one call that turns a 16-megapixel
+// upload into a colour model's 64×64 input when the model needs it.
+func BenchmarkColour_JPEG_4000x4000(b *testing.B) {
+	img := decoded(b, photoJPEG())
+	for b.Loop() {
+		if _, err := Colour(img, 64, 64); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -25,6 +25,7 @@ const StepBytes = 16 << 10
 // that hands over control at every StepBytes bytes, so only one of the two
 // runs at a time, in WebAssembly's single thread too.
 type Upload struct {
+	img    image.Image // the decoded picture, for Image
 	dec    decoding
 	shrink *Shrink
 	err    error
@@ -53,6 +54,7 @@ func (u *Upload) Step() (done bool) {
 			u.done = true
 			break
 		}
+		u.img = u.dec.img
 		u.shrink = NewShrink(u.dec.img)
 		u.dec.img = nil
 	}
@@ -85,6 +87,15 @@ func (u *Upload) Result() (*Gray, error) {
 		return nil, u.err
 	}
 	return u.shrink.Result(), nil
+}
+
+// Image returns the decoded picture once Step has reported done without
+// an error (a colour model crops and resizes it with Colour), else nil.
+func (u *Upload) Image() image.Image {
+	if !u.done || u.err != nil {
+		return nil
+	}
+	return u.img
 }
 
 // Stop abandons an upload that is under way (another file was chosen) and

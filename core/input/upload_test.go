@@ -73,6 +73,9 @@ func TestUploadMatchesDecode(t *testing.T) {
 					if done {
 						break
 					}
+					if u.Image() != nil {
+						t.Fatalf("Image before done is not nil")
+					}
 					if g, err := u.Result(); g != nil || err != nil {
 						t.Fatalf("Result before done = %v, %v; want nil, nil", g, err)
 					}
@@ -83,6 +86,14 @@ func TestUploadMatchesDecode(t *testing.T) {
 				got, err := u.Result()
 				if err != nil {
 					t.Fatal(err)
+				}
+				// Image is the picture DecodeImage gives.
+				wantImg, err := DecodeImage(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if img := u.Image(); img == nil || img.Bounds() != wantImg.Bounds() || img.At(size.X/2, size.Y/3) != wantImg.At(size.X/2, size.Y/3) {
+					t.Errorf("Image: got a different picture (or nil), want the decoded %v picture", wantImg.Bounds())
 				}
 				if got.W != want.W || got.H != want.H {
 					t.Fatalf("Upload size %d×%d, Decode %d×%d", got.W, got.H, want.W, want.H)

@@ -18,6 +18,12 @@ import (
 // block centres and holds the edge values beyond the outer centres. It
 // panics if len(heat) != h·w, h or w < 1, or alpha is outside [0, 1].
 func Overlay(base *image.Gray, heat []float32, h, w int, scale Scale, cmap Colormap, alpha float64, bilinear bool) *image.RGBA {
+	return OverlayOn(base, heat, h, w, scale, cmap, alpha, bilinear)
+}
+
+// OverlayOn is Overlay on any picture, a colour photo too: each of the
+// base's red, green and blue is mixed with the map's colour.
+func OverlayOn(base image.Image, heat []float32, h, w int, scale Scale, cmap Colormap, alpha float64, bilinear bool) *image.RGBA {
 	if h < 1 || w < 1 || len(heat) != h*w || !(alpha >= 0 && alpha <= 1) {
 		panic(fmt.Sprintf("render: Overlay of %d values as %d×%d with alpha %v", len(heat), h, w, alpha))
 	}
@@ -30,10 +36,10 @@ func Overlay(base *image.Gray, heat []float32, h, w int, scale Scale, cmap Color
 	}
 	for y := range H {
 		for x := range W {
-			g := base.GrayAt(b.Min.X+x, b.Min.Y+y).Y
+			br, bg, bb, _ := base.At(b.Min.X+x, b.Min.Y+y).RGBA()
 			c := cmap.At(scale.T(float64(up[y*W+x])))
 			i := img.PixOffset(x, y)
-			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = mix(g, c.R), mix(g, c.G), mix(g, c.B), 255
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = mix(uint8(br>>8), c.R), mix(uint8(bg>>8), c.G), mix(uint8(bb>>8), c.B), 255
 		}
 	}
 	return img

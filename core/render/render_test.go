@@ -382,3 +382,23 @@ func TestLineChartAxes(t *testing.T) {
 		}
 	}
 }
+
+func TestRGB(t *testing.T) {
+	// A 1×2 picture: a red pixel and a mid-grey one, in planes.
+	data := []float32{1, 0.5, 0, 0.5, 0, 0.5}
+	img := RGB(data, 1, 2, 0, 1)
+	for _, tc := range []struct {
+		x    int
+		want [4]uint8
+	}{{0, [4]uint8{255, 0, 0, 255}}, {1, [4]uint8{128, 128, 128, 255}}} {
+		p := img.Pix[4*tc.x : 4*tc.x+4]
+		if got := [4]uint8(p); got != tc.want {
+			t.Errorf("pixel %d: got %v, want %v", tc.x, got, tc.want)
+		}
+	}
+	// Signed weights: -m is black, 0 mid-grey, m white.
+	img = RGB([]float32{-2, 0, 2}, 1, 1, -2, 2)
+	if got, want := [3]uint8(img.Pix[:3]), [3]uint8{0, 128, 255}; got != want {
+		t.Errorf("signed: got %v, want %v", got, want)
+	}
+}
