@@ -310,17 +310,9 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 		}
 		g.ui.text(dst, name, b.Min.X, y+rowH/2-u(8), 14, col)
 		bar := image.Rect(b.Min.X+labW, y+rowH/5, b.Max.X-u(48), y+rowH-rowH/5)
-		fillRect(dst, bar, colBG)
 		fill := bar
 		fill.Max.X = bar.Min.X + int(p*float64(bar.Dx())+0.5)
-		barCol := colRaised
-		if i == top {
-			barCol = colAccent
-		}
-		fillRect(dst, fill, barCol)
-		if i == label {
-			strokeRect(dst, bar, float32(u(2)), colGood)
-		}
+		drawProbBar(dst, bar, fill, i == top, i == label, float32(u(2)))
 		g.ui.textRight(dst, fmt.Sprintf("%.1f%%", 100*p), b.Max.X, y+rowH/2-u(7), 12, col)
 	}
 	y := b.Min.Y + len(classes)*rowH + u(10)
@@ -337,6 +329,21 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	g.ui.text(dst, "Green outline: the true label", b.Min.X, y, 11, colMuted)
 }
 
+// drawProbBar draws one class's probability: its track, the filled part
+// (in the accent colour for the top class) and a green outline when it is
+// the true label.
+func drawProbBar(dst *ebiten.Image, track, fill image.Rectangle, top, label bool, line float32) {
+	fillRect(dst, track, colBG)
+	c := colRaised
+	if top {
+		c = colAccent
+	}
+	fillRect(dst, fill, c)
+	if label {
+		strokeRect(dst, track, line, colGood)
+	}
+}
+
 // drawPredictionStrip draws the prediction as a row of columns, one per
 // class, for the short panel of a phone: the class name under a bar as
 // tall as its probability, the top class in the accent colour and the
@@ -351,17 +358,9 @@ func (g *game) drawPredictionStrip(dst *ebiten.Image, b image.Rectangle, classes
 	labH := u(14)
 	for i, name := range classes {
 		col := image.Rect(b.Min.X+i*w+u(2), b.Min.Y-u(2), b.Min.X+(i+1)*w-u(2), b.Max.Y-labH)
-		fillRect(dst, col, colBG)
 		fill := col
 		fill.Min.Y = col.Max.Y - int(float64(a.Probs[i])*float64(col.Dy())+0.5)
-		barCol := colRaised
-		if i == top {
-			barCol = colAccent
-		}
-		fillRect(dst, fill, barCol)
-		if i == label {
-			strokeRect(dst, col, float32(u(2)), colGood)
-		}
+		drawProbBar(dst, col, fill, i == top, i == label, float32(u(2)))
 		// Class names longer than a digit are cut to their column.
 		for r := []rune(name); len(r) > 1 && int(text.Advance(string(r), g.ui.face(11))) > w-u(4); {
 			r = r[:len(r)-1]
