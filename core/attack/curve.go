@@ -108,7 +108,9 @@ func (c *Curve) Step() bool {
 		if c.pgd == nil {
 			c.start()
 		}
-		if c.pgd.step() {
+		// A batch ends after its last move, or as soon as every image in
+		// it is fooled: more moves cannot unfool them.
+		if c.pgd.step() || c.allFooled() {
 			for j, i := range c.cur {
 				if c.pgd.fooled[j] {
 					c.robust[i] = false
@@ -121,6 +123,16 @@ func (c *Curve) Step() bool {
 		c.finishRadius()
 	}
 	return c.done
+}
+
+// allFooled reports whether every image of the running batch is fooled.
+func (c *Curve) allFooled() bool {
+	for j := range c.cur {
+		if !c.pgd.fooled[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // fill loads the next batch from the queue into a flat batch, padding
