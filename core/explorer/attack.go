@@ -1,0 +1,186 @@
+package explorer
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"strconv"
+
+	"cnnviz/core/attack"
+	"cnnviz/core/inputopt"
+	"cnnviz/core/nn"
+	"cnnviz/core/render"
+	"cnnviz/models/mnist"
+)
+
+// Option keys of the attack view in the URL (o.<key>), with their
+// defaults: the method (pgd), the ball (linf), its radius (0.3; "free"
+// removes the ball: with a target that is a class model grown from the
+// image), the number of steps (the method's default) and the target class
+// (none).
+const (
+	AttackMethodKey = "atk"
+	AttackNormKey   = "norm"
+	AttackEpsKey    = "eps"
+	AttackStepsKey  = "steps"
+	AttackTargetKey = "target"
+	// AttackFree is the radius value that removes the ball.
+	AttackFree = "free"
+)
+
+// AttackSettings reads the attack view's options from s; State.Seed
+// seeds the random start and the one-pixel search. Errors name the option
+// that is wrong.
+func AttackSettings(s State) (attack.Options, error) {
+	var opt attack.Options
+	var err error
+	if opt.Method, err = attack.ParseMethod(s.Option(AttackMethodKey, "pgd")); err != nil {
+		return opt, err
+	}
+	if opt.Norm, err = attack.ParseNorm(s.Option(AttackNormKey, "linf")); err != nil || opt.Norm == inputopt.NormNone {
+		return opt, fmt.Errorf("norm %q: want linf or l2", s.Option(AttackNormKey, "linf"))
+	}
+	switch e := s.Option(AttackEpsKey, "0.3"); e {
+	case AttackFree:
+		opt.Unconstrained = true
+	default:
+		v, perr := strconv.ParseFloat(e, 64)
+		if perr != nil || !(v > 0 && v <= 100) {
+			return opt, fmt.Errorf("radius %q: want a number above 0 (up to 100) or %q", e, AttackFree)
+		}
+		opt.Eps = v
+	}
+	if st := s.Option(AttackStepsKey, ""); st != "" {
+		n, perr := strconv.Atoi(st)
+		if perr != nil || n < 1 || n > 1000 {
+			return opt, fmt.Errorf("steps %q: want a whole number 1..1000", st)
+		}
+		opt.Steps = n
+	}
+	if t := s.Option(AttackTargetKey, ""); t != "" {
+		n, perr := strconv.Atoi(t)
+		if perr != nil || n < 0 {
+			return opt, fmt.Errorf("target %q: want a class number", t)
+		}
+		opt.Targeted, opt.Target = true, n
+	}
+	opt.RandomStart = opt.Method == attack.PGD && !opt.Unconstrained
+	opt.Seed = uint64(s.Seed)
+	return opt, nil
+}
+
+// AttackJob is an attack on one image as a stepper, with what the attack
+// view shows derived from its result.
+type AttackJob struct {
+	Run   *attack.Run
+	Net   *nn.Sequential
+	shape []int
+	res   *attack.Result // cached once done
+}
+
+// NewAttackJob prepares an attack of net on pixels ([C·H·W] in 0..1),
+// whose true class is label (−1 when unknown: the clean prediction is
+// attacked).
+func NewAttackJob(net *nn.Sequential, pixels []float32, label int, opt attack.Options) (*AttackJob, error) {
+	r, err := attack.New(net, pixels, label, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &AttackJob{Run: r, Net: net, shape: slices.Clone(net.Spec.Input)}, nil
+}
+
+// Step advances the attack.
+func (j *AttackJob) Step() bool { return j.Run.Step() }
+
+// Result returns the attack's result so far (cached once it is done).
+func (j *AttackJob) Result() attack.Result {
+	if j.res != nil {
+		return *j.res
+	}
+	r := j.Run.Result()
+	if j.Run.Done() {
+		j.res = &r
+	}
+	return r
+}
+
+// Transfer returns another network's prediction and probabilities on the
+// adversarial image: whether the attack transfers.
+func Transfer(net *nn.Sequential, res attack.Result) (int, []float32, error) {
+	if err := CheckPixels(net, res.Adversarial); err != nil {
+		return 0, nil, err
+	}
+	_, probs := Predict(net, res.Adversarial)
+	return argmax(probs), probs, nil
+}
+
+// AttackImages are the attack view's three pictures, [C, H, W] turned
+// into images: the clean image and the attacked one in grey (the first
+// channel), and the perturbation amplified, on a diverging colormap
+// (blue darker, red brighter, white unchanged) whose ends are ±max|δ|:
+// Amplify is the factor that a perturbation pixel is multiplied by to
+// reach full colour.
+type AttackImages struct {
+	Clean, Perturbation, Adversarial *image.RGBA
+	Amplify                          float64
+}
+
+// Pictures renders the result's pictures with cell screen pixels per image
+// pixel.
+func (j *AttackJob) Pictures(res attack.Result, cell int) AttackImages {
+	h, w := j.shape[1], j.shape[2]
+	hw := h * w
+	grey := render.Scale{Min: 0, Max: 1}
+	var m float64
+	for _, v := range res.Perturbation[:hw] {
+		m = max(m, math.Abs(float64(v)))
+	}
+	out := AttackImages{
+		Clean:       render.Heatmap(res.Clean[:hw], h, w, grey, render.Grey, cell),
+		Adversarial: render.Heatmap(res.Adversarial[:hw], h, w, grey, render.Grey, cell),
+		Perturbation: render.Heatmap(res.Perturbation[:hw], h, w,
+			render.Scale{Min: -m, Max: m, Signed: true}, render.Diverging, cell),
+	}
+	if m > 0 {
+		out.Amplify = 1 / m
+	}
+	return out
+}
+
+// RobustnessJob is the robust-accuracy curve of a model on a seeded
+// sample of test images, as a stepper.
+type RobustnessJob struct {
+	*attack.Curve
+	N int
+}
+
+// AttackRadii are the radii of the robust-accuracy curve in L∞ and L2.
+var AttackRadii = map[inputopt.Norm][]float64{
+	inputopt.LInf: {0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3},
+	inputopt.L2:   {0, 0.5, 1, 1.5, 2, 2.5, 3},
+}
+
+// NewRobustnessJob prepares PGD (steps moves, random start) at every
+// radius of AttackRadii[norm] against net on n test images drawn with
+// seed.
+func NewRobustnessJob(net *nn.Sequential, set *mnist.Set, n int, seed uint64, norm inputopt.Norm, steps int) (*RobustnessJob, error) {
+	if set == nil {
+		return nil, fmt.Errorf("the test set is not loaded yet")
+	}
+	idx, err := TestSample(set, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	imgs := make([][]float32, len(idx))
+	labels := make([]int, len(idx))
+	for k, i := range idx {
+		imgs[k] = FitInput(set.Float(i, nil), net.Spec.Input)
+		labels[k] = int(set.Labels[i])
+	}
+	c, err := attack.NewCurve(net, imgs, labels, attack.CurveOptions{Eps: AttackRadii[norm], Norm: norm, Steps: steps, RandomStart: true, Seed: seed, Batch: 4})
+	if err != nil {
+		return nil, err
+	}
+	return &RobustnessJob{Curve: c, N: len(idx)}, nil
+}

@@ -1,0 +1,99 @@
+package explorer
+
+import (
+	"testing"
+
+	"cnnviz/core/attack"
+	"cnnviz/core/inputopt"
+	"cnnviz/core/render"
+	"cnnviz/models"
+)
+
+// TestAttackSettings reads the attack options from links and rejects bad
+// ones.
+func TestAttackSettings(t *testing.T) {
+	for _, tc := range []struct {
+		hash string
+		want attack.Options
+		bad  bool
+	}{
+		{"#view=attack", attack.Options{Method: attack.PGD, Norm: inputopt.LInf, Eps: 0.3, RandomStart: true, Seed: 1}, false},
+		{"#view=attack&seed=4&o.atk=fgsm&o.eps=0.1", attack.Options{Method: attack.FGSM, Norm: inputopt.LInf, Eps: 0.1, Seed: 4}, false},
+		{"#o.norm=l2&o.eps=2&o.steps=100&o.target=3", attack.Options{Method: attack.PGD, Norm: inputopt.L2, Eps: 2, Steps: 100, Targeted: true, Target: 3, RandomStart: true, Seed: 1}, false},
+		{"#o.eps=free&o.target=7", attack.Options{Method: attack.PGD, Norm: inputopt.LInf, Unconstrained: true, Targeted: true, Target: 7, Seed: 1}, false},
+		{"#o.atk=deepfool", attack.Options{Method: attack.DeepFool, Norm: inputopt.LInf, Eps: 0.3, Seed: 1}, false},
+		{"#o.atk=magic", attack.Options{}, true},
+		{"#o.eps=-1", attack.Options{}, true},
+		{"#o.eps=x", attack.Options{}, true},
+		{"#o.norm=l7", attack.Options{}, true},
+		{"#o.steps=0", attack.Options{}, true},
+		{"#o.target=-2", attack.Options{}, true},
+	} {
+		s, err := DecodeHash(tc.hash)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.hash, err)
+		}
+		got, err := AttackSettings(s)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("AttackSettings(%s): no error", tc.hash)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("AttackSettings(%s) = %+v, %v, want %+v", tc.hash, got, err, tc.want)
+		}
+	}
+}
+
+// TestAttackJob runs FGSM through the job and checks its pictures pixel
+// by pixel and the transfer prediction.
+func TestAttackJob(t *testing.T) {
+	net, err := models.Builtin("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := models.Builtin("convnetjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := make([]float32, 28*28)
+	for i := range pix {
+		if i/28 > 5 && i/28 < 22 && i%28 > 12 && i%28 < 16 {
+			pix[i] = 1 // a bar: a 1
+		}
+	}
+	j, err := NewAttackJob(net, pix, -1, attack.Options{Method: attack.FGSM, Eps: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !j.Step() {
+	}
+	res := j.Result()
+	const cell = 2
+	p := j.Pictures(res, cell)
+	if got, want := p.Amplify, 1/0.2; got < want*0.999 || got > want*1.001 {
+		t.Errorf("Amplify = %v, want %v", got, want)
+	}
+	sc := render.Scale{Min: -0.2, Max: 0.2, Signed: true}
+	for i, d := range res.Perturbation {
+		x, y := (i%28)*cell, (i/28)*cell
+		if got, want := p.Perturbation.RGBAAt(x, y), render.Diverging.At(sc.T(float64(d))); got != want {
+			t.Fatalf("perturbation pixel %d (δ %v) = %v, want %v", i, d, got, want)
+		}
+		if got, want := p.Adversarial.RGBAAt(x+1, y+1).R, uint8(render.Grey.At(float64(res.Adversarial[i])).R); got != want {
+			t.Fatalf("attacked pixel %d = %v, want %v", i, got, want)
+		}
+		if got, want := p.Clean.RGBAAt(x, y).R, uint8(255*pix[i]); got != want {
+			t.Fatalf("clean pixel %d = %v, want %v", i, got, want)
+		}
+	}
+	pred, probs, err := Transfer(other, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := Predict(other, res.Adversarial)
+	if pred != argmax(want) || probs[pred] != want[pred] {
+		t.Errorf("Transfer = %d, %v; want %d, %v", pred, probs, argmax(want), want)
+	}
+}
