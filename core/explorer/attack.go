@@ -105,13 +105,14 @@ func (j *AttackJob) Result() attack.Result {
 	return r
 }
 
-// Transfer returns another network's prediction and probabilities on the
-// adversarial image: whether the attack transfers.
-func Transfer(net *nn.Sequential, res attack.Result) (int, []float32, error) {
-	if err := CheckPixels(net, res.Adversarial); err != nil {
+// Transfer returns another network's prediction and probabilities on an
+// attack's image (Result.Adversarial, or Clean to compare): whether the
+// attack transfers.
+func Transfer(net *nn.Sequential, pixels []float32) (int, []float32, error) {
+	if err := CheckPixels(net, pixels); err != nil {
 		return 0, nil, err
 	}
-	_, probs := Predict(net, res.Adversarial)
+	_, probs := Predict(net, pixels)
 	return argmax(probs), probs, nil
 }
 
@@ -183,4 +184,39 @@ func NewRobustnessJob(net *nn.Sequential, set *mnist.Set, n int, seed uint64, no
 		return nil, err
 	}
 	return &RobustnessJob{Curve: c, N: len(idx)}, nil
+}
+
+// AttackRequest is an attack as the JavaScript API asks for it, in
+// plain values: names for the method and norm, −1 for no target, and
+// zero for every default of attack.Options.
+type AttackRequest struct {
+	Method, Norm string
+	Eps          float64
+	Free         bool // no ball
+	Steps        int
+	Alpha        float64
+	RandomStart  bool
+	Seed         uint64
+	Target       int
+	Population   int
+	Overshoot    float64
+}
+
+// Options turns the request into attack options; errors name the field.
+func (q AttackRequest) Options() (attack.Options, error) {
+	var o attack.Options
+	var err error
+	if o.Method, err = attack.ParseMethod(q.Method); err != nil {
+		return o, err
+	}
+	if o.Norm, err = attack.ParseNorm(q.Norm); err != nil || o.Norm == inputopt.NormNone {
+		return o, fmt.Errorf("norm %q: want linf or l2", q.Norm)
+	}
+	o.Eps, o.Unconstrained, o.Steps, o.Alpha = q.Eps, q.Free, q.Steps, q.Alpha
+	o.RandomStart, o.Seed = q.RandomStart, q.Seed
+	o.Population, o.Overshoot = q.Population, q.Overshoot
+	if q.Target >= 0 {
+		o.Targeted, o.Target = true, q.Target
+	}
+	return o, nil
 }

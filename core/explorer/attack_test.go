@@ -88,7 +88,7 @@ func TestAttackJob(t *testing.T) {
 			t.Fatalf("clean pixel %d = %v, want %v", i, got, want)
 		}
 	}
-	pred, probs, err := Transfer(other, res)
+	pred, probs, err := Transfer(other, res.Adversarial)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,266 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"image"
+	"strconv"
+	"time"
+
+	"cnnviz/core/explorer"
+	"cnnviz/core/render"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+func init() { register(45, &attackView{}) }
+
+// Scheduler names of the attack view's steppers.
+const (
+	attackJob = "attack"
+	robustJob = "attack-robust"
+	// robustImages is the test-set sample of the robust-accuracy curve.
+	robustImages = 100
+)
+
+// attackView is the adversarial lab: an attack on the current input with
+// the clean image, the perturbation amplified and the attacked image, the
+// predictions before and after, the perturbation's norms, the other
+// model's prediction (transfer), and robust accuracy against the radius.
+type attackView struct {
+	key    string
+	err    string
+	job    *explorer.AttackJob
+	gen    int
+	start  time.Time
+	took   time.Duration
+	robust *explorer.RobustnessJob
+	rkey   string
+	pics   texture
+	pert   texture
+	adv    texture
+	chart  texture
+	redraw throttle
+}
+
+func (v *attackView) ID() string    { return "attack" }
+func (v *attackView) Title() string { return "Attacks" }
+func (v *attackView) Explain() string {
+	return "An adversarial example is an image changed so little that you still see the same digit, yet the network " +
+		"sees another. PGD and FGSM push every pixel along the gradient of the network's loss, then pull the image back " +
+		"within a distance eps of the original (in the largest pixel change, L∞, or the overall length, L2). With a target " +
+		"and no limit (\"free\") the same ascent draws the target class into the image: a class model. DeepFool walks to " +
+		"the nearest decision boundary; the one-pixel attack searches blindly for one pixel to change; fooling images start " +
+		"from noise. The middle picture is the change, amplified: red brighter, blue darker. A robust model, trained on its " +
+		"own adversarial examples, keeps its accuracy as eps grows."
+}
+
+// ensure starts the attack the state asks for, unless it runs already.
+func (v *attackView) ensure(c *Ctx) {
+	a := c.App
+	opt, err := explorer.AttackSettings(a.State)
+	key := fmt.Sprintf("%s %p %d %+v %v", a.State.Model, a.Current().Net, a.Version, opt, err)
+	if key == v.key {
+		return
+	}
+	v.key, v.err, v.job, v.took = key, "", nil, 0
+	v.gen++
+	a.Sched.Stop(attackJob)
+	if err != nil {
+		v.err = err.Error()
+		return
+	}
+	job, err := explorer.NewAttackJob(a.Current().Net, a.ModelInput(), a.Label(), opt)
+	if err != nil {
+		v.err = err.Error()
+		return
+	}
+	v.job, v.start = job, time.Now()
+	a.Sched.Start(attackJob, job)
+}
+
+func (v *attackView) Update(c *Ctx) {
+	a := c.App
+	x, y := c.Area.Min.X, c.Area.Min.Y
+	row := c.U(30)
+	optionButtons(c, "attack", x, y, explorer.AttackMethodKey,
+		[]string{"pgd", "fgsm", "deepfool", "onepixel", "fooling"}, []string{"PGD", "FGSM", "DeepFool", "one pixel", "fooling"})
+	y += row
+	nx := optionButtons(c, "attack", x, y, explorer.AttackNormKey, []string{"linf", "l2"}, []string{"L∞", "L2"})
+	radii := []string{"0.3", "0.05", "0.1", "0.2", explorer.AttackFree}
+	labels := []string{"eps 0.3", "0.05", "0.1", "0.2", "free"}
+	if a.State.Option(explorer.AttackNormKey, "linf") == "l2" {
+		radii = []string{"0.3", "1", "2", "3", explorer.AttackFree}
+		labels = []string{"eps 0.3", "1", "2", "3", "free"}
+	}
+	optionButtons(c, "attack", nx+c.U(12), y, explorer.AttackEpsKey, radii, labels)
+	y += row
+	targets, tlabels := []string{""}, []string{"untargeted"}
+	for k := range a.Current().Net.Spec.Classes {
+		targets, tlabels = append(targets, strconv.Itoa(k)), append(tlabels, strconv.Itoa(k))
+	}
+	optionButtons(c, "attack", x, y, explorer.AttackTargetKey, targets, tlabels)
+	v.ensure(c)
+	if v.job != nil && v.took == 0 && v.job.Run.Done() {
+		v.took = time.Since(v.start)
+	}
+	// The robust-accuracy curve runs on request.
+	rk := fmt.Sprintf("%s %p %s %d", a.State.Model, a.Current().Net, a.State.Option(explorer.AttackNormKey, "linf"), a.State.Seed)
+	if v.rkey != rk {
+		v.rkey, v.robust = rk, nil
+		a.Sched.Stop(robustJob)
+	}
+	g := v.geom(c)
+	label := fmt.Sprintf("robust accuracy on %d test images", robustImages)
+	if v.robust != nil {
+		label = "measuring…"
+		if v.robust.Done() {
+			label = "measured"
+		}
+	}
+	c.Button("attack-robust", image.Rect(g.chart.Min.X, g.chart.Min.Y, g.chart.Min.X+c.U(250), g.chart.Min.Y+c.U(24)), label, v.robust != nil, func() {
+		if v.robust != nil || a.Test == nil {
+			return
+		}
+		opt, err := explorer.AttackSettings(a.State)
+		if err != nil {
+			c.ShowError(err.Error())
+			return
+		}
+		j, err := explorer.NewRobustnessJob(a.Current().Net, a.Test, robustImages, uint64(a.State.Seed), opt.Norm, 20)
+		if err != nil {
+			c.ShowError(err.Error())
+			return
+		}
+		v.robust = j
+		a.Sched.Start(robustJob, j)
+	})
+}
+
+// attackGeom places the view's parts.
+type attackGeom struct {
+	pics  [3]image.Rectangle
+	text  image.Point
+	chart image.Rectangle
+}
+
+func (v *attackView) geom(c *Ctx) attackGeom {
+	r := c.Area
+	top := r.Min.Y + c.U(3*30+22)
+	side := min((r.Dx()-c.U(40))/3, c.U(180))
+	var g attackGeom
+	for i := range g.pics {
+		x := r.Min.X + i*(side+c.U(20))
+		g.pics[i] = image.Rect(x, top, x+side, top+side)
+	}
+	g.text = image.Pt(r.Min.X, top+side+c.U(12))
+	g.chart = image.Rect(r.Min.X, g.text.Y+c.U(90), r.Min.X+min(r.Dx(), c.U(560)), g.text.Y+c.U(90+220))
+	return g
+}
+
+// MinHeight leaves room for the chart.
+func (v *attackView) MinHeight(c *Ctx) float64 { return 3*30 + 22 + 180 + 12 + 90 + 220 }
+
+// Key redraws as the attack and the curve advance, at most 5 times a
+// second while they run.
+func (v *attackView) Key(c *Ctx) string {
+	k := fmt.Sprint(v.gen, v.err, v.took > 0)
+	if v.job != nil {
+		d, _ := v.job.Run.Progress()
+		k += " " + strconv.Itoa(d)
+	}
+	if v.robust != nil {
+		k += fmt.Sprint(" r", v.robust.Steps(), v.robust.Done())
+	}
+	return v.redraw.key(k, 200*time.Millisecond)
+}
+
+func (v *attackView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
+	a := c.App
+	g := v.geom(c)
+	if v.err != "" {
+		c.UI.text(dst, v.err, g.pics[0].Min.X, g.pics[0].Min.Y, 13, colBad)
+		return
+	}
+	if v.job == nil {
+		return
+	}
+	res := v.job.Result()
+	done, total := v.job.Run.Progress()
+	tk := fmt.Sprint(v.gen, " ", done)
+	imgs := [3]*ebiten.Image{
+		v.pics.get(fmt.Sprint(v.gen), func() *image.RGBA { return v.job.Pictures(res, 1).Clean }),
+	}
+	p := v.job.Pictures(res, 1)
+	imgs[1] = v.pert.get(tk, func() *image.RGBA { return p.Perturbation })
+	imgs[2] = v.adv.get(tk, func() *image.RGBA { return p.Adversarial })
+	classes := a.Current().Net.Spec.Classes
+	pct := func(probs []float32, k int) string { return fmt.Sprintf("%s (%.1f%%)", classes[k], 100*probs[k]) }
+	titles := [3]string{
+		"clean: " + pct(res.CleanProbs, res.CleanPred),
+		fmt.Sprintf("change ×%.1f", p.Amplify),
+		"attacked: " + pct(res.AdvProbs, res.AdvPred),
+	}
+	for i, r := range g.pics {
+		c.UI.text(dst, titles[i], r.Min.X, r.Min.Y-c.U(18), 12, colText)
+		drawImageIn(dst, imgs[i], r, false)
+		strokeRect(dst, r, 1, colMuted)
+	}
+	y := g.text.Y
+	status := fmt.Sprintf("%s: step %d of %d", res.Method, done, total)
+	if v.took > 0 {
+		status = fmt.Sprintf("%s: %d steps in %d ms, %d forward and %d backward passes", res.Method, done, v.took.Milliseconds(), res.Forwards, res.Backwards)
+	}
+	c.UI.text(dst, status, g.text.X, y, 12, colMuted)
+	y += c.U(18)
+	verdict := "the attack failed"
+	if res.Success {
+		verdict = "the attack succeeded"
+	}
+	c.UI.text(dst, fmt.Sprintf("%s · change L∞ %.3f, L2 %.3f", verdict, res.LInf, res.L2), g.text.X, y, 13, colText)
+	y += c.U(18)
+	for _, m := range a.Models() {
+		if m.Name == a.State.Model || explorer.CheckPixels(m.Net, res.Adversarial) != nil {
+			continue
+		}
+		k, probs, err := explorer.Transfer(m.Net, res.Adversarial)
+		if err != nil {
+			continue
+		}
+		ck, cprobs, _ := explorer.Transfer(m.Net, res.Clean)
+		c.UI.text(dst, fmt.Sprintf("transfer: %s predicts %s (%.1f%%) on the attacked image, %s (%.1f%%) on the clean one",
+			m.Name, m.Net.Spec.Classes[k], 100*probs[k], m.Net.Spec.Classes[ck], 100*cprobs[ck]), g.text.X, y, 12, colMuted)
+		y += c.U(16)
+		break
+	}
+	v.drawChart(dst, g.chart, c)
+}
+
+func (v *attackView) drawChart(dst *ebiten.Image, r image.Rectangle, c *Ctx) {
+	if v.robust == nil {
+		return
+	}
+	acc := v.robust.Accuracy()
+	eps := v.robust.Eps()[:len(acc)]
+	y := r.Min.Y + c.U(30)
+	text := "clean accuracy…"
+	if len(acc) > 0 {
+		text = ""
+		for i, a := range acc {
+			text += fmt.Sprintf("eps %g: %.0f%%  ", eps[i], 100*a)
+		}
+	}
+	c.UI.text(dst, text, r.Min.X, y, 12, colText)
+	y += c.U(18)
+	if len(acc) < 2 {
+		return
+	}
+	fs := max(1, int(c.UI.s+0.5))
+	cr := image.Rect(r.Min.X, y, r.Max.X, r.Max.Y)
+	w, h := cr.Dx()/fs, cr.Dy()/fs
+	img := v.chart.get(fmt.Sprint(v.rkey, len(acc), w, h), func() *image.RGBA {
+		return render.LineChart(max(60, w), max(40, h), render.Series{Label: "robust accuracy", X: eps, Y: acc, Color: render.Categorical[0]})
+	})
+	drawImageIn(dst, img, image.Rect(cr.Min.X, cr.Min.Y, cr.Min.X+img.Bounds().Dx()*fs, cr.Min.Y+img.Bounds().Dy()*fs), false)
+}
