@@ -13,6 +13,30 @@ import (
 func init() {
 	addAPI("attack", apiAttack)
 	addAPI("robustness", apiRobustness)
+	addAPI("attackView", apiAttackView)
+}
+
+// apiAttackView reports the attack view's run, for tests: {error, done,
+// ms, method, cleanPred, advPred, linf, l2, success, pictures} with
+// pictures the CSS rectangles [x0, y0, x1, y1] of the clean image, the
+// amplified change and the attacked image.
+func apiAttackView(g *game, _ []js.Value) (any, error) {
+	v, _ := viewByID("attack").(*attackView)
+	if v == nil {
+		return nil, fmt.Errorf("no attack view")
+	}
+	out := map[string]any{"error": v.err, "done": false}
+	if v.job != nil {
+		r := v.job.Result()
+		out["done"], out["ms"], out["method"] = v.job.Run.Done(), float64(v.took.Microseconds())/1000, r.Method.String()
+		out["cleanPred"], out["advPred"], out["linf"], out["l2"], out["success"] = r.CleanPred, r.AdvPred, r.LInf, r.L2, r.Success
+	}
+	var pics []any
+	for _, r := range v.rects {
+		pics = append(pics, []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr})
+	}
+	out["pictures"] = pics
+	return out, nil
 }
 
 // optionsObject returns args[0] when it is an object (or undefined), and

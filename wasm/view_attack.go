@@ -42,6 +42,8 @@ type attackView struct {
 	adv    texture
 	chart  texture
 	redraw throttle
+	// rects are where the three pictures were placed last, for tests.
+	rects [3]image.Rectangle
 }
 
 func (v *attackView) ID() string    { return "attack" }
@@ -112,6 +114,7 @@ func (v *attackView) Update(c *Ctx) {
 		a.Sched.Stop(robustJob)
 	}
 	g := v.geom(c)
+	v.rects = g.pics
 	label := fmt.Sprintf("robust accuracy on %d test images", robustImages)
 	if v.robust != nil {
 		label = "measuring…"
