@@ -2,6 +2,7 @@ package models
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -70,59 +71,84 @@ func Save(m *nn.Sequential) ([]byte, error) {
 
 // Load decodes and checks a model file: the safetensors layout, the
 // architecture, and that the tensors are exactly the architecture's
-// parameters with the right shapes and finite values. Errors say what is
-// wrong and where.
+// parameters with the right shapes and finite values. An error first says
+// in user words what is wrong with the file ("not a cnnviz model file",
+// "this model file is cut short", "... is damaged", "... does not match its
+// architecture"), then exactly what and where.
 func Load(b []byte) (*nn.Sequential, error) {
 	f, err := safetensors.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("model file: %v", err)
+		return nil, fileError(err)
 	}
 	arch, ok := f.Metadata[ArchitectureKey]
 	if !ok {
-		return nil, fmt.Errorf("model file has no %q metadata: it holds weights but not the architecture", ArchitectureKey)
+		return nil, fmt.Errorf("not a cnnviz model file: it holds weights but no %q metadata, the network's layers", ArchitectureKey)
 	}
 	spec, err := nn.ParseSpec([]byte(arch))
 	if err != nil {
-		return nil, fmt.Errorf("model file: %v", err)
+		return nil, fmt.Errorf("this model file's architecture is damaged: %v", err)
 	}
 	m, err := nn.Build(spec, 0)
 	if err != nil {
-		return nil, fmt.Errorf("model file: %v", err)
+		return nil, fmt.Errorf("this model file's architecture cannot be built: %v", err)
 	}
+	const mismatch = "this model file's weights do not match its architecture: "
 	want := map[string]bool{}
 	for _, p := range m.Params() {
 		want[p.Name] = true
 		t, ok := f.Tensor(p.Name)
 		if !ok {
-			return nil, fmt.Errorf("model file lacks tensor %q", p.Name)
+			return nil, fmt.Errorf(mismatch+"it lacks tensor %q", p.Name)
 		}
 		if !tensor.SameShape(t.Shape, p.Var.Value.Shape) {
-			return nil, fmt.Errorf("model file tensor %q has shape %v, the architecture needs %v", p.Name, t.Shape, p.Var.Value.Shape)
+			return nil, fmt.Errorf(mismatch+"tensor %q has shape %v, the architecture needs %v", p.Name, t.Shape, p.Var.Value.Shape)
 		}
 		for i, v := range t.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("model file tensor %q holds %v at index %d", p.Name, v, i)
+				return nil, fmt.Errorf("this model file is damaged: tensor %q holds %v at index %d", p.Name, v, i)
 			}
 		}
 		copy(p.Var.Value.Data, t.Data)
 	}
 	for _, t := range f.Tensors {
 		if !want[t.Name] && !strings.HasPrefix(t.Name, OptimizerPrefix) {
-			return nil, fmt.Errorf("model file has tensor %q, which the architecture does not use", t.Name)
+			return nil, fmt.Errorf(mismatch+"it has tensor %q, which the architecture does not use", t.Name)
 		}
 	}
 	return m, nil
 }
 
-//go:embed mnist.safetensors convnetjs.safetensors
+// fileError rephrases a safetensors decoding error for a model file.
+func fileError(err error) error {
+	var fe *safetensors.FormatError
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("this model file cannot be read: %v", err)
+	}
+	switch fe.Kind {
+	case safetensors.Empty:
+		return errors.New("the file is empty")
+	case safetensors.Truncated:
+		return fmt.Errorf("this model file is cut short (an interrupted download?): %s", fe.Detail)
+	case safetensors.NotSafetensors:
+		return fmt.Errorf("not a cnnviz model file (a .safetensors file): %s", fe.Detail)
+	}
+	return fmt.Errorf("this model file is damaged: %s", fe.Detail)
+}
+
+//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors
 var builtin embed.FS
 
-// Builtin returns a fresh copy of a shipped trained model, "mnist" or
-// "convnetjs".
+// PhotoModels returns the names of the shipped models that classify colour
+// photos rather than MNIST digits: "tinyvgg", CNN Explainer's Tiny VGG
+// (MIT licence, tinyvgg.LICENSE), imported from its TensorFlow.js files.
+func PhotoModels() []string { return []string{"tinyvgg"} }
+
+// Builtin returns a fresh copy of a shipped trained model: "mnist" or
+// "convnetjs", or one of PhotoModels.
 func Builtin(name string) (*nn.Sequential, error) {
 	b, err := builtin.ReadFile(name + ".safetensors")
 	if err != nil {
-		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(Architectures(), ", "))
+		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), PhotoModels()...), ", "))
 	}
 	return Load(b)
 }

@@ -78,24 +78,28 @@ func TestLoadDamage(t *testing.T) {
 	tests := []struct {
 		name string
 		file []byte
-		want string
+		want string // the problem in user words: the start of the message
+		more string // a detail that must follow
 	}{
-		{"empty", nil, "model file"},
-		{"truncated header length", good[:5], "model file"},
-		{"truncated data", good[:len(good)-100], "model file"},
-		{"absurd header length", hugeHeader, "model file"},
-		{"bad JSON", append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, "{nope:}!"...), "model file"},
-		{"no architecture", reencode(t, good, func(f *safetensors.File) { delete(f.Metadata, ArchitectureKey) }), `no "architecture" metadata`},
-		{"architecture not JSON", reencode(t, good, setArch("conv!")), "not valid JSON"},
-		{"unknown layer kind", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"relu"`, `"swish"`, 1))), `unknown kind "swish"`},
-		{"absurd architecture", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"filters":16`, `"filters":4000000`, 1))), "filters 4000000"},
+		{"empty", nil, "the file is empty", ""},
+		{"a text file", []byte("these are my notes, not a model\n"), "not a cnnviz model file", "header length"},
+		{"a PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x1c"), "not a cnnviz model file", "header length"},
+		{"truncated header length", good[:5], "this model file is cut short", "5 bytes"},
+		{"truncated header", good[:100], "this model file is cut short", "exceeds the 92 bytes after the length prefix"},
+		{"truncated data", good[:len(good)-100], "this model file is cut short", "extend past the end"},
+		{"absurd header length", hugeHeader, "not a cnnviz model file", "exceeds the limit"},
+		{"bad JSON", append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, "{nope:}!"...), "this model file is damaged", "not valid json"},
+		{"no architecture", reencode(t, good, func(f *safetensors.File) { delete(f.Metadata, ArchitectureKey) }), "not a cnnviz model file", `no "architecture" metadata`},
+		{"architecture not JSON", reencode(t, good, setArch("conv!")), "this model file's architecture is damaged", "not valid JSON"},
+		{"unknown layer kind", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"relu"`, `"swish"`, 1))), "this model file's architecture", `unknown kind "swish"`},
+		{"absurd architecture", reencode(t, good, setArch(strings.Replace(string(built(t, "convnetjs").Spec.JSON()), `"filters":16`, `"filters":4000000`, 1))), "this model file's architecture", "filters 4000000"},
 		{"wrong shape", reencode(t, good, func(f *safetensors.File) {
 			for i := range f.Tensors {
 				if f.Tensors[i].Name == "fc.bias" {
 					f.Tensors[i].Shape, f.Tensors[i].Data = []int{9}, f.Tensors[i].Data[:9]
 				}
 			}
-		}), `"fc.bias" has shape [9], the architecture needs [10]`},
+		}), "this model file's weights do not match its architecture", `"fc.bias" has shape [9], the architecture needs [10]`},
 		{"missing tensor", reencode(t, good, func(f *safetensors.File) {
 			for i := range f.Tensors {
 				if f.Tensors[i].Name == "conv2.weight" {
@@ -103,19 +107,22 @@ func TestLoadDamage(t *testing.T) {
 					break
 				}
 			}
-		}), `lacks tensor "conv2.weight"`},
+		}), "this model file's weights do not match its architecture", `lacks tensor "conv2.weight"`},
 		{"extra tensor", reencode(t, good, func(f *safetensors.File) {
 			f.Tensors = append(f.Tensors, safetensors.Tensor{Name: "zz.extra", Shape: []int{1}, Data: []float32{1}})
-		}), `tensor "zz.extra", which the architecture does not use`},
+		}), "this model file's weights do not match its architecture", `tensor "zz.extra", which the architecture does not use`},
 		{"NaN weight", reencode(t, good, func(f *safetensors.File) {
 			f.Tensors[0].Data[3] = float32(math.NaN())
-		}), "holds NaN at index 3"},
+		}), "this model file is damaged", "holds NaN at index 3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.file)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Load() error = %v, want containing %q", err, tc.want)
+			if err == nil {
+				t.Fatalf("Load() error = nil, want %q...", tc.want)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tc.want) || !strings.Contains(msg, tc.more) {
+				t.Errorf("Load() error = %q, want it to start with %q and contain %q", msg, tc.want, tc.more)
 			}
 		})
 	}

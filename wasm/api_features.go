@@ -4,11 +4,11 @@ package main
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"syscall/js"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/featuremaps"
 )
 
 func init() {
@@ -37,16 +37,25 @@ func init() {
 				}
 				var list []any
 				for ch := 0; ch < min(8, r.Lay.N); ch++ {
-					t := r.tileRect(ch)
-					list = append(list, []any{float64(t.Min.X) / g.dpr, float64(t.Min.Y) / g.dpr, float64(t.Max.X) / g.dpr, float64(t.Max.Y) / g.dpr})
+					list = append(list, rectCSS(g, r.tileRect(ch)))
 				}
 				tiles[g.app.Acts[i].Name] = list
 			}
 			out["tiles"] = tiles
-			if lv.top != nil && lv.top.Layer < len(g.app.Acts) {
-				d, n := lv.top.Progress()
-				out["top"] = map[string]any{"done": d, "total": n, "ms": lv.topMs, "layer": g.app.Acts[lv.top.Layer].Name}
+			if top, ms := lv.vm.Top(); top != nil && top.Layer < len(g.app.Acts) {
+				d, n := top.Progress()
+				out["top"] = map[string]any{"done": d, "total": n, "ms": ms, "layer": g.app.Acts[top.Layer].Name}
 			}
+			out["legend"] = rectCSS(g, lv.last.legend)
+			out["classes"] = labelsCSS(g, lv.classes)
+		}
+		// Where the stats chart's layer names and the filters' row and
+		// column labels were last drawn.
+		if sv, _ := viewByID("stats").(*statsView); sv != nil {
+			out["statsAxis"] = labelsCSS(g, sv.axis)
+		}
+		if fv, _ := viewByID("filters").(*filtersView); fv != nil {
+			out["filterLabels"] = labelsCSS(g, fv.labels)
 		}
 		return out, nil
 	})
@@ -99,8 +108,22 @@ func apiLayerStats(g *game, args []js.Value) (any, error) {
 	return later{Stepper: job, Result: func() (any, error) { return statsJS(job.Stats()), nil }}, nil
 }
 
+// rectCSS is r in CSS pixels, [x0, y0, x1, y1].
+func rectCSS(g *game, r image.Rectangle) []any {
+	return []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr}
+}
+
+// labelsCSS lists labels as {text, rect} with rectangles in CSS pixels.
+func labelsCSS(g *game, ls []axisLabel) []any {
+	out := []any{}
+	for _, l := range ls {
+		out = append(out, map[string]any{"text": l.name, "rect": rectCSS(g, l.r)})
+	}
+	return out
+}
+
 // statsJS converts statistics to plain JS objects (NaN stays NaN).
-func statsJS(st []featuremaps.Stats) []any {
+func statsJS(st []explorer.LayerStats) []any {
 	out := make([]any, len(st))
 	for i, s := range st {
 		out[i] = map[string]any{"name": s.Name, "kind": s.Kind, "shape": ints(s.Shape), "images": s.Images,

@@ -13,7 +13,6 @@ import (
 	"syscall/js"
 
 	"cnnviz/core/explorer"
-	"cnnviz/models/mnist"
 
 	"github.com/hajimehoshi/ebiten/v2"
 )
@@ -128,12 +127,10 @@ func (g *game) loadTestSet() {
 		defer release()
 		img, lab := bytesOf(args[0].Index(0)), bytesOf(args[0].Index(1))
 		g.post(func() {
-			set, err := mnist.Parse(img, lab)
-			if err != nil {
+			if err := g.app.LoadTestSet(img, lab); err != nil {
 				showError("the MNIST test set is damaged: " + err.Error())
 				return
 			}
-			g.app.SetTestSet(set)
 			markTiming("testSet")
 		})
 		return nil
@@ -203,6 +200,7 @@ func installDOM(g *game) {
 	newFilePicker(g, uploadInputID, "image/png,image/jpeg,.png,.jpg,.jpeg,.safetensors",
 		"Upload a picture of a digit or a model file", g.loadedFile)
 
+	installTaps(g)
 	js.Global().Call("addEventListener", "hashchange", js.FuncOf(func(js.Value, []js.Value) any {
 		defer recoverJS("hashchange")
 		h := currentHash()
@@ -222,6 +220,34 @@ func installDOM(g *game) {
 		})
 		return nil
 	}))
+}
+
+// installTaps records the primary button's presses and releases on
+// ebiten's canvas as they happen, in screen pixels, so that a click or tap
+// shorter than a frame still reaches the controls (see pointer.update).
+func installTaps(g *game) {
+	doc := js.Global().Get("document")
+	for _, typ := range []string{"pointerdown", "pointerup"} {
+		down := typ == "pointerdown"
+		js.Global().Call("addEventListener", typ, js.FuncOf(func(_ js.Value, args []js.Value) any {
+			defer recoverJS(typ)
+			e := args[0]
+			if e.Get("button").Int() != 0 || !e.Get("isPrimary").Bool() {
+				return nil
+			}
+			cv := doc.Call("querySelector", "canvas:not(#"+presentID+"):not(#"+penOverlayID+")")
+			if !cv.Truthy() || (down && !e.Get("target").Equal(cv)) {
+				return nil
+			}
+			b := cv.Call("getBoundingClientRect")
+			at := image.Pt(int((e.Get("clientX").Float()-b.Get("left").Float())*g.dpr), int((e.Get("clientY").Float()-b.Get("top").Float())*g.dpr))
+			p := &g.ui.ptr
+			if len(p.taps) < 64 {
+				p.taps = append(p.taps, tapEvent{down: down, at: at, touch: e.Get("pointerType").String() == "touch"})
+			}
+			return nil
+		}), map[string]any{"capture": true})
+	}
 }
 
 // maxUploadBytes bounds the files read into memory.

@@ -41,7 +41,13 @@ func computeLayout(w, h int, dpr float64) layout {
 		l.main = image.Rect(gap, l.pred.Max.Y+gap, w-gap, h-gap)
 	case l.narrow:
 		predW := u(210)
-		rowH := u(min(380, ch*0.42))
+		// A landscape screen (800×600) gives the main area more of its
+		// little height.
+		share := 0.42
+		if ch < cw {
+			share = 0.3
+		}
+		rowH := u(min(380, ch*share))
 		l.input = image.Rect(gap, y0, w-predW-2*gap, y0+rowH)
 		l.pred = image.Rect(w-predW-gap, y0, w-gap, y0+rowH)
 		l.main = image.Rect(gap, y0+rowH+gap, w-gap, h-gap)

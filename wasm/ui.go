@@ -53,12 +53,68 @@ type pointer struct {
 	Touch    bool
 	id       ebiten.TouchID
 	wheel    float64
+
+	// taps are the presses and releases the page's listeners saw since
+	// the last tick (see installTaps); quick is set when update made a
+	// press out of a tap that ended before the tick, released at up in
+	// the next one.
+	taps  []tapEvent
+	quick bool
+	up    image.Point
 }
 
-// update reads this tick's mouse and touch state.
+// tapEvent is one pointerdown (down) or pointerup on the canvas, at a
+// screen pixel.
+type tapEvent struct {
+	down  bool
+	at    image.Point
+	touch bool
+}
+
+// update reads this tick's mouse and touch state. ebiten samples the
+// buttons once per tick, so a press and release between two ticks (a
+// quick click or tap) leaves no trace there; the events the page recorded
+// then make it a press in this tick and a release in the next.
 func (p *pointer) update() {
 	p.Pressed, p.Released = false, false
 	_, p.wheel = ebiten.Wheel()
+	taps := p.taps
+	p.taps = nil
+	if p.quick {
+		p.quick = false
+		p.X, p.Y = p.up.X, p.up.Y
+		p.Down, p.Released = false, true
+		return
+	}
+	p.sample()
+	if p.Pressed || p.Down {
+		return
+	}
+	if down, up, ok := quickTap(taps); ok {
+		p.X, p.Y = down.at.X, down.at.Y
+		p.Pressed, p.Down, p.Touch, p.quick, p.up = true, true, down.touch, true, up.at
+	}
+}
+
+// quickTap returns the first press in taps that was released before the
+// end of the list.
+func quickTap(taps []tapEvent) (down, up tapEvent, ok bool) {
+	for i, t := range taps {
+		if !t.down {
+			continue
+		}
+		for _, u := range taps[i+1:] {
+			if !u.down {
+				return t, u, true
+			}
+		}
+		break
+	}
+	return tapEvent{}, tapEvent{}, false
+}
+
+// sample reads ebiten's mouse and touch state.
+func (p *pointer) sample() {
 	if p.Touch && p.Down {
 		if inpututil.IsTouchJustReleased(p.id) {
 			p.X, p.Y = inpututil.TouchPositionInPreviousTick(p.id)

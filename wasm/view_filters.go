@@ -7,7 +7,7 @@ import (
 	"image"
 	"strconv"
 
-	"cnnviz/core/nn"
+	"cnnviz/core/explorer"
 	"cnnviz/core/render"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -17,23 +17,17 @@ func init() { register(20, &filtersView{}) }
 
 // filtersView shows the kernels of a convolution layer as images: for the
 // first layer one tile per filter; for deeper layers one row per filter
-// with one tile per input channel. The selected filter is shown with its
+// with one tile per input channel, the rows and columns labelled. The
+// selected filter is shown with its numbers. explorer.FiltersOf gives the
 // numbers.
 type filtersView struct {
 	grid      texture
 	big       texture
 	hist      texture
 	tileRects []image.Rectangle
-}
-
-// inSlice returns the input-channel slice the filters view shows for a
-// layer with ch input channels (option "inch"), or -1 for all of them.
-func inSlice(c *Ctx, ch int) int {
-	ic, err := strconv.Atoi(c.App.State.Option("inch", "all"))
-	if err != nil || ic < 0 || ic >= ch || ch == 1 {
-		return -1
-	}
-	return ic
+	// labels are the row and column labels of the last Draw (for tests,
+	// through featuresPerf).
+	labels []axisLabel
 }
 
 func (v *filtersView) ID() string    { return "filters" }
@@ -48,59 +42,36 @@ func (v *filtersView) Explain() string {
 		"histogram shows how all the layer's weights are spread."
 }
 
-// convLayers returns the indices of the model's conv2d layers.
-func convLayers(net *nn.Sequential) []int {
-	var out []int
-	for i, l := range net.Spec.Layers {
-		if l.Kind == nn.KindConv2D {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// selectedConv returns the selected layer if it is a convolution, else
-// the first convolution, or -1.
-func selectedConv(c *Ctx) int {
-	net := c.App.Current().Net
-	convs := convLayers(net)
-	if len(convs) == 0 {
-		return -1
-	}
-	if i := net.Index(c.App.State.Layer); i >= 0 && net.Spec.Layers[i].Kind == nn.KindConv2D {
-		return i
-	}
-	return convs[0]
-}
-
 func (v *filtersView) Update(c *Ctx) {
 	a := c.App
 	net := a.Current().Net
 	x := c.Area.Min.X
-	cur := selectedConv(c)
-	for _, i := range convLayers(net) {
+	cur := explorer.SelectedConv(a)
+	for _, i := range explorer.ConvLayers(a.Current()) {
 		name := net.Spec.Layers[i].Name
 		w := c.U(20) + c.U(float64(len(name))*7.5)
 		c.Button("filters-"+name, image.Rect(x, c.Area.Min.Y, x+w, c.Area.Min.Y+c.U(24)), name, i == cur, func() { a.SetLayer(name) })
 		x += w + c.U(4)
 	}
-	if cur >= 0 {
-		ch := net.Layers[cur].(*nn.Conv2D).W.Value.Shape[1]
-		if ch > 1 {
-			ic := inSlice(c, ch)
-			x += c.U(12)
-			y := c.Area.Min.Y
-			c.Button("filters-inall", image.Rect(x, y, x+c.U(84), y+c.U(24)), "all slices", ic < 0, func() { a.SetOption("inch", "") })
-			x += c.U(88)
-			c.Button("filters-inprev", image.Rect(x, y, x+c.U(26), y+c.U(24)), "<", false, func() { a.SetOption("inch", strconv.Itoa((max(ic, 0)+ch-1)%ch)) })
-			x += c.U(30)
-			c.Button("filters-innext", image.Rect(x, y, x+c.U(26), y+c.U(24)), ">", false, func() { a.SetOption("inch", strconv.Itoa((ic+1)%ch)) })
-		}
+	if cur < 0 {
+		return
+	}
+	f := explorer.FiltersOf(a, cur)
+	if ch := f.C; ch > 1 {
+		ic := f.InCh
+		set := func(o explorer.FiltersOptions) { a.StoreOptions(o.Store) }
+		x += c.U(12)
+		y := c.Area.Min.Y
+		c.Button("filters-inall", image.Rect(x, y, x+c.U(84), y+c.U(24)), "all slices", ic < 0, func() { set(explorer.FiltersOptions{InCh: -1}) })
+		x += c.U(88)
+		c.Button("filters-inprev", image.Rect(x, y, x+c.U(26), y+c.U(24)), "<", false, func() { set(explorer.FiltersOptions{InCh: (max(ic, 0) + ch - 1) % ch}) })
+		x += c.U(30)
+		c.Button("filters-innext", image.Rect(x, y, x+c.U(26), y+c.U(24)), ">", false, func() { set(explorer.FiltersOptions{InCh: (ic + 1) % ch}) })
 	}
 	if pt, ok := c.Pressed(c.Area); ok {
-		for f, r := range v.tileRects {
+		for i, r := range v.tileRects {
 			if pt.In(r) {
-				a.SetChannel(net.Spec.Layers[cur].Name, f)
+				a.SetChannel(f.Name, i)
 			}
 		}
 	}
@@ -108,95 +79,80 @@ func (v *filtersView) Update(c *Ctx) {
 
 func (v *filtersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	a := c.App
-	li := selectedConv(c)
-	v.tileRects = v.tileRects[:0]
+	li := explorer.SelectedConv(a)
+	v.tileRects, v.labels = v.tileRects[:0], v.labels[:0]
 	if li < 0 {
 		c.UI.paragraph(dst, "This model has no convolution layer.", area, 13, colMuted)
 		return
 	}
-	net := a.Current().Net
-	conv := net.Layers[li].(*nn.Conv2D)
-	ws := conv.W.Value // [F, C, kh, kw]
-	f, ch, kh, kw := ws.Shape[0], ws.Shape[1], ws.Shape[2], ws.Shape[3]
-	k := kh * kw
-	sc := render.Fit(true, ws.Data)
+	f := explorer.FiltersOf(a, li)
+	sc := f.Scale
 	top := area.Min.Y + c.U(34)
-	rng := render.Fit(false, ws.Data) // the real range; sc is symmetric for the colours
-	c.UI.text(dst, fmt.Sprintf("%s: %d filters of %d×%d×%d, weights in %s … %s (white = 0, full colour = ±%s)", net.Spec.Layers[li].Name, f, ch, kh, kw,
-		render.FormatNumber(rng.Min), render.FormatNumber(rng.Max), render.FormatNumber(sc.Max)), area.Min.X, top, 12.5, colText)
+	c.UI.text(dst, fmt.Sprintf("%s: %d filters of %d×%d×%d, weights in %s … %s (white = 0, full colour = ±%s)", f.Name, f.F, f.C, f.KH, f.KW,
+		render.FormatNumber(f.Min), render.FormatNumber(f.Max), render.FormatNumber(sc.Max)), area.Min.X, top, 12.5, colText)
 	top += c.U(22)
 	gridR := image.Rect(area.Min.X, top, area.Min.X+area.Dx()*62/100, area.Max.Y)
-	// Tile layout: conv1 style (one input channel) in a square grid;
-	// otherwise one row per filter, one column per input channel.
-	cols, rows, per := 0, 0, 1
-	ic := inSlice(c, ch)
-	if ch == 1 || ic >= 0 {
-		for cols*cols < f {
-			cols++
-		}
-		rows = (f + cols - 1) / cols
-	} else {
-		cols, rows, per = ch, f, ch
-	}
+	// Tile layout: one tile per filter in a square grid, or one row per
+	// filter and one column per input channel, with labels left and above.
+	cols, rows := f.GridSize()
 	gap := c.U(2)
-	if ch > 1 {
+	if f.C > 1 {
 		gap = c.U(1)
 	}
-	tile := min((gridR.Dx()-cols*gap)/cols, (gridR.Dy()-rows*gap)/rows)
+	inner := gridR
+	if !f.Square() {
+		c.UI.text(dst, "rows: filters (output channels); columns: input channels", gridR.Min.X, gridR.Min.Y, 10.5, colMuted)
+		inner = image.Rect(gridR.Min.X+c.U(28), gridR.Min.Y+c.U(30), gridR.Max.X, gridR.Max.Y)
+	}
+	tile := min((inner.Dx()-cols*gap)/cols, (inner.Dy()-rows*gap)/rows)
 	tile = max(tile, 2)
-	maps := make([][]float32, f*ch)
-	for i := range maps {
-		maps[i] = ws.Data[i*k : (i+1)*k]
-	}
-	if ic >= 0 { // one slice of every filter
-		maps = maps[:f]
-		for i := range maps {
-			maps[i] = ws.Data[(i*ch+ic)*k : (i*ch+ic+1)*k]
-		}
-	}
+	maps := f.Tiles()
 	scs := make([]render.Scale, len(maps))
 	for i := range scs {
 		scs[i] = sc
 	}
-	key := fmt.Sprint(a.State.Model, li, tile, a.Version, ic)
+	key := fmt.Sprint(a.State.Model, li, tile, a.Version, f.InCh)
 	img := v.grid.get(key, func() *image.RGBA {
-		return tileStrip(maps, kh, kw, scs, render.Diverging, tile, tile, gap, cols)
+		return tileStrip(maps, f.KH, f.KW, scs, render.Diverging, tile, tile, gap, cols)
 	})
 	if img != nil {
 		op := &ebiten.DrawImageOptions{}
-		op.GeoM.Translate(float64(gridR.Min.X), float64(gridR.Min.Y))
+		op.GeoM.Translate(float64(inner.Min.X), float64(inner.Min.Y))
 		dst.DrawImage(img, op)
 	}
-	for fi := 0; fi < f; fi++ {
+	if !f.Square() {
+		v.drawAxes(dst, inner, c, cols, rows, tile+gap)
+	}
+	for fi := 0; fi < f.F; fi++ {
 		var r image.Rectangle
-		if ch == 1 || ic >= 0 {
-			x, y := gridR.Min.X+(fi%cols)*(tile+gap), gridR.Min.Y+(fi/cols)*(tile+gap)
+		if f.Square() {
+			x, y := inner.Min.X+(fi%cols)*(tile+gap), inner.Min.Y+(fi/cols)*(tile+gap)
 			r = image.Rect(x, y, x+tile, y+tile)
+			if tile >= c.U(26) {
+				c.UI.text(dst, strconv.Itoa(fi), r.Min.X+c.U(2), r.Min.Y, 9.5, colOnAcc)
+			}
 		} else {
-			y := gridR.Min.Y + fi*(tile+gap)
-			r = image.Rect(gridR.Min.X, y, gridR.Min.X+per*(tile+gap)-gap, y+tile)
+			y := inner.Min.Y + fi*(tile+gap)
+			r = image.Rect(inner.Min.X, y, inner.Min.X+cols*(tile+gap)-gap, y+tile)
 		}
 		v.tileRects = append(v.tileRects, r)
-		if a.State.Channel == fi && a.State.Layer == net.Spec.Layers[li].Name {
+		if a.State.Channel == fi && a.State.Layer == f.Name {
 			strokeRect(dst, inset(r, -c.U(2)), float32(c.U(2)), colFocus)
 		}
 	}
 	// The selected filter (of the first input channel) with its numbers.
-	sel := a.State.Channel
-	if a.State.Layer != net.Spec.Layers[li].Name || sel < 0 || sel >= f {
-		sel = 0
-	}
+	sel := f.Selected()
 	dr := image.Rect(gridR.Max.X+c.U(14), top, area.Max.X, area.Max.Y)
-	show := max(ic, 0)
-	c.UI.text(dst, fmt.Sprintf("filter %d, input channel %d, bias %s", sel, show, render.FormatNumber(float64(conv.B.Value.Data[sel]))), dr.Min.X, dr.Min.Y, 12, colText)
+	show := max(f.InCh, 0)
+	c.UI.text(dst, fmt.Sprintf("filter %d, input channel %d, bias %s", sel, show, render.FormatNumber(float64(f.Bias[sel]))), dr.Min.X, dr.Min.Y, 12, colText)
 	// A histogram of all the layer's weights, at the bottom.
 	fs := max(1, int(c.UI.s+0.5))
 	hh := min(c.U(130), dr.Dy()/3)
 	hr := image.Rect(dr.Min.X, dr.Max.Y-hh, dr.Max.X, dr.Max.Y)
 	if hr.Dx()/fs >= 40 && hh/fs >= 40 {
-		c.UI.text(dst, fmt.Sprintf("weights of %s: %d values", net.Spec.Layers[li].Name, len(ws.Data)), hr.Min.X, hr.Min.Y-c.U(16), 11, colMuted)
+		c.UI.text(dst, fmt.Sprintf("weights of %s: %d values", f.Name, len(f.Weights)), hr.Min.X, hr.Min.Y-c.U(16), 11, colMuted)
 		himg := v.hist.get(fmt.Sprint(a.State.Model, li, a.Version, hr.Size()), func() *image.RGBA {
-			return render.Histogram(ws.Data, 40, hr.Dx()/fs, hh/fs)
+			return render.Histogram(f.Weights, 40, hr.Dx()/fs, hh/fs)
 		})
 		drawImageIn(dst, himg, hr, false)
 	}
@@ -205,20 +161,51 @@ func (v *filtersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		return
 	}
 	big := image.Rect(dr.Min.X, dr.Min.Y+c.U(22), dr.Min.X+side, dr.Min.Y+c.U(22)+side)
-	m := ws.Data[(sel*ch+show)*k : (sel*ch+show+1)*k]
+	m := f.Kernel(sel, show)
 	bimg := v.big.get(fmt.Sprint(key, sel, show), func() *image.RGBA {
-		return tileStrip([][]float32{m}, kh, kw, []render.Scale{sc}, render.Diverging, kw, kh, 0, 1)
+		return tileStrip([][]float32{m}, f.KH, f.KW, []render.Scale{sc}, render.Diverging, f.KW, f.KH, 0, 1)
 	})
 	drawImageIn(dst, bimg, big, false)
-	cell := side / max(kh, kw)
+	cell := side / max(f.KH, f.KW)
 	size := min(13, float64(cell)/c.UI.s/3.2)
 	if size >= 7 {
-		for y := 0; y < kh; y++ {
-			for x := 0; x < kw; x++ {
+		for y := 0; y < f.KH; y++ {
+			for x := 0; x < f.KW; x++ {
 				r := image.Rect(big.Min.X+x*cell, big.Min.Y+y*cell, big.Min.X+(x+1)*cell, big.Min.Y+(y+1)*cell)
-				c.UI.textCentred(dst, fmt.Sprintf("%.2f", m[y*kw+x]), r, size, colOnAcc)
+				c.UI.textCentred(dst, fmt.Sprintf("%.2f", m[y*f.KW+x]), r, size, colOnAcc)
 			}
 		}
+	}
+}
+
+// drawAxes labels the rows (filters) left of the grid at r and the
+// columns (input channels) above it, every step-th one where they would
+// crowd; pitch is a tile and its gap.
+func (v *filtersView) drawAxes(dst *ebiten.Image, r image.Rectangle, c *Ctx, cols, rows, pitch int) {
+	const size = 9.5
+	lh := c.U(11)
+	every := func(space int) int {
+		step := 1
+		for step*pitch < space {
+			step *= 2
+		}
+		return step
+	}
+	rs := every(lh)
+	for i := 0; i < rows; i += rs {
+		s := strconv.Itoa(i)
+		w := c.UI.textWidth(s, size)
+		x, y := r.Min.X-c.U(4)-w, r.Min.Y+i*pitch+(pitch-lh)/2
+		c.UI.text(dst, s, x, y, size, colMuted)
+		v.labels = append(v.labels, axisLabel{"row " + s, image.Rect(x, y, x+w, y+lh)})
+	}
+	cs := every(c.UI.textWidth(strconv.Itoa(cols-1), size) + c.U(3))
+	for j := 0; j < cols; j += cs {
+		s := strconv.Itoa(j)
+		w := c.UI.textWidth(s, size)
+		x, y := r.Min.X+j*pitch+(pitch-w)/2, r.Min.Y-lh-c.U(1)
+		c.UI.text(dst, s, x, y, size, colMuted)
+		v.labels = append(v.labels, axisLabel{"column " + s, image.Rect(x, y, x+w, y+lh)})
 	}
 }
 

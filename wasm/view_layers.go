@@ -10,16 +10,12 @@ import (
 	"time"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/featuremaps"
 	"cnnviz/core/render"
 
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
 func init() { register(10, &layersView{}) }
-
-// topK is how many top images the view finds per channel.
-const topK = 6
 
 // rowBudget is the time per frame the view spends re-rendering layer rows
 // after a change; rows left over are rebuilt in the next frame.
@@ -30,29 +26,24 @@ const rowBudget = 8 * time.Millisecond
 // (bottom). Hovering a cell enlarges its channel, reads its value and
 // outlines its receptive field on the input; clicking pins the channel
 // (State.Layer, State.Channel), whose top test images are searched by a
-// stepper.
+// stepper. explorer.LayersView holds the options, the colour scales and
+// the search.
 type layersView struct {
-	rows []texture // per layer: its channels as a render.Grid, one pixel per value
-	big  texture
-	bar  texture
-	in   texture
-	tops []texture
+	vm explorer.LayersView
+
+	rows    []texture // per layer: its channels as a render.Grid, one pixel per value
+	big     texture
+	bar     texture
+	in      texture
+	tops    []texture
+	legends [2]texture
 
 	// hover is the cell under the pointer in the last Update; last is
-	// the layout of the last Update (for tests, through featuresPerf).
-	hover cellRef
-	last  layerGeom
-
-	// top is the running or finished top-images search for the pinned
-	// layer; topKey names its model and layer.
-	top    *explorer.TopJob
-	topKey string
-	topT0  time.Time
-	topMs  float64
-
-	// scales caches explorer.FeatureScales for scalesKey.
-	scales    [][]render.Scale
-	scalesKey string
+	// the layout of the last Update, classes where the last Draw wrote
+	// the output's class labels (for tests, through featuresPerf).
+	hover   cellRef
+	last    layerGeom
+	classes []axisLabel
 
 	// pending is set when a change left rows to rebuild in the next frame
 	// (each frame rebuilds rows for at most rowBudget).
@@ -93,24 +84,15 @@ type rowPlace struct {
 	Lay    render.GridLayout
 }
 
-// layerGeom is the layout of the view.
+// layerGeom is the layout of the view; legend is the colour key, right of
+// the controls where they leave room, else on top of the detail panel.
 type layerGeom struct {
-	controls, list, detail image.Rectangle
-	rows                   []rowPlace
+	controls, list, detail, legend image.Rectangle
+	rows                           []rowPlace
 }
 
-// mapShape returns the channels of an output and each map's size; a flat
-// output is one 1×1 map per unit.
-func mapShape(shape []int) (n, h, w int) {
-	if len(shape) == 3 {
-		return shape[0], shape[1], shape[2]
-	}
-	n = 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n, 1, 1
-}
+// mapShape is explorer.MapShape.
+func mapShape(shape []int) (n, h, w int) { return explorer.MapShape(shape) }
 
 // fitGrid chooses the columns of a grid of n h×w tiles (one pixel per
 // value, gap 1) that makes it largest inside W×H, and its scale.
@@ -134,14 +116,29 @@ func (v *layersView) geom(c *Ctx) layerGeom {
 	split := a.Min.X + a.Dx()*56/100
 	g.list = image.Rect(a.Min.X, g.controls.Max.Y+c.U(6), split-c.U(8), a.Max.Y)
 	g.detail = image.Rect(split, g.controls.Max.Y+c.U(6), a.Max.X, a.Max.Y)
+	g.legend = image.Rect(a.Max.X-c.U(legendW), g.controls.Min.Y, a.Max.X, g.controls.Max.Y)
+	if g.legend.Min.X < a.Min.X+layersButtonsW(c)+c.U(10) {
+		g.legend = image.Rect(split, g.detail.Min.Y, min(a.Max.X, split+c.U(legendW)), g.detail.Min.Y+c.U(26))
+		g.detail.Min.Y = g.legend.Max.Y + c.U(6)
+	}
 	n := len(c.App.Acts)
 	if n == 0 {
 		return g
 	}
 	labelW := c.U(76)
-	rowH := g.list.Dy() / n
+	// The output's row, when it has class names under its units, is
+	// taller by their line; the other rows share the rest.
+	extra := make([]int, n)
+	for i := range n {
+		if explorer.ClassLabels(c.App.Current(), i) != nil {
+			extra[i] = c.U(11)
+		}
+	}
+	rowH := (g.list.Dy() - sum(extra)) / n
+	y := g.list.Min.Y
 	for i, act := range c.App.Acts {
-		r := image.Rect(g.list.Min.X, g.list.Min.Y+i*rowH, g.list.Max.X, g.list.Min.Y+(i+1)*rowH)
+		r := image.Rect(g.list.Min.X, y, g.list.Max.X, y+rowH+extra[i])
+		y = r.Max.Y
 		cn, h, w := mapShape(act.Shape)
 		W, H := r.Dx()-labelW-c.U(4), rowH-c.U(4)
 		lay, s := fitGrid(cn, h, w, max(W, 1), max(H, 1))
@@ -151,6 +148,14 @@ func (v *layersView) geom(c *Ctx) layerGeom {
 		g.rows = append(g.rows, rowPlace{Row: r, Origin: image.Pt(r.Min.X+labelW, r.Min.Y+c.U(2)), S: s, Lay: lay})
 	}
 	return g
+}
+
+func sum(v []int) int {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return s
 }
 
 // at returns the cell of a row placement under screen point p.
@@ -169,12 +174,30 @@ func (r rowPlace) tileRect(i int) image.Rectangle {
 	return image.Rect(r.Origin.X+int(f(t.Min.X)), r.Origin.Y+int(f(t.Min.Y)), r.Origin.X+int(math.Ceil(f(t.Max.X))), r.Origin.Y+int(math.Ceil(f(t.Max.Y))))
 }
 
+// optionWidth is the width of an option button labelled label.
+func optionWidth(c *Ctx, label string) int { return c.U(16) + c.U(float64(len(label))*6.6) }
+
+// The labels of the layers view's option buttons.
+var (
+	cmapLabels  = []string{"viridis", "grey"}
+	scaleLabels = []string{"scale per channel", "per layer", "global"}
+)
+
+// layersButtonsW is the width of the layers view's option buttons.
+func layersButtonsW(c *Ctx) int {
+	w := c.U(10)
+	for _, l := range append(append([]string{}, cmapLabels...), scaleLabels...) {
+		w += optionWidth(c, l) + c.U(4)
+	}
+	return w
+}
+
 // optionButtons adds a row of buttons that set option key to one of vals
 // (labels given); the first value is the default and stays out of links.
 func optionButtons(c *Ctx, prefix string, x, y int, key string, vals, labels []string) int {
 	cur := c.App.State.Option(key, vals[0])
 	for i, val := range vals {
-		w := c.U(16) + c.U(float64(len(labels[i]))*6.6)
+		w := optionWidth(c, labels[i])
 		val := val
 		c.Button(prefix+"-"+key+"-"+val, image.Rect(x, y, x+w, y+c.U(24)), labels[i], cur == val, func() {
 			if val == vals[0] {
@@ -191,13 +214,10 @@ func (v *layersView) Update(c *Ctx) {
 	a := c.App
 	g := v.geom(c)
 	v.last = g
-	x := optionButtons(c, "layers", g.controls.Min.X, g.controls.Min.Y, "cmap", []string{"viridis", "grey"}, []string{"viridis", "grey"})
-	optionButtons(c, "layers", x+c.U(10), g.controls.Min.Y, "scale",
-		[]string{explorer.ScaleChannel, explorer.ScaleLayer, explorer.ScaleGlobal},
-		[]string{"scale per channel", "per layer", "global"})
+	x := optionButtons(c, "layers", g.controls.Min.X, g.controls.Min.Y, "cmap", explorer.LayersCmaps, cmapLabels)
+	optionButtons(c, "layers", x+c.U(10), g.controls.Min.Y, "scale", explorer.LayersScales, scaleLabels)
 	// Channel stepping for the keyboard (Tab to the buttons, Enter).
-	net := a.Current().Net
-	if li := net.Index(a.State.Layer); li >= 0 && li < len(a.Acts) {
+	if li := a.PinnedLayer(); li >= 0 && li < len(a.Acts) {
 		n, _, _ := mapShape(a.Acts[li].Shape)
 		y := g.detail.Max.Y - c.U(26)
 		ch := a.State.Channel
@@ -231,39 +251,16 @@ func (v *layersView) Update(c *Ctx) {
 			}
 		}
 	}
-	v.updateTop(c)
-}
-
-// updateTop starts the top-images search for the pinned layer when the
-// pinned layer, the model or the test set change.
-func (v *layersView) updateTop(c *Ctx) {
-	a := c.App
-	li := a.Current().Net.Index(a.State.Layer)
-	if a.Test == nil || li < 0 {
-		return
-	}
-	key := fmt.Sprintf("%s %d %p", a.State.Model, li, a.Current().Net)
-	if key == v.topKey {
-		if v.top != nil && v.topMs == 0 {
-			if d, n := v.top.Progress(); d == n {
-				v.topMs = float64(time.Since(v.topT0).Microseconds()) / 1000
-			}
-		}
-		return
-	}
-	idx, _ := explorer.TestSample(a.Test, a.Test.Count, 0)
-	v.top = explorer.NewTopJob(a.Current(), li, a.Test, idx, topK)
-	v.topKey, v.topT0, v.topMs = key, time.Now(), 0
-	a.Sched.Start("layers-top", v.top)
+	v.vm.Update(a)
 }
 
 // Key makes the frame redraw when the hovered cell or the search move on.
 func (v *layersView) Key(c *Ctx) string {
 	d := 0
-	if v.top != nil {
+	if top, _ := v.vm.Top(); top != nil {
 		// Redraw at each tenth of the search (and at its end), not on
 		// every step: a full redraw costs more than a step.
-		done, n := v.top.Progress()
+		done, n := top.Progress()
 		d = done * 10 / max(n, 1)
 	}
 	return fmt.Sprint(v.hover, d, v.rebuilds, v.partial)
@@ -271,46 +268,24 @@ func (v *layersView) Key(c *Ctx) string {
 
 // target is the unit the detail panel shows: the hovered one, else the
 // pinned channel at its maximum.
-func (v *layersView) target(c *Ctx) (cellRef, bool) {
+// It reports false when there is neither.
+func (v *layersView) target(c *Ctx) (u explorer.Unit, hovered, ok bool) {
 	a := c.App
-	if h := v.hover; h.ok && h.layer < len(a.Acts) {
+	if h := v.hover; h.ok {
 		// The hover was found on the last layout; the model may have
 		// changed since, so check the unit still exists.
-		n, mh, mw := mapShape(a.Acts[h.layer].Shape)
-		if h.ch < n && h.y < mh && h.x < mw {
-			return h, true
+		if u := (explorer.Unit{Layer: h.layer, Ch: h.ch, Y: h.y, X: h.x}); u.Valid(a.Acts) {
+			return u, true, true
 		}
 	}
-	li := a.Current().Net.Index(a.State.Layer)
-	if li < 0 || li >= len(a.Acts) {
-		return cellRef{}, false
-	}
-	n, h, w := mapShape(a.Acts[li].Shape)
-	ch := a.State.Channel
-	if ch < 0 || ch >= n {
-		return cellRef{}, false
-	}
-	if h*w == 1 {
-		return cellRef{true, li, ch, 0, 0}, false
-	}
-	m := a.Acts[li].Data[ch*h*w : (ch+1)*h*w]
-	best := 0
-	for i, x := range m {
-		if x > m[best] {
-			best = i
-		}
-	}
-	return cellRef{true, li, ch, best / w, best % w}, false
+	u, ok = explorer.PeakUnit(a.Acts, a.PinnedLayer(), a.State.Channel)
+	return u, false, ok
 }
 
-func (v *layersView) colormap(c *Ctx, signed bool) render.Colormap {
-	if signed {
-		return render.Diverging
-	}
-	if c.App.State.Option("cmap", "viridis") == "grey" {
-		return render.Grey
-	}
-	return render.Viridis
+// MinHeight keeps every band tall enough for its layer's name: on a
+// shorter screen the view scrolls rather than print names over each other.
+func (v *layersView) MinHeight(c *Ctx) float64 {
+	return 32 + 16*float64(len(c.App.Acts)) + 11
 }
 
 func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
@@ -323,20 +298,23 @@ func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	if len(v.rows) != n {
 		v.rows = make([]texture, n)
 	}
-	mode := explorer.ScaleMode(a.State)
-	cmName := a.State.Option("cmap", "viridis")
-	key := fmt.Sprint(a.Version, a.State.Model, cmName, mode)
+	opt := v.vm.Options(a)
+	scales := v.vm.Scales(a)
+	key := fmt.Sprint(a.Version, a.State.Model, opt.Cmap, opt.Scale)
 	t0 := time.Now()
 	work := time.Duration(0)
 	v.pending = false
-	pinned := a.Current().Net.Index(a.State.Layer)
+	v.classes = v.classes[:0]
+	pinned := a.PinnedLayer()
 	for i, act := range a.Acts {
 		r := g.rows[i]
 		if i == pinned {
 			fillRect(dst, r.Row, colRaised)
 		}
 		c.UI.text(dst, act.Name, r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(1), 12, colText)
-		c.UI.text(dst, shapeText(act.Shape), r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(16), 9.5, colMuted)
+		if r.Row.Dy() >= c.U(28) { // the shape only where it has a line of its own
+			c.UI.text(dst, shapeText(act.Shape), r.Row.Min.X+c.U(4), r.Row.Min.Y+c.U(16), 9.5, colMuted)
+		}
 		var img *ebiten.Image
 		if v.rows[i].key != key && work > 0 && time.Since(t0) > rowBudget {
 			// Out of this frame's budget: keep the old picture of this
@@ -354,7 +332,7 @@ func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 				defer func() { work += time.Since(t1) }()
 				cn, h, w := mapShape(act.Shape)
 				maps := render.Channels(act.Data, cn, h*w)
-				return render.Grid(maps, r.Lay, v.scalesFor(c, mode)[i], v.colormap(c, explorer.Signed(act.Data)), colPanel)
+				return render.Grid(maps, r.Lay, scales[i], opt.Colormap(explorer.Signed(act.Data)), colPanel)
 			})
 		}
 		if img != nil {
@@ -369,6 +347,7 @@ func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		if v.hover.ok && v.hover.layer == i {
 			strokeRect(dst, inset(r.tileRect(v.hover.ch), -c.U(1)), float32(c.U(1)), colText)
 		}
+		v.drawClasses(dst, c, r, explorer.ClassLabels(a.Current(), i))
 	}
 	if work > 0 {
 		if !v.cycle {
@@ -386,7 +365,28 @@ func (v *layersView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		v.rebuildMs, v.rebuildMax, v.rebuilds, v.rebuildFrames = ms, max(v.rebuildMax, ms), v.rebuilds+1, v.cycleFrames
 		v.cycle = false
 	}
-	v.drawDetail(dst, g.detail, c, mode)
+	v.drawLegend(dst, g.legend, c, opt, scales)
+	v.drawDetail(dst, g.detail, c, opt)
+}
+
+// drawClasses writes the class names under the units of a row, one under
+// each unit's tile, when the row is the model's output.
+func (v *layersView) drawClasses(dst *ebiten.Image, c *Ctx, r rowPlace, labels []string) {
+	for j, l := range labels {
+		if j >= r.Lay.N {
+			break
+		}
+		t := r.tileRect(j)
+		// Centred under the tile, cut to the space between neighbours.
+		room := t.Dx() + r.tileRect(min(j+1, r.Lay.N-1)).Min.X - t.Max.X
+		for len(l) > 1 && c.UI.textWidth(l, 9) > max(room, t.Dx()) {
+			l = l[:len(l)-1]
+		}
+		w := c.UI.textWidth(l, 9)
+		x, y := (t.Min.X+t.Max.X-w)/2, t.Max.Y+c.U(1)
+		c.UI.text(dst, l, x, y, 9, colText)
+		v.classes = append(v.classes, axisLabel{l, image.Rect(x, y, x+w, y+c.U(10))})
+	}
 }
 
 func shapeText(s []int) string {
@@ -395,196 +395,4 @@ func shapeText(s []int) string {
 		parts[i] = fmt.Sprint(d)
 	}
 	return strings.Join(parts, "×")
-}
-
-// drawDetail draws the hovered (or pinned) channel enlarged with its
-// colour bar and numbers, the input with the unit's receptive field, and
-// the pinned channel's top images.
-func (v *layersView) drawDetail(dst *ebiten.Image, r image.Rectangle, c *Ctx, mode string) {
-	a := c.App
-	t, hovered := v.target(c)
-	if !t.ok {
-		c.UI.paragraph(dst, "Point at a square on the left to enlarge it; click to pin a channel.", r, 13, colMuted)
-		return
-	}
-	act := a.Acts[t.layer]
-	n, h, w := mapShape(act.Shape)
-	how := "pinned"
-	if hovered {
-		how = "under the pointer"
-	}
-	c.UI.text(dst, fmt.Sprintf("%s (%s), channel %d of %d, %s", act.Name, act.Kind, t.ch, n, how), r.Min.X, r.Min.Y, 12.5, colText)
-	y := r.Min.Y + c.U(22)
-	sc := v.scalesFor(c, mode)[t.layer][t.ch]
-	cm := v.colormap(c, explorer.Signed(act.Data))
-	m := act.Data[t.ch*h*w : (t.ch+1)*h*w]
-	side := min(r.Dx()*45/100, r.Dy()*38/100)
-	// The channel, large, with the unit marked; a flat layer shows its
-	// whole vector as a strip instead.
-	big := image.Rect(r.Min.X, y, r.Min.X+side, y+side)
-	if h*w > 1 {
-		img := v.big.get(fmt.Sprint(a.Version, a.State.Model, t.layer, t.ch, mode, cm.Name), func() *image.RGBA { return render.Heatmap(m, h, w, sc, cm, 1) })
-		drawImageIn(dst, img, big, false)
-		cw, ch := float64(side)/float64(w), float64(side)/float64(h)
-		strokeRect(dst, image.Rect(big.Min.X+int(float64(t.x)*cw), big.Min.Y+int(float64(t.y)*ch),
-			big.Min.X+int(float64(t.x+1)*cw), big.Min.Y+int(float64(t.y+1)*ch)), float32(c.U(1.5)), colFocus)
-	} else {
-		big = image.Rect(r.Min.X, y, r.Min.X+side, y+c.U(24))
-		img := v.big.get(fmt.Sprint(a.Version, a.State.Model, t.layer, "vec", mode, cm.Name), func() *image.RGBA { return render.Heatmap(act.Data, 1, n, sc, cm, 1) })
-		drawImageIn(dst, img, big, false)
-		cw := float64(side) / float64(n)
-		strokeRect(dst, image.Rect(big.Min.X+int(float64(t.ch)*cw), big.Min.Y, big.Min.X+int(float64(t.ch+1)*cw), big.Max.Y), float32(c.U(1.5)), colFocus)
-	}
-	// Colour bar with the real numbers.
-	barW := v.drawBar(dst, image.Rect(big.Max.X+c.U(8), y, big.Max.X+c.U(20), y+max(side, c.U(80))), c, sc, cm)
-	// Numbers.
-	lo, hi, sum, zeros := m[0], m[0], 0.0, 0
-	for _, x := range m {
-		lo, hi = min(lo, x), max(hi, x)
-		sum += float64(x)
-		if x == 0 {
-			zeros++
-		}
-	}
-	val := m[t.y*w+t.x]
-	if h*w == 1 {
-		val = act.Data[t.ch]
-	}
-	tx := big.Max.X + c.U(14) + barW
-	lines := []string{
-		fmt.Sprintf("value at (%d, %d): %s", t.y, t.x, render.FormatNumber(float64(val))),
-		fmt.Sprintf("%d×%d map", h, w),
-		"min " + render.FormatNumber(float64(lo)),
-		"max " + render.FormatNumber(float64(hi)),
-		"mean " + render.FormatNumber(sum/float64(len(m))),
-		fmt.Sprintf("zeros %.0f%%", 100*float64(zeros)/float64(len(m))),
-		"scale: " + mode,
-	}
-	if h*w == 1 {
-		lines[0] = fmt.Sprintf("unit %d: %s", t.ch, render.FormatNumber(float64(val)))
-		lines[1] = fmt.Sprintf("vector of %d", n)
-	}
-	for i, l := range lines {
-		if tx+c.U(60) < r.Max.X {
-			c.UI.text(dst, l, tx, y+i*c.U(17), 11.5, colText)
-		}
-	}
-	y = max(big.Max.Y, y+len(lines)*c.U(17)) + c.U(10)
-	// The input with the unit's receptive field.
-	spec := a.Current().Net.Spec
-	rf := featuremaps.ReceptiveField(spec, t.layer, t.y, t.x)
-	if h*w == 1 && len(act.Shape) == 1 {
-		rf = featuremaps.ReceptiveField(spec, t.layer, 0, t.ch)
-	}
-	in := spec.Input
-	ps := min(c.U(120), r.Dy()/4)
-	pr := image.Rect(r.Min.X, y, r.Min.X+ps, y+ps)
-	x0 := a.ModelInput()
-	inImg := v.in.get(fmt.Sprint(a.Version, a.State.Model), func() *image.RGBA { return greyImage(x0, in[2], in[1]) })
-	drawImageIn(dst, inImg, pr, false)
-	sx, sy := float64(ps)/float64(in[2]), float64(ps)/float64(in[1])
-	rr := image.Rect(pr.Min.X+int(float64(rf.Min.X)*sx), pr.Min.Y+int(float64(rf.Min.Y)*sy), pr.Min.X+int(float64(rf.Max.X)*sx), pr.Min.Y+int(float64(rf.Max.Y)*sy))
-	strokeRect(dst, rr, float32(c.U(2)), colFocus)
-	c.UI.paragraph(dst, fmt.Sprintf("Receptive field: input rows %d–%d, columns %d–%d (%d×%d pixels). Only these pixels can change this unit.",
-		rf.Min.Y, rf.Max.Y-1, rf.Min.X, rf.Max.X-1, rf.Dy(), rf.Dx()), image.Rect(pr.Max.X+c.U(10), y, r.Max.X, y+ps), 11.5, colMuted)
-	y = pr.Max.Y + c.U(10)
-	v.drawTop(dst, image.Rect(r.Min.X, y, r.Max.X, r.Max.Y-c.U(30)), c)
-}
-
-// drawTop draws the pinned channel's top test images as receptive-field
-// crops with their values, and the search's progress.
-func (v *layersView) drawTop(dst *ebiten.Image, r image.Rectangle, c *Ctx) {
-	a := c.App
-	li := a.Current().Net.Index(a.State.Layer)
-	if r.Dy() < c.U(40) {
-		return
-	}
-	if li < 0 || a.State.Channel < 0 {
-		c.UI.text(dst, "Pin a channel to find the test images that excite it most.", r.Min.X, r.Min.Y, 11.5, colMuted)
-		return
-	}
-	if a.Test == nil || v.top == nil || v.top.Layer != li {
-		c.UI.text(dst, "Top images: waiting for the test set…", r.Min.X, r.Min.Y, 11.5, colMuted)
-		return
-	}
-	done, total := v.top.Progress()
-	status := fmt.Sprintf("Top %d test images, %s channel %d (%d/%d)", topK, a.State.Layer, a.State.Channel, done, total)
-	if done == total && v.topMs > 0 {
-		status = fmt.Sprintf("Top %d of %d test images, %s channel %d (%.1f s)", topK, total, a.State.Layer, a.State.Channel, v.topMs/1000)
-	}
-	c.UI.text(dst, status, r.Min.X, r.Min.Y, 11.5, colText)
-	res := v.top.Result()
-	if a.State.Channel >= len(res) {
-		return
-	}
-	tops := res[a.State.Channel]
-	if len(v.tops) < topK {
-		v.tops = make([]texture, topK)
-	}
-	spec := a.Current().Net.Spec
-	in := spec.Input
-	side := min((r.Dx()-(topK-1)*c.U(6))/topK, r.Dy()-c.U(40))
-	y := r.Min.Y + c.U(20)
-	for i, tp := range tops {
-		test := v.top.TestIndex(tp.Image)
-		rf := featuremaps.ReceptiveField(spec, li, tp.Y, tp.X)
-		img := v.tops[i].get(fmt.Sprint(a.State.Model, li, test, rf), func() *image.RGBA {
-			full := explorer.FitInput(a.Test.Float(test, nil), in)
-			crop := make([]float32, 0, rf.Dx()*rf.Dy())
-			for yy := rf.Min.Y; yy < rf.Max.Y; yy++ {
-				crop = append(crop, full[yy*in[2]+rf.Min.X:yy*in[2]+rf.Max.X]...)
-			}
-			return greyImage(crop, rf.Dx(), rf.Dy())
-		})
-		x := r.Min.X + i*(side+c.U(6))
-		drawImageIn(dst, img, image.Rect(x, y, x+side, y+side), false)
-		c.UI.text(dst, fmt.Sprintf("#%d", test), x, y+side+c.U(2), 10, colMuted)
-		c.UI.text(dst, render.FormatNumber(float64(tp.Value)), x, y+side+c.U(14), 10, colText)
-	}
-}
-
-// drawBar draws a vertical colour bar for sc in r (highest value at the
-// top) with five ticks labelled with their values, and returns the width
-// used right of r. The gradient comes from render.Heatmap of a ramp, so it
-// is the same mapping as the maps; the labels use the page's font.
-func (v *layersView) drawBar(dst *ebiten.Image, r image.Rectangle, c *Ctx, sc render.Scale, cm render.Colormap) int {
-	lo, hi := sc.Min, sc.Max
-	if sc.Signed {
-		hi = math.Max(math.Abs(lo), math.Abs(hi))
-		lo = -hi
-	}
-	const n = 128
-	img := v.bar.get(fmt.Sprint(lo, hi, sc.Signed, cm.Name), func() *image.RGBA {
-		ramp := make([]float32, n)
-		for i := range ramp {
-			ramp[i] = float32(hi - (hi-lo)*float64(i)/(n-1))
-		}
-		return render.Heatmap(ramp, n, 1, sc, cm, 1)
-	})
-	drawImageIn(dst, img, r, false)
-	w := 0
-	for i := range 5 {
-		val := lo + (hi-lo)*float64(i)/4
-		if i == 4 {
-			val = hi
-		}
-		if !(hi > lo) && i > 0 {
-			break
-		}
-		ty := r.Max.Y - 1 - int(math.Round(float64(i)/4*float64(r.Dy()-1)))
-		fillRect(dst, image.Rect(r.Max.X, ty, r.Max.X+c.U(4), ty+max(1, c.U(1))), colText)
-		w = max(w, c.U(6)+c.UI.text(dst, render.FormatNumber(val), r.Max.X+c.U(6), ty-c.U(7), 10.5, colText))
-	}
-	return r.Dx() + w
-}
-
-// scalesFor returns the colour scales of the current activations in mode,
-// computed once per input, model and mode.
-func (v *layersView) scalesFor(c *Ctx, mode string) [][]render.Scale {
-	a := c.App
-	key := fmt.Sprint(a.Version, a.State.Model, mode)
-	if key != v.scalesKey || len(v.scales) != len(a.Acts) {
-		v.scales, v.scalesKey = explorer.FeatureScales(a.Acts, mode), key
-	}
-	return v.scales
 }

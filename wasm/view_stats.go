@@ -9,8 +9,6 @@ import (
 	"strconv"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/featuremaps"
-	"cnnviz/core/nn"
 	"cnnviz/core/render"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -20,11 +18,20 @@ func init() { register(12, &statsView{}) }
 
 // statsView shows per-layer statistics of the outputs, for the current
 // input and over a sample of the test set (a stepper), and a chart of
-// sparsity and blank channels against depth.
+// sparsity and blank channels against depth. explorer.StatsView holds
+// the sample pass.
 type statsView struct {
-	job   *explorer.StatsJob
-	key   string
+	vm    explorer.StatsView
 	chart texture
+	// axis is where the last Draw wrote the layer names under the chart
+	// (for tests, through featuresPerf).
+	axis []axisLabel
+}
+
+// axisLabel is one layer name under the chart, in screen pixels.
+type axisLabel struct {
+	name string
+	r    image.Rectangle
 }
 
 func (v *statsView) ID() string    { return "stats" }
@@ -37,56 +44,17 @@ func (v *statsView) Explain() string {
 		"layers after a ReLU, for this input and over the test-set sample (the lines named \"sample\"), so you can check the claim."
 }
 
-// sampleSize reads the option "sample" (default 1000).
-func sampleSize(a *explorer.App) int {
-	n, err := strconv.Atoi(a.State.Option("sample", "1000"))
-	if err != nil || n < 1 {
-		return 1000
-	}
-	return min(n, 10000)
-}
-
 func (v *statsView) Update(c *Ctx) {
-	a := c.App
-	x := c.Area.Min.X
-	optionButtons(c, "stats", x, c.Area.Min.Y, "sample", []string{"1000", "100", "10000"}, []string{"sample 1000", "100", "10000"})
-	if a.Test == nil {
-		return
-	}
-	n := sampleSize(a)
-	key := fmt.Sprintf("%s %p %d %d", a.State.Model, a.Current().Net, n, a.State.Seed)
-	if key != v.key {
-		idx, err := explorer.TestSample(a.Test, n, a.State.Seed)
-		if err != nil {
-			c.ShowError(err.Error())
-			return
-		}
-		v.job, v.key = explorer.NewStatsJob(a.Current(), a.Test, idx), key
-		a.Sched.Start("stats-sample", v.job)
+	optionButtons(c, "stats", c.Area.Min.X, c.Area.Min.Y, "sample", []string{"1000", "100", "10000"}, []string{"sample 1000", "100", "10000"})
+	if err := v.vm.Update(c.App); err != nil {
+		c.ShowError(err.Error())
 	}
 }
 
 // Key redraws as the sample pass advances.
 func (v *statsView) Key(c *Ctx) string {
-	if v.job == nil {
-		return ""
-	}
-	d, n := v.job.Progress()
+	_, d, n := v.vm.Sample()
 	return strconv.Itoa(d * 20 / max(n, 1)) // a redraw at each 5%
-}
-
-// afterReLU reports whether a layer's output follows a ReLU (its sparsity
-// means something): ReLU, pooling, flatten and global pooling of it.
-func afterReLU(spec nn.Spec, i int) bool {
-	for j := i; j >= 0; j-- {
-		switch spec.Layers[j].Kind {
-		case nn.KindReLU:
-			return true
-		case nn.KindConv2D, nn.KindDense:
-			return false
-		}
-	}
-	return false
 }
 
 func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
@@ -94,13 +62,9 @@ func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	if len(a.Acts) == 0 {
 		return
 	}
-	cur := explorer.CurrentStats(a.Current(), a.Acts)
-	var smp []featuremaps.Stats
-	done, total := 0, 0
-	if v.job != nil {
-		smp = v.job.Stats()
-		done, total = v.job.Progress()
-	}
+	m := a.Current()
+	cur := v.vm.Current(a)
+	smp, done, total := v.vm.Sample()
 	y := area.Min.Y + c.U(32)
 	if a.Test == nil {
 		c.UI.text(dst, "The test set is loading…", area.Min.X, y, 12, colMuted)
@@ -130,7 +94,7 @@ func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 			vals = append(vals, pct(t.Sparsity), pct(t.Blank), pct(t.DeadUnits), pct(t.DeadChannels))
 		}
 		var cc color.Color = colText
-		if !afterReLU(a.Current().Net.Spec, i) {
+		if !explorer.AfterReLU(m, i) {
 			cc = colMuted
 		}
 		for j, s := range vals {
@@ -139,35 +103,19 @@ func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		y += rowH
 	}
 	y += c.U(10)
-	// Sparsity and blank channels against depth, for layers after a ReLU.
-	ch := image.Rect(area.Min.X, y, area.Max.X, area.Max.Y)
+	// Sparsity and blank channels against depth, for layers after a ReLU,
+	// with the layers' names under the axis.
+	nameH := c.U(16)
+	ch := image.Rect(area.Min.X, y, area.Max.X, area.Max.Y-nameH)
+	v.axis = v.axis[:0]
 	if ch.Dy() < c.U(80) {
 		return
 	}
 	fs := max(1, int(c.UI.s+0.5))
-	w, h := ch.Dx()/fs, ch.Dy()/fs
-	spec := a.Current().Net.Spec
+	w, h := max(60, ch.Dx()/fs), max(40, ch.Dy()/fs)
+	chart := explorer.DepthChart(m, cur, smp, done)
 	img := v.chart.get(fmt.Sprint(a.Version, a.State.Model, done, w, h), func() *image.RGBA {
-		var xs, sp, bl, ssp, sbl []float64
-		for i, s := range cur {
-			if !afterReLU(spec, i) {
-				continue
-			}
-			xs = append(xs, float64(i))
-			sp, bl = append(sp, s.Sparsity), append(bl, s.Blank)
-			if i < len(smp) {
-				ssp, sbl = append(ssp, smp[i].Sparsity), append(sbl, smp[i].Blank)
-			}
-		}
-		series := []render.Series{
-			{Label: "sparsity", X: xs, Y: sp, Color: render.Categorical[0]},
-			{Label: "blank", X: xs, Y: bl, Color: render.Categorical[1]},
-		}
-		if len(ssp) == len(xs) && done > 0 {
-			series = append(series, render.Series{Label: "sample sparsity", X: xs, Y: ssp, Color: render.Categorical[2]},
-				render.Series{Label: "sample blank", X: xs, Y: sbl, Color: render.Categorical[3]})
-		}
-		return render.LineChart(max(60, w), max(40, h), series...)
+		return render.LineChart(w, h, chart.Series...)
 	})
 	if img != nil {
 		op := &ebiten.DrawImageOptions{}
@@ -175,5 +123,23 @@ func (v *statsView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		op.GeoM.Translate(float64(ch.Min.X), float64(ch.Min.Y))
 		dst.DrawImage(img, op)
 	}
-	c.UI.text(dst, "x: layer index (depth), layers after a ReLU only; y: fraction", ch.Min.X+c.U(40), ch.Min.Y+c.U(2), 10, colMuted)
+	c.UI.text(dst, "x: depth (layers after a ReLU, named below); y: fraction", ch.Min.X+c.U(40), ch.Min.Y+c.U(2), 10, colMuted)
+	ax := render.LineChartAxes(w, h, chart.Series...)
+	ty := ch.Min.Y + h*fs + c.U(2)
+	right := area.Min.X // names alternate between two lines when they would touch
+	for i, name := range chart.Names {
+		x := ch.Min.X + ax.PX(chart.X[i])*fs
+		lw := c.UI.textWidth(name, 10)
+		lx := x - lw/2
+		ly := ty
+		if lx < right+c.U(4) {
+			ly += c.U(9)
+		} else {
+			right = lx + lw
+		}
+		ay := ch.Min.Y + ax.Plot.Max.Y*fs
+		fillRect(dst, image.Rect(x, ay, x+max(1, fs), ay+c.U(3)), colText)
+		c.UI.text(dst, name, lx, ly, 10, colText)
+		v.axis = append(v.axis, axisLabel{name, image.Rect(lx, ly, lx+lw, ly+c.U(10))})
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -306,11 +307,28 @@ func TestAPIMatchesNative(t *testing.T) {
 				t.Errorf("inputGradient shape = %v, want [1 28 28]", g.Shape)
 			}
 			closeTo(t, name+" inputGradient", g.Data, grad.Data)
-			acts := evalJS[map[string][]int](t, ctx, fmt.Sprintf(`cnnviz.activations(%q, %s).then(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.shape])))`, name, arr))
-			for i, l := range net.Spec.Layers {
-				if fmt.Sprint(acts[l.Name]) != fmt.Sprint(net.OutShape(i)) {
-					t.Errorf("activations %s shape = %v, want %v", l.Name, acts[l.Name], net.OutShape(i))
+			// activations lists every layer in the model's layer order.
+			type act struct {
+				Layer string    `json:"layer"`
+				Shape []int     `json:"shape"`
+				Data  []float64 `json:"data"`
+			}
+			acts := evalJS[[]act](t, ctx, fmt.Sprintf(`cnnviz.activations(%q, %s).then(r => r.map(a => ({layer: a.layer, shape: a.shape, data: Array.from(a.data)})))`, name, arr))
+			var gotOrder, wantOrder []string
+			for _, a := range acts {
+				gotOrder = append(gotOrder, a.Layer)
+			}
+			for _, l := range net.Spec.Layers {
+				wantOrder = append(wantOrder, l.Name)
+			}
+			if !slices.Equal(gotOrder, wantOrder) {
+				t.Fatalf("activations layers = %v, want the model's order %v", gotOrder, wantOrder)
+			}
+			for i, want := range explorer.Activations(net, pix) {
+				if fmt.Sprint(acts[i].Shape) != fmt.Sprint(net.OutShape(i)) {
+					t.Errorf("activations %s shape = %v, want %v", want.Name, acts[i].Shape, net.OutShape(i))
 				}
+				closeTo(t, name+" activations "+want.Name, acts[i].Data, want.Data)
 			}
 		}
 	}

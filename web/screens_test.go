@@ -12,45 +12,33 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// widget is one control as cnnviz.widgets() reports it: the part that can
-// be seen and tapped, in CSS pixels.
-type widget struct {
-	ID    string  `json:"id"`
-	Label string  `json:"label"`
-	On    bool    `json:"on"`
-	Panel string  `json:"panel"`
-	X     float64 `json:"x"`
-	Y     float64 `json:"y"`
-	W     float64 `json:"w"`
-	H     float64 `json:"h"`
+// controlBox is the part of a control that can be seen and tapped.
+func controlBox(c control) image.Rectangle {
+	return image.Rect(int(c.Rect[0]+0.5), int(c.Rect[1]+0.5), int(c.Rect[2]+0.5), int(c.Rect[3]+0.5))
 }
 
-func (w widget) rect() image.Rectangle {
-	return image.Rect(int(w.X+0.5), int(w.Y+0.5), int(w.X+w.W+0.5), int(w.Y+w.H+0.5))
-}
-
-func widgets(t *testing.T, ctx context.Context) []widget {
+func controls(t *testing.T, ctx context.Context) []control {
 	t.Helper()
-	return evalJS[[]widget](t, ctx, `cnnviz.widgets()`)
+	return evalJS[[]control](t, ctx, `cnnviz.controls()`)
 }
 
 // checkWidgets asserts that every control lies on the screen, is large
 // enough to tap, and that no control hides under another (a hidden one
 // took the taps meant for the tab bar on a phone).
-func checkWidgets(t *testing.T, ws []widget, w, h int64, where string) {
+func checkControls(t *testing.T, ws []control, w, h int64, where string) {
 	t.Helper()
 	screen := image.Rect(0, 0, int(w), int(h))
 	for i, a := range ws {
-		r := a.rect()
+		r := controlBox(a)
 		if !r.In(screen) {
 			t.Errorf("%s: control %q at %v leaves the %dx%d screen", where, a.ID, r, w, h)
 		}
-		if a.W < 12 || a.H < 12 {
-			t.Errorf("%s: control %q is %gx%g CSS pixels, too small to tap", where, a.ID, a.W, a.H)
+		if r.Dx() < 12 || r.Dy() < 12 {
+			t.Errorf("%s: control %q is %dx%d CSS pixels, too small to tap", where, a.ID, r.Dx(), r.Dy())
 		}
 		for _, b := range ws[i+1:] {
-			if in := r.Intersect(b.rect()); !in.Empty() {
-				t.Errorf("%s: controls %q %v and %q %v overlap", where, a.ID, r, b.ID, b.rect())
+			if in := r.Intersect(controlBox(b)); !in.Empty() {
+				t.Errorf("%s: controls %q %v and %q %v overlap", where, a.ID, r, b.ID, controlBox(b))
 			}
 		}
 	}
@@ -105,25 +93,17 @@ func TestSmallScreens(t *testing.T) {
 			navigate(t, ctx, siteURL+"/#in=t3")
 			waitApp(t, ctx)
 			frames(t, ctx, 3)
-			checkWidgets(t, widgets(t, ctx), tt.w, tt.h, "start")
+			checkControls(t, controls(t, ctx), tt.w, tt.h, "start")
 			for _, view := range state(t, ctx).Views {
-				var tab widget
-				for _, w := range widgets(t, ctx) {
-					if w.ID == "tab-"+view {
-						tab = w
-					}
-				}
-				if tab.ID == "" {
-					t.Errorf("no tab for view %s", view)
-					continue
-				}
-				tap(t, ctx, tt.touch, tab.X+tab.W/2, tab.Y+tab.H/2)
+				r := controlRect(t, ctx, "tab-"+view)
+				x, y := (r[0]+r[2])/2, (r[1]+r[3])/2
+				tap(t, ctx, tt.touch, x, y)
 				frames(t, ctx, 4)
 				if got := state(t, ctx).View; got != view {
-					t.Errorf("tapping the %s tab at (%g, %g) shows view %s", view, tab.X+tab.W/2, tab.Y+tab.H/2, got)
+					t.Errorf("tapping the %s tab at (%g, %g) shows view %s", view, x, y, got)
 					continue
 				}
-				checkWidgets(t, widgets(t, ctx), tt.w, tt.h, view)
+				checkControls(t, controls(t, ctx), tt.w, tt.h, view)
 				img := screenshot(t, ctx, fmt.Sprintf("screen-%s-%s", tt.name, view))
 				if uniform(img) {
 					t.Errorf("%s: the screenshot is a single colour", view)

@@ -170,6 +170,17 @@ func (a *App) SetTestSet(s *mnist.Set) {
 	a.startScan()
 }
 
+// LoadTestSet parses the MNIST test set from the bytes of its image and
+// label files (gzipped or not) and installs it (SetTestSet).
+func (a *App) LoadTestSet(images, labels []byte) error {
+	set, err := mnist.Parse(images, labels)
+	if err != nil {
+		return err
+	}
+	a.SetTestSet(set)
+	return nil
+}
+
 // Apply restores a decoded link state, checking what DecodeHash cannot:
 // that the model exists, that the test image, layer and class are in
 // range. Fields that fail keep a default and add to the error.
@@ -238,6 +249,10 @@ func (a *App) SetClass(c int) { a.State.Class = c; a.touch() }
 
 // SetOption sets a view option; "" removes it.
 func (a *App) SetOption(name, value string) { a.State.SetOption(name, value); a.touch() }
+
+// StoreOptions lets store write a view's typed options into the state
+// (as LayersOptions.Store does) and marks the state changed.
+func (a *App) StoreOptions(store func(*State)) { store(&a.State); a.touch() }
 
 // Predicted returns the class with the highest probability, or -1.
 func (a *App) Predicted() int {

@@ -25,6 +25,10 @@ type Activation struct {
 	Data  []float32
 }
 
+// MaxValues is the most numbers an argument from outside (pixels, a
+// tensor) may hold: the size of the largest activation a model may have.
+const MaxValues = nn.MaxActivation
+
 // CheckPixels returns an error unless pixels is one image for net: exactly
 // C·H·W finite values in [0, 1].
 func CheckPixels(net *nn.Sequential, pixels []float32) error {

@@ -161,18 +161,6 @@ func TestSample(set *mnist.Set, n int, seed uint64) ([]int, error) {
 	return featuremaps.Sample(rand.New(rand.NewPCG(seed, 0x5eed)), set.Count, n), nil
 }
 
-// ConvScanPosition returns the output position (row, column) that frame
-// step of the convolution step-through animation shows: the kernel moves
-// along rows, left to right, top to bottom, and starts again at the top
-// left after the last position of an h×w output.
-func ConvScanPosition(step, h, w int) (y, x int) {
-	if h < 1 || w < 1 {
-		panic(fmt.Sprintf("explorer: ConvScanPosition over a %d×%d output", h, w))
-	}
-	p := ((step % (h * w)) + h*w) % (h * w)
-	return p / w, p % w
-}
-
 // sampleChunk is how many test images a job converts to the model's input
 // shape per Step before its real work starts.
 const sampleChunk = 500

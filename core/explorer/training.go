@@ -8,6 +8,7 @@ import (
 	"cnnviz/core/nn"
 	"cnnviz/core/train"
 	"cnnviz/models"
+	"cnnviz/models/checkpoint"
 	"cnnviz/models/mnist"
 )
 
@@ -138,12 +139,12 @@ func (s *Training) Reset() error {
 	return nil
 }
 
-// Resume continues training from a checkpoint (train.Checkpoint bytes).
+// Resume continues training from a checkpoint (checkpoint.Save bytes).
 func (s *Training) Resume(b []byte) error {
 	if s.Data == nil || s.app.Test == nil {
 		return fmt.Errorf("the training images are still loading")
 	}
-	t, err := train.Resume(b, s.Data, s.app.Test)
+	t, err := checkpoint.Resume(b, s.Data, s.app.Test)
 	if err != nil {
 		return err
 	}
@@ -269,7 +270,7 @@ func (s *Training) Checkpoint() ([]byte, error) {
 	if s.T == nil {
 		return nil, fmt.Errorf("nothing trained yet")
 	}
-	return s.T.Checkpoint()
+	return checkpoint.Save(s.T)
 }
 
 // ModelFile returns the trained weights with their architecture as a

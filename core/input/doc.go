@@ -8,4 +8,13 @@
 // model saw in training and gets poor predictions, so Centre repeats them
 // for every input. Strokes rasterizes a drawing with a thick anti-aliased
 // pen; Decode reads an uploaded PNG or JPEG after checking its size.
+// Colour prepares a photo for a colour model: a centre crop, resized by
+// area averaging to [3, H, W].
+//
+// A large upload is slow to read, so the page can take it in parts: Config
+// checks the header at once (the size, before anything is allocated),
+// DecodeImage decodes the pixels in one call of the standard library (the
+// only part that cannot be split), and Shrink is a stepper that turns the
+// decoded picture into an ink image of at most MaxSide pixels a side,
+// reading StepPixels pixels per Step and reporting its Progress.
 package input

@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -259,30 +260,235 @@ func TestDecode(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	good := encodePNG(t, digitPicture(color.Black, color.White))
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, digitPicture(color.White, color.Black), nil); err != nil {
+		t.Fatal(err)
+	}
+	badCRC := append([]byte(nil), good...)
+	badCRC[len(badCRC)-20] ^= 0xff // inside the last IDAT chunk or its checksum
 	tests := []struct {
 		name string
 		b    []byte
-		want string // in the error
+		want string // the start of the message: the problem in user words
+		more string // a detail after it
 	}{
-		{"empty", nil, "empty"},
-		{"text file", []byte("hello, this is a text file\n"), "not a PNG or JPEG"},
-		// Only a header: decoding it would fail as damaged, so the size
+		{"empty", nil, "the file is empty", ""},
+		{"text file", []byte("hello, this is a text file\n"), "not a PNG or JPEG image", "signature"},
+		{"a model file", []byte("\x40\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{}}"), "not a PNG or JPEG image", ""},
+		// Only a header: decoding it would fail as cut short, so the size
 		// message proves the size was refused before decoding.
-		{"enormous", pngHeader(20000, 20000), "20000×20000"},
-		{"too many pixels", pngHeader(100000, 200), "100000×200"},
-		{"truncated", good[:len(good)/2], "damaged"},
-		{"header only", pngHeader(10, 10), "damaged"},
+		{"enormous", pngHeader(20000, 20000), "this PNG image is too large", "20000×20000"},
+		{"too many pixels", pngHeader(100000, 200), "this PNG image is too large", "100000×200"},
+		{"no pixels", pngHeader(0, 10), "this PNG image is damaged", "dimension"},
+		{"PNG cut short", good[:len(good)/2], "this PNG image is cut short", "png"},
+		{"PNG without its end", good[:len(good)-12], "this PNG image is cut short", ""},
+		{"PNG header only", pngHeader(10, 10), "this PNG image is cut short", "EOF"},
+		{"PNG cut in its header", good[:20], "this PNG image is cut short", "EOF"},
+		{"PNG damaged", badCRC, "this PNG image is damaged", "png"},
+		{"JPEG cut short", jpg.Bytes()[:jpg.Len()/2], "this JPEG image is cut short", "EOF"},
+		{"JPEG damaged", append(append([]byte{0xff, 0xd8, 0xff, 0x01}, make([]byte, 40)...), 0xff, 0xd9), "this JPEG image is damaged", "invalid JPEG"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g, err := Decode(tt.b)
 			if err == nil {
-				t.Fatalf("Decode = %d×%d image, want an error containing %q", g.W, g.H, tt.want)
+				t.Fatalf("Decode = %d×%d image, want an error starting %q", g.W, g.H, tt.want)
 			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Decode error = %q, want it to contain %q", err, tt.want)
+			if msg := err.Error(); !strings.HasPrefix(msg, tt.want) || !strings.Contains(msg, tt.more) {
+				t.Errorf("Decode error = %q, want it to start with %q and contain %q", msg, tt.want, tt.more)
 			}
 		})
+	}
+}
+
+// generic hides an image's concrete type, so that Shrink takes its slow,
+// general path.
+type generic struct{ image.Image }
+
+// noisy returns a w×h grey picture, dark (values below 100) so that it is
+// not inverted, from a seeded generator.
+func noisy(w, h int, seed uint64) *image.Gray {
+	r := rand.New(rand.NewPCG(seed, 2))
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(r.IntN(100))
+	}
+	return img
+}
+
+func shrink(img image.Image) *Gray {
+	s := NewShrink(img)
+	for !s.Step() {
+	}
+	return s.Result()
+}
+
+func TestShrinkAreaAverages(t *testing.T) {
+	for _, tt := range []struct {
+		w, h, f int // picture size and the expected factor
+	}{
+		{40, 30, 1},
+		{256, 100, 1},
+		{257, 100, 2},
+		{1030, 517, 5},
+		{300, 2100, 9},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tt.w, tt.h), func(t *testing.T) {
+			img := noisy(tt.w, tt.h, uint64(tt.w))
+			g := shrink(img)
+			ww, wh := (tt.w+tt.f-1)/tt.f, (tt.h+tt.f-1)/tt.f
+			if g.W != ww || g.H != wh {
+				t.Fatalf("Shrink size = %d×%d, want %d×%d", g.W, g.H, ww, wh)
+			}
+			if max(g.W, g.H) > MaxSide {
+				t.Errorf("Shrink size = %d×%d, want at most %d on a side", g.W, g.H, MaxSide)
+			}
+			// Each result pixel is the mean of its block (blocks at the
+			// right and bottom edges can be smaller).
+			for y := 0; y < g.H; y++ {
+				for x := 0; x < g.W; x++ {
+					var sum float64
+					n := 0
+					for sy := y * tt.f; sy < min((y+1)*tt.f, tt.h); sy++ {
+						for sx := x * tt.f; sx < min((x+1)*tt.f, tt.w); sx++ {
+							sum += float64(img.GrayAt(sx, sy).Y) / 255
+							n++
+						}
+					}
+					if got, want := float64(g.At(x, y)), sum/float64(n); math.Abs(got-want) > 1e-5 {
+						t.Fatalf("Shrink pixel (%d, %d) = %v, want the block mean %v", x, y, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestShrinkFastPathsMatchGeneral(t *testing.T) {
+	// The same picture in each image type the decoders return; one ink
+	// bar on a light or transparent background, so that the inversion
+	// paths run too.
+	const w, h = 700, 500
+	grey := image.NewGray(image.Rect(0, 0, w, h))
+	nrgba := image.NewNRGBA(grey.Rect)
+	clear := image.NewNRGBA(grey.Rect)
+	ycc := image.NewYCbCr(grey.Rect, image.YCbCrSubsampleRatio420)
+	for i := range ycc.Cb {
+		ycc.Cb[i], ycc.Cr[i] = 128, 128
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(200 + r.IntN(56))
+			a := uint8(0)
+			if x > 300 && x < 400 && y > 100 && y < 400 {
+				v, a = uint8(r.IntN(60)), 255
+			}
+			grey.SetGray(x, y, color.Gray{v})
+			ycc.Y[ycc.YOffset(x, y)] = v
+			nrgba.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+			clear.SetNRGBA(x, y, color.NRGBA{v, v / 2, v, a})
+		}
+	}
+	rgba := image.NewRGBA(grey.Rect)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			rgba.Set(x, y, clear.At(x, y))
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		img  image.Image
+		tol  float64
+	}{
+		{"Gray", grey, 1e-6},
+		{"YCbCr", ycc, 1e-6},
+		{"NRGBA", nrgba, 1e-6},
+		{"NRGBA transparent", clear, 1e-6},
+		// Premultiplied 8-bit colour rounds a little differently.
+		{"RGBA transparent", rgba, 2.0 / 255},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fast, slow := shrink(tt.img), shrink(generic{tt.img})
+			if fast.W != slow.W || fast.H != slow.H {
+				t.Fatalf("fast path %d×%d, general %d×%d", fast.W, fast.H, slow.W, slow.H)
+			}
+			for i := range fast.Pix {
+				if d := math.Abs(float64(fast.Pix[i] - slow.Pix[i])); d > tt.tol {
+					t.Fatalf("pixel %d: fast path %v, general %v", i, fast.Pix[i], slow.Pix[i])
+				}
+			}
+			// Dark ink on a light or transparent ground comes out as
+			// light ink on black.
+			if ink, bg := fast.At(fast.W*350/w, fast.H/2), fast.At(2, 2); ink < 0.7 || bg > 0.15 {
+				t.Errorf("ink %v, background %v: want ink near 1 on 0", ink, bg)
+			}
+		})
+	}
+}
+
+func TestShrinkSteps(t *testing.T) {
+	for _, tt := range []struct{ w, h int }{{4000, 3000}, {100000 / 200, 200}, {StepPixels * 2, 3}, {3, 4096}} {
+		t.Run(fmt.Sprintf("%dx%d", tt.w, tt.h), func(t *testing.T) {
+			s := NewShrink(generic{image.NewGray(image.Rect(0, 0, tt.w, tt.h))})
+			rows := max(1, StepPixels/tt.w)
+			steps, last := 0, -1.0
+			for {
+				before := s.y
+				done := s.Step()
+				steps++
+				if read := (s.y - before) * tt.w; s.y-before > 1 && read > StepPixels {
+					t.Fatalf("step %d read %d pixels, want at most %d or one row", steps, read, StepPixels)
+				}
+				p := s.Progress()
+				if p <= last || p > 1 || (p == 1) != done {
+					t.Fatalf("step %d: Progress %v after %v, done %v: want it rising, 1 exactly when done", steps, p, last, done)
+				}
+				last = p
+				if done != (s.Result() != nil) {
+					t.Fatalf("step %d: done %v, Result %v", steps, done, s.Result())
+				}
+				if done {
+					break
+				}
+			}
+			if want := (tt.h + rows - 1) / rows; steps != want {
+				t.Errorf("%d steps, want %d", steps, want)
+			}
+			if !s.Step() {
+				t.Error("Step after done is not done")
+			}
+		})
+	}
+}
+
+func TestDecodeLargeJPEG(t *testing.T) {
+	// A 2000×1500 photo of a dark bar on light paper: decoded, shrunk to
+	// 250×188 and inverted.
+	const w, h = 2000, 1500
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(230)
+			if x >= 900 && x < 1100 && y >= 300 && y < 1200 {
+				v = 20
+			}
+			img.SetGray(x, y, color.Gray{v})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Decode(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.W != 250 || g.H != 188 {
+		t.Fatalf("Decode size = %d×%d, want 250×188", g.W, g.H)
+	}
+	if ink, bg := g.At(125, 94), g.At(10, 10); math.Abs(float64(ink)-(1-20.0/255)) > 0.03 || math.Abs(float64(bg)-(1-230.0/255)) > 0.03 {
+		t.Errorf("ink %v, background %v: want %v and %v", ink, bg, 1-20.0/255, 1-230.0/255)
 	}
 }
 

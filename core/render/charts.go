@@ -104,9 +104,11 @@ func Histogram(values []float32, bins, width, height int) *image.RGBA {
 type frame struct{ plot image.Rectangle }
 
 // newFrame leaves left pixels for y labels, a line of text above and below.
-func newFrame(img *image.RGBA, left int) frame {
-	b := img.Bounds()
-	return frame{image.Rect(b.Min.X+left+4, b.Min.Y+GlyphH+4, b.Max.X-4, b.Max.Y-GlyphH-5)}
+func newFrame(img *image.RGBA, left int) frame { return frame{plotIn(img.Bounds(), left)} }
+
+// plotIn is the plotting area of a frame in b.
+func plotIn(b image.Rectangle, left int) image.Rectangle {
+	return image.Rect(b.Min.X+left+4, b.Min.Y+GlyphH+4, b.Max.X-4, b.Max.Y-GlyphH-5)
 }
 
 func (f frame) axes(img *image.RGBA) {
@@ -138,44 +140,15 @@ type Series struct {
 // range of zero width is widened by 1 on either side. It panics if the image
 // is smaller than 60×40 or a series has len(X) ≠ len(Y).
 func LineChart(width, height int, series ...Series) *image.RGBA {
-	if width < 60 || height < 40 {
-		panic(fmt.Sprintf("render: LineChart of %d×%d", width, height))
-	}
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, s := range series {
-		if s.X != nil && len(s.X) != len(s.Y) {
-			panic(fmt.Sprintf("render: LineChart series %q has %d x and %d y values", s.Label, len(s.X), len(s.Y)))
-		}
-		for i, y := range s.Y {
-			x := s.x(i)
-			if finite(x) && finite(y) {
-				xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
-				ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
-			}
-		}
-	}
-	if xlo > xhi {
-		xlo, xhi, ylo, yhi = 0, 1, 0, 1
-	}
-	if yhi == ylo {
-		ylo, yhi = ylo-1, yhi+1
-	}
-	ytop, ybot := FormatNumber(yhi), FormatNumber(ylo)
+	ax := LineChartAxes(width, height, series...)
 	img := newImage(width, height, Background)
-	f := newFrame(img, max(TextWidth(ytop, 1), TextWidth(ybot, 1))+2)
+	f := frame{ax.Plot}
 	p := f.plot
 	f.axes(img)
-	Text(img, 2, p.Min.Y, ytop, Ink, 1)
-	Text(img, 2, p.Max.Y-GlyphH, ybot, Ink, 1)
-	f.xLabels(img, xlo, xhi)
-	px := func(x, y float64) (int, int) {
-		u := 0.0
-		if xhi > xlo {
-			u = (x - xlo) / (xhi - xlo)
-		}
-		v := (y - ylo) / (yhi - ylo)
-		return p.Min.X + int(math.Round(u*float64(p.Dx()-1))), p.Max.Y - 1 - int(math.Round(v*float64(p.Dy()-1)))
-	}
+	Text(img, 2, p.Min.Y, FormatNumber(ax.YHi), Ink, 1)
+	Text(img, 2, p.Max.Y-GlyphH, FormatNumber(ax.YLo), Ink, 1)
+	f.xLabels(img, ax.XLo, ax.XHi)
+	px := func(x, y float64) (int, int) { return ax.PX(x), ax.PY(y) }
 	lx := p.Max.X
 	for _, s := range series {
 		ok := false
@@ -285,4 +258,55 @@ func Scatter(xy []float32, labels []int, o ScatterOptions) *image.RGBA {
 		disc(img, p.X, p.Y, o.Radius, c)
 	}
 	return img
+}
+
+// ChartAxes is where LineChart puts its plot and the ranges it spans, so
+// that a caller can write its own labels beside the chart.
+type ChartAxes struct {
+	Plot               image.Rectangle
+	XLo, XHi, YLo, YHi float64
+}
+
+// LineChartAxes returns the axes LineChart(width, height, series...)
+// draws, with the same panics.
+func LineChartAxes(width, height int, series ...Series) ChartAxes {
+	if width < 60 || height < 40 {
+		panic(fmt.Sprintf("render: LineChart of %d×%d", width, height))
+	}
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		if s.X != nil && len(s.X) != len(s.Y) {
+			panic(fmt.Sprintf("render: LineChart series %q has %d x and %d y values", s.Label, len(s.X), len(s.Y)))
+		}
+		for i, y := range s.Y {
+			x := s.x(i)
+			if finite(x) && finite(y) {
+				xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
+				ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
+			}
+		}
+	}
+	if xlo > xhi {
+		xlo, xhi, ylo, yhi = 0, 1, 0, 1
+	}
+	if yhi == ylo {
+		ylo, yhi = ylo-1, yhi+1
+	}
+	left := max(TextWidth(FormatNumber(yhi), 1), TextWidth(FormatNumber(ylo), 1)) + 2
+	return ChartAxes{Plot: plotIn(image.Rect(0, 0, width, height), left), XLo: xlo, XHi: xhi, YLo: ylo, YHi: yhi}
+}
+
+// PX returns the column of the chart at which x is plotted.
+func (a ChartAxes) PX(x float64) int {
+	u := 0.0
+	if a.XHi > a.XLo {
+		u = (x - a.XLo) / (a.XHi - a.XLo)
+	}
+	return a.Plot.Min.X + int(math.Round(u*float64(a.Plot.Dx()-1)))
+}
+
+// PY returns the row of the chart at which y is plotted.
+func (a ChartAxes) PY(y float64) int {
+	v := (y - a.YLo) / (a.YHi - a.YLo)
+	return a.Plot.Max.Y - 1 - int(math.Round(v*float64(a.Plot.Dy()-1)))
 }

@@ -175,10 +175,12 @@ func TestGolden(t *testing.T) {
 			return Scatter(xy, labels, ScatterOptions{Width: 80, Height: 60, Radius: 2, Margin: 4})
 		}},
 		{"font", func() *image.RGBA {
-			img := newImage(200, 40, Background)
+			img := newImage(200, 58, Background)
 			Text(img, 1, 1, "0123456789 .-+e:%/()=_×", Ink, 1)
 			Text(img, 1, 10, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Ink, 1)
-			Text(img, 1, 19, "-1.5e+03 #", Categorical[3], 2)
+			Text(img, 1, 19, "abcdefghijklmnopqrstuvwxyz", Ink, 1)
+			Text(img, 1, 28, "-1.5e+03 #", Categorical[3], 2)
+			Text(img, 1, 44, "Sample: train loss", Categorical[0], 1)
 			return img
 		}},
 	}

@@ -285,6 +285,67 @@ func TestFont(t *testing.T) {
 	}
 }
 
+// inkOf returns the ink pixels of s drawn at scale 1 as a string of '#'
+// and '.', one row per line.
+func inkOf(s string) string {
+	img := newImage(TextWidth(s, 1), GlyphH, Background)
+	Text(img, 0, 0, s, Ink, 1)
+	var b strings.Builder
+	for y := range GlyphH {
+		for x := range img.Rect.Dx() {
+			if img.RGBAAt(x, y) == Ink {
+				b.WriteByte('#')
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestLowerCase(t *testing.T) {
+	// Every lower-case letter has a glyph of its own, unlike its capital:
+	// the chart font once drew "SAMPLe" for "sample".
+	box := inkOf("\u0001")
+	for _, c := range "abcdefghijklmnopqrstuvwxyz" {
+		lo, up := inkOf(string(c)), inkOf(strings.ToUpper(string(c)))
+		if lo == up {
+			t.Errorf("%q renders as %q:\n%s", c, strings.ToUpper(string(c)), lo)
+		}
+		if lo == box {
+			t.Errorf("%q renders as the unknown-character box", c)
+		}
+	}
+	// x-height letters leave the two top rows empty; ascenders reach row 0.
+	for _, tt := range []struct {
+		s       string
+		topInk  bool
+		comment string
+	}{
+		{"aceomnrsuvwxz", false, "x-height letters"},
+		{"bdfhklt", true, "ascenders"},
+	} {
+		for _, c := range tt.s {
+			got := strings.Contains(strings.SplitN(inkOf(string(c)), "\n", 2)[0], "#")
+			if got != tt.topInk {
+				t.Errorf("%q (%s) has ink in row 0: %v, want %v", c, tt.comment, got, tt.topInk)
+			}
+		}
+	}
+	// No two characters share a glyph.
+	seen := map[string]rune{}
+	for r, g := range glyphs {
+		if o, ok := seen[g]; ok {
+			t.Errorf("%q and %q have the same glyph", r, o)
+		}
+		seen[g] = r
+	}
+	if got, want := inkOf("sample"), inkOf("SAMPLE"); got == want {
+		t.Errorf("\"sample\" renders as \"SAMPLE\"")
+	}
+}
+
 func TestFormatNumber(t *testing.T) {
 	tests := []struct {
 		v    float64
@@ -293,6 +354,31 @@ func TestFormatNumber(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormatNumber(tt.v); got != tt.want {
 			t.Errorf("FormatNumber(%v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestLineChartAxes(t *testing.T) {
+	series := []Series{
+		{Label: "a", X: []float64{2, 5, 11}, Y: []float64{0.1, 0.9, 0.4}, Color: Categorical[0]},
+		{Label: "b", X: []float64{2, 5, 11}, Y: []float64{0.3, 0.2, 0.5}, Color: Categorical[3]},
+	}
+	for _, size := range []image.Point{{200, 100}, {97, 61}} {
+		img := LineChart(size.X, size.Y, series...)
+		ax := LineChartAxes(size.X, size.Y, series...)
+		if ax.XLo != 2 || ax.XHi != 11 || ax.YLo != 0.1 || ax.YHi != 0.9 {
+			t.Errorf("LineChartAxes(%v) ranges = %+v, want x 2..11, y 0.1..0.9", size, ax)
+		}
+		// Every point is drawn where the axes say, in its series' colour.
+		for _, s := range series[1:] {
+			for i := range s.X {
+				if got := img.RGBAAt(ax.PX(s.X[i]), ax.PY(s.Y[i])); got != s.Color {
+					t.Errorf("LineChart(%v) at (%v, %v) of %s = %v, want %v", size, s.X[i], s.Y[i], s.Label, got, s.Color)
+				}
+			}
+		}
+		if ax.PX(2) != ax.Plot.Min.X || ax.PX(11) != ax.Plot.Max.X-1 {
+			t.Errorf("LineChartAxes(%v): x 2..11 at columns %d..%d, want the plot's %d..%d", size, ax.PX(2), ax.PX(11), ax.Plot.Min.X, ax.Plot.Max.X-1)
 		}
 	}
 }

@@ -12,7 +12,9 @@
 // into frames. A loss that becomes NaN, infinite or above MaxLoss (a
 // learning rate far too high) stops training with an error that says so.
 //
-// Checkpoint writes a model file that also carries the optimizer's state and
-// the step count, so training resumes exactly where it stopped; the file
-// also opens as an ordinary model.
+// The same loop trains the shipped models natively (models/train), with a
+// cosine learning-rate decay (Options.CosineSteps). The checkpoint format,
+// which saves a trainer's weights, optimizer state and step count so that
+// training resumes exactly where it stopped, lives in models/checkpoint;
+// Optimizer and SetSteps are what it needs from a Trainer.
 package train

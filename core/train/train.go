@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -18,11 +17,16 @@ type Options struct {
 	Momentum    float64 `json:"momentum"`  // SGD only; default 0.9
 	WeightDecay float64 `json:"weightDecay"`
 	Batch       int     `json:"batch"`   // images per optimizer step; default 32
-	Augment     bool    `json:"augment"` // random shifts of up to 2 pixels
-	Seed        uint64  `json:"seed"`
-	Chunk       int     `json:"chunk"`    // images per Step; default 8
-	ValEvery    int     `json:"valEvery"` // optimizer steps between validation passes; default 100
-	ValSize     int     `json:"valSize"`  // validation images; default 1000
+	Augment     bool    `json:"augment"` // random shifts of up to Shift pixels
+	Shift       int     `json:"shift"`   // largest augmentation shift in pixels; default 2
+	// CosineSteps, when positive, makes the learning rate decay along a
+	// cosine from LR at step 0 to LR/100 at step CosineSteps (and stay
+	// there); zero keeps it constant.
+	CosineSteps int    `json:"cosineSteps,omitempty"`
+	Seed        uint64 `json:"seed"`
+	Chunk       int    `json:"chunk"`    // images per Step; default 8
+	ValEvery    int    `json:"valEvery"` // optimizer steps between validation passes; default 100
+	ValSize     int    `json:"valSize"`  // validation images; default 1000
 }
 
 func (o Options) withDefaults() Options {
@@ -42,6 +46,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Batch == 0 {
 		o.Batch = 32
+	}
+	if o.Shift == 0 {
+		o.Shift = 2
 	}
 	if o.Chunk == 0 {
 		o.Chunk = 8
@@ -68,6 +75,10 @@ func (o Options) Check() error {
 		return fmt.Errorf("weight decay %v: want 0 to 1", o.WeightDecay)
 	case o.Batch < 1 || o.Batch > 1024:
 		return fmt.Errorf("batch %d: want 1 to 1024", o.Batch)
+	case o.Shift < 0 || o.Shift > 14:
+		return fmt.Errorf("augmentation shift %d: want 0 to 14 pixels", o.Shift)
+	case o.CosineSteps < 0:
+		return fmt.Errorf("cosine decay over %d steps: want 0 (off) or more", o.CosineSteps)
 	case o.Chunk < 1 || o.Chunk > 1024:
 		return fmt.Errorf("chunk %d: want 1 to 1024", o.Chunk)
 	case o.ValSize < 1 || o.ValEvery < 1:
@@ -212,7 +223,35 @@ func (t *Trainer) example(p int) int {
 // seeded by (seed, p) so that it does not depend on anything else.
 func (t *Trainer) shift(p int) (int, int) {
 	r := rand.New(rand.NewPCG(t.Opts.Seed^0xa076_1d64_78bd_642f, uint64(p)))
-	return r.IntN(5) - 2, r.IntN(5) - 2
+	s := t.Opts.Shift
+	return r.IntN(2*s+1) - s, r.IntN(2*s+1) - s
+}
+
+// LR returns the learning rate of optimizer step n: Opts.LR, or with
+// Opts.CosineSteps set, a cosine decay from Opts.LR to Opts.LR/100.
+func (t *Trainer) LR(n int) float64 {
+	lr, c := t.Opts.LR, t.Opts.CosineSteps
+	if c <= 0 {
+		return lr
+	}
+	f := float64(min(n, c)) / float64(c)
+	return lr * (0.01 + 0.99*0.5*(1+math.Cos(math.Pi*f)))
+}
+
+// Optimizer returns the trainer's optimizer, an *nn.SGD or an *nn.Adam,
+// whose buffers a checkpoint saves and restores.
+func (t *Trainer) Optimizer() nn.Optimizer { return t.opt }
+
+// SetSteps makes t go on as if it had already taken n optimizer steps, as
+// when resuming from a checkpoint: the next batch is the one that step n
+// would train on. Restore the weights and the optimizer's buffers as well.
+// It panics if t has taken a step or processed an image, or if n < 0.
+func (t *Trainer) SetSteps(n int) {
+	if t.step != 0 || t.inBatch != 0 || n < 0 {
+		panic(fmt.Sprintf("train: SetSteps(%d) on a trainer at step %d with %d images of a batch done", n, t.step, t.inBatch))
+	}
+	t.step = n
+	t.Examples = n * t.Opts.Batch
 }
 
 // Step does one bounded piece of work: a chunk of the current batch, or of
@@ -270,6 +309,9 @@ func (t *Trainer) Step() bool {
 	if math.IsNaN(t.batchLoss) || math.IsInf(t.batchLoss, 0) || t.batchLoss > MaxLoss {
 		t.err = fmt.Errorf("training stopped at step %d: the loss became %.4g; the learning rate %v is too high for this network", t.step, t.batchLoss, t.Opts.LR)
 		return false
+	}
+	if t.Opts.CosineSteps > 0 {
+		setLR(t.opt, t.LR(t.step))
 	}
 	params := t.Model.Params()
 	backup := make([][]float32, len(params))
@@ -332,6 +374,15 @@ func (t *Trainer) validateChunk() {
 	}
 }
 
+func setLR(o nn.Optimizer, lr float64) {
+	switch o := o.(type) {
+	case *nn.SGD:
+		o.LR = float32(lr)
+	case *nn.Adam:
+		o.LR = float32(lr)
+	}
+}
+
 func argmax(row []float32) int {
 	best := 0
 	for j, v := range row {
@@ -351,16 +402,4 @@ func countCorrect(logits []float32, labels []int) int {
 		}
 	}
 	return ok
-}
-
-// trainingMeta is what a checkpoint records besides weights and optimizer
-// buffers.
-type trainingMeta struct {
-	Options Options `json:"options"`
-	Step    int     `json:"step"`
-}
-
-func (t *Trainer) meta() string {
-	b, _ := json.Marshal(trainingMeta{Options: t.Opts, Step: t.step})
-	return string(b)
 }

@@ -2,7 +2,6 @@ package train
 
 import (
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -11,35 +10,13 @@ import (
 	"cnnviz/models/mnist"
 )
 
-// bands is a synthetic MNIST-shaped set: digit d is a bright band of rows
-// starting at row 2d, with a little noise, so that a small network learns it
-// in a few dozen steps.
-func bands(n int, seed uint64) *mnist.Set {
-	r := rand.New(rand.NewPCG(seed, 1))
-	s := &mnist.Set{Count: n, Rows: 28, Cols: 28, Images: make([]byte, n*784), Labels: make([]uint8, n)}
-	for i := 0; i < n; i++ {
-		d := r.IntN(10)
-		s.Labels[i] = uint8(d)
-		img := s.Images[i*784 : (i+1)*784]
-		for y := 2 * d; y < 2*d+5; y++ {
-			for x := 4; x < 24; x++ {
-				img[y*28+x] = 200
-			}
-		}
-		for j := 0; j < 30; j++ {
-			img[r.IntN(784)] = uint8(r.IntN(256))
-		}
-	}
-	return s
-}
-
 func newTrainer(t *testing.T, opts Options) *Trainer {
 	t.Helper()
 	spec, err := models.Architecture("convnetjs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := New(nn.MustBuild(spec, opts.Seed), bands(640, 1), bands(100, 2), opts)
+	tr, err := New(nn.MustBuild(spec, opts.Seed), mnist.Bands(640, 1), mnist.Bands(100, 2), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,36 +111,6 @@ func TestDivergenceStopsTraining(t *testing.T) {
 	}
 }
 
-func TestCheckpointResumesExactly(t *testing.T) {
-	for _, opt := range []string{"adam", "sgd"} {
-		t.Run(opt, func(t *testing.T) {
-			opts := Options{Seed: 9, Optimizer: opt, Augment: true, ValEvery: 1000}
-			whole := newTrainer(t, opts)
-			run(whole, 12)
-			half := newTrainer(t, opts)
-			run(half, 6)
-			b, err := half.Checkpoint()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := models.Load(b); err != nil {
-				t.Fatalf("a checkpoint does not open as a model: %v", err)
-			}
-			resumed, err := Resume(b, half.data, half.val)
-			if err != nil {
-				t.Fatal(err)
-			}
-			run(resumed, 12)
-			w1, w2 := weights(whole.Model), weights(resumed.Model)
-			for i := range w1 {
-				if math.Float32bits(w1[i]) != math.Float32bits(w2[i]) {
-					t.Fatalf("weight %d after resuming: %v, uninterrupted %v", i, w2[i], w1[i])
-				}
-			}
-		})
-	}
-}
-
 func TestOptionErrors(t *testing.T) {
 	spec, _ := models.Architecture("convnetjs")
 	m := nn.MustBuild(spec, 1)
@@ -176,13 +123,95 @@ func TestOptionErrors(t *testing.T) {
 		{Options{LR: math.NaN()}, "learning rate NaN"},
 		{Options{Batch: 5000}, "batch 5000"},
 		{Options{Optimizer: "sgd", Momentum: 1}, "momentum 1"},
+		{Options{Shift: 15}, "shift 15"},
+		{Options{CosineSteps: -3}, "over -3 steps"},
 	} {
-		if _, err := New(m, bands(10, 1), bands(10, 2), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := New(m, mnist.Bands(10, 1), mnist.Bands(10, 2), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) error = %v, want containing %q", tc.opts, err, tc.want)
 		}
 	}
-	model, _ := models.Save(m)
-	if _, err := Resume(model, bands(10, 1), bands(10, 2)); err == nil || !strings.Contains(err.Error(), "not a training checkpoint") {
-		t.Errorf("Resume(plain model) = %v", err)
+}
+
+func TestCosineDecay(t *testing.T) {
+	tr := newTrainer(t, Options{Seed: 1, LR: 0.01, CosineSteps: 10})
+	for _, tc := range []struct {
+		step int
+		want float64
+	}{
+		{0, 0.01},
+		{5, 0.01 * (0.01 + 0.99*0.5)},
+		{10, 0.0001},
+		{50, 0.0001},
+	} {
+		if got := tr.LR(tc.step); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("LR(%d) = %v, want %v", tc.step, got, tc.want)
+		}
 	}
+	// The optimizer takes each step with that step's rate.
+	run(tr, 4)
+	if got, want := tr.Optimizer().(*nn.Adam).LR, float32(tr.LR(3)); got != want {
+		t.Errorf("Adam's LR after 4 steps = %v, want LR(3) = %v", got, want)
+	}
+	flat := newTrainer(t, Options{Seed: 1, LR: 0.01})
+	if got := flat.LR(1000); got != 0.01 {
+		t.Errorf("LR(1000) without decay = %v, want 0.01", got)
+	}
+	// Decay changes training from the second step on (the first uses LR).
+	run(flat, 4)
+	if flat.Losses[1] != tr.Losses[1] || flat.Losses[3] == tr.Losses[3] {
+		t.Errorf("losses with decay %v, without %v: want equal at step 1, different at step 3", tr.Losses, flat.Losses)
+	}
+}
+
+func TestShiftRange(t *testing.T) {
+	for _, s := range []int{1, 2, 4} {
+		tr := newTrainer(t, Options{Seed: 2, Augment: true, Shift: s})
+		seen := map[int]bool{}
+		for p := 0; p < 2000; p++ {
+			dx, dy := tr.shift(p)
+			if dx < -s || dx > s || dy < -s || dy > s {
+				t.Fatalf("Shift %d: shift(%d) = %d, %d, want within ±%d", s, p, dx, dy, s)
+			}
+			seen[dx] = true
+		}
+		if len(seen) != 2*s+1 {
+			t.Errorf("Shift %d: %d distinct x shifts in 2000 examples, want %d", s, len(seen), 2*s+1)
+		}
+	}
+}
+
+func TestSetStepsContinuesTheStream(t *testing.T) {
+	// A trainer set to step 6 with the weights and Adam state of another
+	// trainer after 6 steps goes on exactly as that one does.
+	opts := Options{Seed: 4, Augment: true}
+	a := newTrainer(t, opts)
+	run(a, 6)
+	b := newTrainer(t, opts)
+	b.SetSteps(6)
+	for i, p := range b.Model.Params() {
+		copy(p.Var.Value.Data, a.Model.Params()[i].Var.Value.Data)
+	}
+	ao, bo := a.Optimizer().(*nn.Adam), b.Optimizer().(*nn.Adam)
+	bo.T = ao.T
+	for i := range ao.M {
+		bo.M = append(bo.M, append([]float32(nil), ao.M[i]...))
+		bo.V = append(bo.V, append([]float32(nil), ao.V[i]...))
+	}
+	if b.Examples != 6*32 {
+		t.Errorf("Examples after SetSteps(6) = %d, want %d", b.Examples, 6*32)
+	}
+	run(a, 9)
+	run(b, 9)
+	w1, w2 := weights(a.Model), weights(b.Model)
+	for i := range w1 {
+		if math.Float32bits(w1[i]) != math.Float32bits(w2[i]) {
+			t.Fatalf("weight %d: %v after SetSteps, %v uninterrupted", i, w2[i], w1[i])
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SetSteps on a trainer that has trained did not panic")
+		}
+	}()
+	a.SetSteps(1)
 }

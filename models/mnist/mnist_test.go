@@ -293,3 +293,25 @@ func TestShiftPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestBands(t *testing.T) {
+	a, b := Bands(50, 3), Bands(50, 3)
+	if !bytes.Equal(a.Images, b.Images) || !bytes.Equal(a.Labels, b.Labels) {
+		t.Fatal("Bands(50, 3) differs between two calls")
+	}
+	for i := 0; i < a.Count; i++ {
+		d := int(a.Labels[i])
+		img := a.Image(i)
+		// The band's middle row is lit from column 4 to 23 (noise can only
+		// darken or lighten single pixels, so count the lit ones).
+		lit := 0
+		for x := 4; x < 24; x++ {
+			if img[(2*d+2)*28+x] == 200 {
+				lit++
+			}
+		}
+		if lit < 15 {
+			t.Errorf("image %d (digit %d): %d of 20 pixels of row %d lit, want most", i, d, lit, 2*d+2)
+		}
+	}
+}

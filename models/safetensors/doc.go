@@ -13,8 +13,10 @@
 // Decode treats its input as untrusted: it checks the header length, the JSON
 // structure, duplicate keys, every dtype, shape and byte range, and requires
 // the tensors to cover the data buffer contiguously, as the reference
-// implementation does. It returns an error naming the first problem (and the
-// tensor it concerns), never panics, and allocates no more than the input's
+// implementation does. It returns a *FormatError that first says in user
+// words what is wrong with the file (empty, cut short, not a safetensors
+// file, damaged), then names the first problem and the tensor it concerns;
+// it never panics, and allocates no more than the input's
 // size justifies. Encode writes deterministic bytes in the reference layout,
 // and Decode(Encode(f)) reproduces f bit for bit.
 package safetensors

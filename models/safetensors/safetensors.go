@@ -56,27 +56,82 @@ type entry struct {
 	begin, end int64
 }
 
+// Kind says in user words what is wrong with a file that Decode rejects.
+type Kind int
+
+// The kinds of damage that Decode reports.
+const (
+	Empty          Kind = iota // the file has no bytes
+	Truncated                  // the file ends before its header or data do
+	NotSafetensors             // the file does not start like a safetensors file
+	Damaged                    // a safetensors file whose header or layout is wrong
+)
+
+// String returns the kind as the start of an error message.
+func (k Kind) String() string {
+	switch k {
+	case Empty:
+		return "the file is empty"
+	case Truncated:
+		return "this file is cut short"
+	case NotSafetensors:
+		return "not a safetensors file"
+	}
+	return "this safetensors file is damaged"
+}
+
+// FormatError is the error Decode returns: what is wrong in user words
+// (Kind), then the details (which field, which tensor, which bytes).
+type FormatError struct {
+	Kind   Kind
+	Detail string
+}
+
+func (e *FormatError) Error() string {
+	if e.Detail == "" {
+		return e.Kind.String()
+	}
+	return e.Kind.String() + ": " + e.Detail
+}
+
+func formatError(k Kind, err error) *FormatError {
+	return &FormatError{Kind: k, Detail: err.Error()}
+}
+
 // Decode parses a safetensors file. It copies the tensor data out of b and
-// does not retain b. Every kind of damage gives an error that names the
-// problem and, where there is one, the tensor; Decode never panics.
+// does not retain b. Every kind of damage gives a *FormatError that says
+// what is wrong with the file and names the problem and, where there is
+// one, the tensor; Decode never panics.
 func Decode(b []byte) (*File, error) {
+	if len(b) == 0 {
+		return nil, &FormatError{Kind: Empty}
+	}
 	if len(b) < 8 {
-		return nil, fmt.Errorf("safetensors: file is %d bytes, shorter than the 8-byte header length", len(b))
+		return nil, &FormatError{Kind: Truncated, Detail: fmt.Sprintf("it has %d bytes, fewer than the 8 of the header length", len(b))}
 	}
 	n := binary.LittleEndian.Uint64(b)
 	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("safetensors: header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+		return nil, &FormatError{Kind: NotSafetensors, Detail: fmt.Sprintf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)}
 	}
 	if n > uint64(len(b)-8) {
-		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d bytes after the length prefix", n, len(b)-8)
+		return nil, &FormatError{Kind: Truncated, Detail: fmt.Sprintf("header length %d exceeds the %d bytes after the length prefix", n, len(b)-8)}
 	}
 	header, data := b[8:8+n], b[8+n:]
 	meta, entries, err := parseHeader(header)
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: %w", err)
+		if h := bytes.TrimLeft(header, " \t\r\n"); len(h) == 0 || h[0] != '{' {
+			return nil, formatError(NotSafetensors, err)
+		}
+		return nil, formatError(Damaged, err)
 	}
 	if err := checkLayout(entries, int64(len(data))); err != nil {
-		return nil, fmt.Errorf("safetensors: %w", err)
+		k := Damaged
+		for _, e := range entries {
+			if e.end > int64(len(data)) {
+				k = Truncated
+			}
+		}
+		return nil, formatError(k, err)
 	}
 	f := &File{Metadata: meta, Tensors: make([]Tensor, len(entries))}
 	for i, e := range entries {

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -201,8 +202,8 @@ var damaged = []struct {
 	b    []byte
 	want string
 }{
-	{"empty file", nil, "file is 0 bytes, shorter than the 8-byte header length"},
-	{"7 bytes", make([]byte, 7), "file is 7 bytes"},
+	{"empty file", nil, "the file is empty"},
+	{"7 bytes", make([]byte, 7), "this file is cut short: it has 7 bytes, fewer than the 8 of the header length"},
 	{"absurd header length", append(binary.LittleEndian.AppendUint64(nil, 1<<62), "{}"...), "header length 4611686018427387904 exceeds the limit of 100000000 bytes"},
 	{"header just over limit", append(binary.LittleEndian.AppendUint64(nil, MaxHeaderSize+1), "{}"...), "exceeds the limit"},
 	{"header past end", append(binary.LittleEndian.AppendUint64(nil, 100), "{}"...), "header length 100 exceeds the 2 bytes after the length prefix"},
@@ -275,6 +276,48 @@ func TestDecodeErrors(t *testing.T) {
 			}
 			if err != nil && (err.Error() != strings.ToLower(err.Error()[:1])+err.Error()[1:] || strings.HasSuffix(err.Error(), ".")) {
 				t.Errorf("Decode(%.60q) error = %q, want lowercase start and no final period", tt.b, err)
+			}
+		})
+	}
+}
+
+func TestDecodeErrorKinds(t *testing.T) {
+	good, err := Encode(&File{Metadata: map[string]string{"a": "b"}, Tensors: []Tensor{
+		{Name: "w", Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		b    []byte
+		kind Kind
+		want string // the start of the message: the problem in user words
+	}{
+		{"empty", nil, Empty, "the file is empty"},
+		{"a text file", []byte("hello, this is a text file and not weights\n"), NotSafetensors, "not a safetensors file: header length"},
+		{"a PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), NotSafetensors, "not a safetensors file: "},
+		{"header is not an object", file(`[1,2]`, nil), NotSafetensors, "not a safetensors file: header is an array"},
+		{"header of blanks", file("    ", nil), NotSafetensors, "not a safetensors file: header is empty"},
+		{"cut in the length", good[:5], Truncated, "this file is cut short: it has 5 bytes"},
+		{"cut in the header", good[:20], Truncated, "this file is cut short: header length"},
+		{"cut in the data", good[:len(good)-4], Truncated, `this file is cut short: tensor "w": data_offsets [0, 24] extend past the end of the 20-byte data buffer`},
+		{"bad dtype", file(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, f32(1)), Damaged, `this safetensors file is damaged: tensor "w": dtype "F16"`},
+		{"a hole", file("{"+ent("a", "[1]", 0, 4)+","+ent("b", "[1]", 8, 12)+"}", f32(1, 2, 3)), Damaged, "this safetensors file is damaged: data buffer bytes [4, 8)"},
+		{"invalid json inside", file(`{"w":{"dtype":"F32",}}`, nil), Damaged, "this safetensors file is damaged: header is not valid json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.b)
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Decode() error = %v (%T), want a *FormatError", err, err)
+			}
+			if fe.Kind != tt.kind {
+				t.Errorf("Decode() kind = %v, want %v", fe.Kind, tt.kind)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Decode() error = %q, want it to start with %q", err, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,598 @@
+// Package onnx imports an ONNX model whose graph is a chain of
+// convolutions, ReLUs, pooling and dense layers into a cnnviz model.
+//
+// It reads the protobuf file with its own small decoder (onnx.proto's
+// field numbers on top of protowire), keeps only what a chain needs, and
+// maps each ONNX operator to a layer kind of core/nn: Conv (with pads or
+// SAME/VALID auto_pad) plus a following Add of a per-channel bias becomes
+// conv2d, MatMul plus Add or Gemm becomes dense, Reshape and Flatten become
+// flatten, Relu, MaxPool, AveragePool and GlobalAveragePool keep their
+// meaning. Reshapes of initializers are computed at import, a Transpose
+// from NHWC to NCHW at the input is absorbed into the input shape, and a
+// final Softmax is dropped (cnnviz shows logits and computes
+// probabilities itself). Anything else gets one error that lists every
+// operator cnnviz does not support.
+package onnx
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"cnnviz/core/nn"
+	"cnnviz/models/chain"
+)
+
+// supported lists the operators Import understands.
+var supported = map[string]bool{
+	"Conv": true, "Add": true, "Relu": true, "MaxPool": true, "AveragePool": true,
+	"GlobalAveragePool": true, "Flatten": true, "Reshape": true, "MatMul": true,
+	"Gemm": true, "Transpose": true, "Softmax": true, "Dropout": true,
+	"Identity": true, "Constant": true,
+}
+
+// Import decodes an ONNX model file and returns it as a cnnviz model.
+// Errors are lowercase and say what in the file cnnviz cannot use.
+func Import(b []byte, opt chain.Options) (*nn.Sequential, error) {
+	m, err := decodeModel(b)
+	if err != nil {
+		return nil, fmt.Errorf("onnx file: %v", err)
+	}
+	layers, input, err := convert(&m.graph)
+	if err != nil {
+		return nil, fmt.Errorf("onnx model: %v", err)
+	}
+	s, err := chain.Build("onnx", input, layers, opt)
+	if err != nil {
+		return nil, fmt.Errorf("onnx model: %v", err)
+	}
+	return s, nil
+}
+
+// constant is a tensor known at import time.
+type constant struct {
+	dims []int64
+	f    []float32 // float tensors
+	i    []int64   // integer tensors
+}
+
+func (c constant) size() int {
+	if c.f != nil {
+		return len(c.f)
+	}
+	return len(c.i)
+}
+
+// converter walks the nodes of a chain graph in order.
+type converter struct {
+	consts map[string]constant
+	cur    string // the name of the chain's current activation
+	shape  []int  // its shape without the batch dimension
+	input  []int  // the model's input [C, H, W]
+	layers []chain.Layer
+	linear int // index of the layer whose output cur is, if conv2d or dense; else -1
+	count  map[string]int
+}
+
+func convert(g *graph) ([]chain.Layer, []int, error) {
+	var bad []string
+	for _, n := range g.nodes {
+		if !supported[n.opType] && !slices.Contains(bad, n.opType) {
+			bad = append(bad, n.opType)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
+	}
+	c := &converter{consts: map[string]constant{}, linear: -1, count: map[string]int{}}
+	for i := range g.initializers {
+		t := &g.initializers[i]
+		k, err := readConstant(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.consts[t.name] = k
+	}
+	if err := c.start(g); err != nil {
+		return nil, nil, err
+	}
+	if len(g.outputs) != 1 {
+		return nil, nil, fmt.Errorf("the graph has %d outputs, cnnviz shows models with one", len(g.outputs))
+	}
+	for i, n := range g.nodes {
+		if err := c.node(n, i == len(g.nodes)-1); err != nil {
+			name := n.name
+			if name == "" && len(n.outputs) > 0 {
+				name = n.outputs[0]
+			}
+			return nil, nil, fmt.Errorf("node %q (%s): %v", name, n.opType, err)
+		}
+	}
+	if c.cur != g.outputs[0].name {
+		return nil, nil, fmt.Errorf("the graph output %q is not the end of the layer chain", g.outputs[0].name)
+	}
+	return c.layers, c.input, nil
+}
+
+func readConstant(t *tensorProto) (constant, error) {
+	k := constant{dims: t.dims}
+	var err error
+	if t.dataType == typeFloat {
+		k.f, err = t.floatValues()
+	} else {
+		k.i, err = t.intValues()
+	}
+	return k, err
+}
+
+// start finds the graph's data input: the one input that is not an
+// initializer.
+func (c *converter) start(g *graph) error {
+	var in []valueInfo
+	for _, v := range g.inputs {
+		if _, ok := c.consts[v.name]; !ok {
+			in = append(in, v)
+		}
+	}
+	if len(in) != 1 {
+		return fmt.Errorf("the graph has %d data inputs, cnnviz needs exactly one image input", len(in))
+	}
+	s := in[0].shape
+	if len(s) != 4 {
+		return fmt.Errorf("input %q has shape %v, want [batch, channels, height, width]", in[0].name, s)
+	}
+	for _, d := range s[1:] {
+		if d <= 0 || d > nn.MaxDim {
+			return fmt.Errorf("input %q has shape %v: channels, height and width must be fixed sizes 1..%d", in[0].name, s, nn.MaxDim)
+		}
+	}
+	c.cur = in[0].name
+	c.input = []int{int(s[1]), int(s[2]), int(s[3])}
+	c.shape = c.input
+	return nil
+}
+
+func attr(n node, name string) (attribute, bool) {
+	for _, a := range n.attrs {
+		if a.name == name {
+			return a, true
+		}
+	}
+	return attribute{}, false
+}
+
+func intAttr(n node, name string, def int64) int64 {
+	if a, ok := attr(n, name); ok {
+		return a.i
+	}
+	return def
+}
+
+func intsAttr(n node, name string, def []int64) []int64 {
+	if a, ok := attr(n, name); ok {
+		return a.ints
+	}
+	return def
+}
+
+// name returns the next layer name for a kind, e.g. conv1, conv2.
+func (c *converter) name(prefix string) string {
+	c.count[prefix]++
+	return fmt.Sprintf("%s%d", prefix, c.count[prefix])
+}
+
+func (c *converter) add(l chain.Layer, shape []int) {
+	c.layers = append(c.layers, l)
+	c.shape = shape
+	c.linear = -1
+	if l.Spec.Kind == nn.KindConv2D || l.Spec.Kind == nn.KindDense {
+		c.linear = len(c.layers) - 1
+	}
+}
+
+func (c *converter) node(n node, last bool) error {
+	if len(n.outputs) == 0 {
+		return fmt.Errorf("the node has no output")
+	}
+	out := n.outputs[0]
+	// Nodes that compute only on constants are evaluated now.
+	if n.opType == "Constant" {
+		a, ok := attr(n, "value")
+		if !ok || a.t == nil {
+			return fmt.Errorf("only tensor constants are supported")
+		}
+		k, err := readConstant(a.t)
+		if err != nil {
+			return err
+		}
+		c.consts[out] = k
+		return nil
+	}
+	if len(n.inputs) == 0 {
+		return fmt.Errorf("the node has no input")
+	}
+	if n.opType == "Add" && len(n.inputs) == 2 && n.inputs[1] == c.cur {
+		n.inputs = []string{n.inputs[1], n.inputs[0]} // bias + x is x + bias
+	}
+	if k, ok := c.consts[n.inputs[0]]; ok {
+		return c.constNode(n, k)
+	}
+	if n.inputs[0] != c.cur {
+		return fmt.Errorf("it reads %q, which is not the previous layer's output: cnnviz imports chains of layers only", n.inputs[0])
+	}
+	for _, in := range n.inputs[1:] {
+		if _, ok := c.consts[in]; !ok && in != "" {
+			return fmt.Errorf("its input %q is not a constant: cnnviz imports chains of layers only", in)
+		}
+	}
+	var err error
+	switch n.opType {
+	case "Conv":
+		err = c.conv(n)
+	case "Add":
+		err = c.bias(n)
+	case "Relu":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
+	case "MaxPool", "AveragePool":
+		err = c.pool(n)
+	case "GlobalAveragePool":
+		if len(c.shape) != 3 {
+			return fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
+		}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("gap"), Kind: nn.KindGlobalAvgPool}}, c.shape[:1])
+	case "Flatten":
+		if intAttr(n, "axis", 1) != 1 {
+			return fmt.Errorf("axis %d: only axis 1 (keep the batch) is supported", intAttr(n, "axis", 1))
+		}
+		c.flatten()
+	case "Reshape":
+		err = c.reshape(n)
+	case "MatMul", "Gemm":
+		err = c.dense(n)
+	case "Transpose":
+		err = c.transpose(n)
+	case "Softmax":
+		if !last {
+			return fmt.Errorf("softmax is supported only as the last operator")
+		}
+	case "Dropout", "Identity":
+	default:
+		return fmt.Errorf("unsupported operator") // convert lists these first
+	}
+	if err != nil {
+		return err
+	}
+	c.cur = out
+	return nil
+}
+
+// constNode evaluates a node whose data input is a constant.
+func (c *converter) constNode(n node, k constant) error {
+	switch n.opType {
+	case "Reshape", "Identity":
+	default:
+		return fmt.Errorf("cnnviz computes only Reshape on constants")
+	}
+	if n.opType == "Reshape" {
+		if len(n.inputs) != 2 {
+			return fmt.Errorf("reshape needs two inputs")
+		}
+		s, ok := c.consts[n.inputs[1]]
+		if !ok || s.i == nil {
+			return fmt.Errorf("the new shape %q is not an integer constant", n.inputs[1])
+		}
+		dims, err := reshapeDims(k.dims, s.i)
+		if err != nil {
+			return err
+		}
+		k.dims = dims
+	}
+	c.consts[n.outputs[0]] = k
+	return nil
+}
+
+// reshapeDims resolves an ONNX Reshape target: 0 copies the input's
+// dimension, one -1 takes what is left.
+func reshapeDims(in, shape []int64) ([]int64, error) {
+	total := int64(1)
+	for _, d := range in {
+		total *= d
+	}
+	out := make([]int64, len(shape))
+	known, free := int64(1), -1
+	for i, d := range shape {
+		switch {
+		case d == 0 && i < len(in):
+			out[i] = in[i]
+		case d == -1 && free < 0:
+			free = i
+			continue
+		case d > 0:
+			out[i] = d
+		default:
+			return nil, fmt.Errorf("cannot reshape %v to %v", in, shape)
+		}
+		known *= out[i]
+		if known > maxElems {
+			return nil, fmt.Errorf("cannot reshape %v to %v", in, shape)
+		}
+	}
+	if free >= 0 {
+		if known == 0 || total%known != 0 {
+			return nil, fmt.Errorf("cannot reshape %v to %v", in, shape)
+		}
+		out[free] = total / known
+		known = total
+	}
+	if known != total {
+		return nil, fmt.Errorf("cannot reshape %v to %v", in, shape)
+	}
+	return out, nil
+}
+
+// window reads the kernel, strides and symmetric pads of a Conv or pool
+// node on the current [C, H, W] shape.
+func (c *converter) window(n node, kernel []int64) (k, s, p [2]int, err error) {
+	if len(c.shape) != 3 {
+		return k, s, p, fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
+	}
+	if len(kernel) != 2 {
+		return k, s, p, fmt.Errorf("kernel %v: want two sizes", kernel)
+	}
+	strides := intsAttr(n, "strides", []int64{1, 1})
+	if len(strides) != 2 {
+		return k, s, p, fmt.Errorf("strides %v: want two", strides)
+	}
+	for _, d := range intsAttr(n, "dilations", nil) {
+		if d != 1 {
+			return k, s, p, fmt.Errorf("dilations %v are not supported", intsAttr(n, "dilations", nil))
+		}
+	}
+	for i := range 2 {
+		if kernel[i] <= 0 || kernel[i] > nn.MaxKernel || strides[i] <= 0 || strides[i] > nn.MaxKernel {
+			return k, s, p, fmt.Errorf("kernel %v and strides %v: sizes must be 1..%d", kernel, strides, nn.MaxKernel)
+		}
+		k[i], s[i] = int(kernel[i]), int(strides[i])
+	}
+	pads := intsAttr(n, "pads", []int64{0, 0, 0, 0})
+	autoPad := "NOTSET"
+	if a, ok := attr(n, "auto_pad"); ok && len(a.s) > 0 {
+		autoPad = string(a.s)
+	}
+	switch autoPad {
+	case "NOTSET":
+	case "VALID":
+		pads = []int64{0, 0, 0, 0}
+	case "SAME_UPPER", "SAME_LOWER":
+		pads = make([]int64, 4)
+		for i := range 2 {
+			size := c.shape[1+i]
+			outSize := (size + s[i] - 1) / s[i]
+			total := max((outSize-1)*s[i]+k[i]-size, 0)
+			small, big := int64(total/2), int64(total-total/2)
+			if autoPad == "SAME_LOWER" {
+				small, big = big, small
+			}
+			pads[i], pads[i+2] = small, big
+		}
+	default:
+		return k, s, p, fmt.Errorf("auto_pad %q is not supported", autoPad)
+	}
+	if len(pads) != 4 {
+		return k, s, p, fmt.Errorf("pads %v: want four", pads)
+	}
+	for i := range 2 {
+		if pads[i] != pads[i+2] {
+			return k, s, p, fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show", pads)
+		}
+		if pads[i] < 0 || pads[i] > nn.MaxKernel {
+			return k, s, p, fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
+		}
+		p[i] = int(pads[i])
+	}
+	return k, s, p, nil
+}
+
+func (c *converter) conv(n node) error {
+	if len(n.inputs) < 2 {
+		return fmt.Errorf("needs a weight input")
+	}
+	w, ok := c.consts[n.inputs[1]]
+	if !ok || w.f == nil || len(w.dims) != 4 {
+		return fmt.Errorf("the weights must be a float initializer [out, in, kh, kw]")
+	}
+	if g := intAttr(n, "group", 1); g != 1 {
+		return fmt.Errorf("group %d: only ungrouped convolutions are supported", g)
+	}
+	if len(c.shape) == 3 && w.dims[1] != int64(c.shape[0]) {
+		return fmt.Errorf("the weights %v do not fit the input %v", w.dims, c.shape)
+	}
+	k, s, p, err := c.window(n, intsAttr(n, "kernel_shape", w.dims[2:]))
+	if err != nil {
+		return err
+	}
+	if int64(k[0]) != w.dims[2] || int64(k[1]) != w.dims[3] || w.dims[0] <= 0 || w.dims[0] > nn.MaxDim {
+		return fmt.Errorf("kernel_shape %v does not fit the weights %v", k, w.dims)
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("conv"), Kind: nn.KindConv2D, Filters: int(w.dims[0]), Kernel: k, Stride: s, Pad: p}, W: w.f}
+	if len(n.inputs) > 2 && n.inputs[2] != "" {
+		b := c.consts[n.inputs[2]]
+		if b.f == nil || len(b.f) != l.Spec.Filters {
+			return fmt.Errorf("the bias must be %d floats", l.Spec.Filters)
+		}
+		l.B = b.f
+	}
+	g := l.Spec.Geom(c.shape)
+	if g.OutH() <= 0 || g.OutW() <= 0 {
+		return fmt.Errorf("kernel %v is larger than the padded input %v", k, c.shape)
+	}
+	c.add(l, []int{l.Spec.Filters, g.OutH(), g.OutW()})
+	return nil
+}
+
+func (c *converter) pool(n node) error {
+	if intAttr(n, "ceil_mode", 0) != 0 {
+		return fmt.Errorf("ceil_mode 1 is not supported")
+	}
+	if intAttr(n, "storage_order", 0) != 0 {
+		return fmt.Errorf("storage_order 1 is not supported")
+	}
+	k, s, p, err := c.window(n, intsAttr(n, "kernel_shape", nil))
+	if err != nil {
+		return err
+	}
+	kind := nn.KindMaxPool2D
+	if n.opType == "AveragePool" {
+		kind = nn.KindAvgPool2D
+		if p != [2]int{} {
+			return fmt.Errorf("padded average pooling is not supported")
+		}
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("pool"), Kind: kind, Kernel: k, Stride: s, Pad: p}}
+	g := l.Spec.Geom(c.shape)
+	if g.OutH() <= 0 || g.OutW() <= 0 {
+		return fmt.Errorf("kernel %v is larger than the padded input %v", k, c.shape)
+	}
+	c.add(l, []int{c.shape[0], g.OutH(), g.OutW()})
+	return nil
+}
+
+// bias folds an Add of a constant into the conv2d or dense layer before it.
+func (c *converter) bias(n node) error {
+	if len(n.inputs) != 2 {
+		return fmt.Errorf("add needs two inputs")
+	}
+	b := c.consts[n.inputs[1]]
+	if c.linear < 0 || b.f == nil {
+		return fmt.Errorf("cnnviz supports Add only of a constant bias right after Conv, MatMul or Gemm")
+	}
+	l := &c.layers[c.linear]
+	units := l.Spec.Units
+	// The bias must broadcast along the channels: [C, 1, 1] or
+	// [1, C, 1, 1] after a convolution, [U] or [1, U] after a dense layer.
+	dims := b.dims
+	for len(dims) > 0 && dims[0] == 1 && len(dims) > 1 {
+		dims = dims[1:]
+	}
+	ok := false
+	if l.Spec.Kind == nn.KindConv2D {
+		units = l.Spec.Filters
+		ok = len(dims) == 3 && dims[1] == 1 && dims[2] == 1 && len(b.dims) <= 4
+	} else {
+		ok = len(dims) == 1 && len(b.dims) <= 2
+	}
+	if !ok || len(b.f) != units {
+		return fmt.Errorf("the added constant has shape %v, not one bias per output of %q (%d)", b.dims, l.Spec.Name, units)
+	}
+	sum := make([]float32, units)
+	copy(sum, l.B)
+	for i, v := range b.f {
+		sum[i] += v
+	}
+	l.B = sum
+	return nil
+}
+
+// flatten adds a flatten layer unless the activation is already flat.
+func (c *converter) flatten() {
+	if len(c.shape) == 1 {
+		return
+	}
+	n := 1
+	for _, d := range c.shape {
+		n *= d
+	}
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("flatten"), Kind: nn.KindFlatten}}, []int{n})
+}
+
+func (c *converter) reshape(n node) error {
+	s, ok := c.consts[n.inputs[len(n.inputs)-1]]
+	if len(n.inputs) != 2 || !ok || s.i == nil {
+		return fmt.Errorf("the new shape must be an integer constant")
+	}
+	in := []int64{1}
+	for _, d := range c.shape {
+		in = append(in, int64(d))
+	}
+	dims, err := reshapeDims(in, s.i)
+	if err != nil {
+		return err
+	}
+	if len(dims) != 2 || dims[0] != 1 {
+		return fmt.Errorf("reshape to %v: cnnviz supports only flattening to [batch, values]", s.i)
+	}
+	c.flatten()
+	return nil
+}
+
+func (c *converter) dense(n node) error {
+	if len(c.shape) != 1 {
+		return fmt.Errorf("needs a flat input, got %v", c.shape)
+	}
+	if len(n.inputs) < 2 {
+		return fmt.Errorf("needs a weight input")
+	}
+	b := c.consts[n.inputs[1]]
+	if b.f == nil || len(b.dims) != 2 {
+		return fmt.Errorf("the weights must be a float matrix")
+	}
+	in, out := int(b.dims[0]), int(b.dims[1])
+	transB := n.opType == "Gemm" && intAttr(n, "transB", 0) != 0
+	if transB {
+		in, out = out, in
+	}
+	if in != c.shape[0] || out <= 0 || out > 1<<16 {
+		return fmt.Errorf("the weights %v do not fit the input %v", b.dims, c.shape)
+	}
+	alpha, beta := float32(1), float32(1)
+	if n.opType == "Gemm" {
+		if intAttr(n, "transA", 0) != 0 {
+			return fmt.Errorf("transA is not supported")
+		}
+		if a, ok := attr(n, "alpha"); ok {
+			alpha = a.f
+		}
+		if a, ok := attr(n, "beta"); ok {
+			beta = a.f
+		}
+	}
+	var w []float32 // [out, in]
+	if transB {
+		w = slices.Clone(b.f)
+	} else {
+		w = chain.Transpose(b.f, in, out, nil)
+	}
+	if alpha != 1 {
+		for i := range w {
+			w[i] *= alpha
+		}
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("fc"), Kind: nn.KindDense, Units: out}, W: w}
+	if n.opType == "Gemm" && len(n.inputs) > 2 && n.inputs[2] != "" {
+		bias := c.consts[n.inputs[2]]
+		if bias.f == nil || len(bias.f) != out {
+			return fmt.Errorf("the bias C must hold %d floats", out)
+		}
+		l.B = make([]float32, out)
+		for i, v := range bias.f {
+			l.B[i] = beta * v
+		}
+	}
+	c.add(l, []int{out})
+	return nil
+}
+
+// transpose absorbs an NHWC-to-NCHW Transpose of the graph input.
+func (c *converter) transpose(n node) error {
+	perm := intsAttr(n, "perm", nil)
+	if len(c.layers) > 0 || !slices.Equal(perm, []int64{0, 3, 1, 2}) || c.count["transpose"] > 0 {
+		return fmt.Errorf("perm %v: cnnviz supports only a transpose from NHWC to NCHW at the input", perm)
+	}
+	c.count["transpose"]++
+	h, w, ch := c.input[0], c.input[1], c.input[2]
+	c.input = []int{ch, h, w}
+	c.shape = c.input
+	return nil
+}

@@ -1,0 +1,324 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"cnnviz/core/nn"
+	"cnnviz/models/chain"
+)
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readTensor reads a serialized TensorProto of floats.
+func readTensor(t *testing.T, path string) ([]int64, []float32) {
+	t.Helper()
+	tp, err := decodeTensor(readFile(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tp.floatValues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp.dims, v
+}
+
+// maxRelErr returns max |got−want| / max |want|.
+func maxRelErr(got, want []float32) float64 {
+	var d, m float64
+	for i := range want {
+		d = max(d, math.Abs(float64(got[i]-want[i])))
+		m = max(m, math.Abs(float64(want[i])))
+	}
+	return d / m
+}
+
+// TestMNIST8 runs the ONNX model zoo's MNIST model on its three reference
+// inputs, once with the input scale folded in (inputs 0..1) and once
+// without (inputs 0..255 as the model was made for).
+func TestMNIST8(t *testing.T) {
+	model := readFile(t, "testdata/mnist-8/model.onnx")
+	for _, scale := range []float32{255, 1} {
+		m, err := Import(model, chain.Options{Name: "mnist8", InputScale: scale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(m.Spec.Input), "[1 28 28]"; got != want {
+			t.Errorf("input = %s, want %s", got, want)
+		}
+		var kinds []string
+		for _, l := range m.Spec.Layers {
+			kinds = append(kinds, fmt.Sprintf("%s:%v:%v", l.Kind, l.Kernel, l.Pad))
+		}
+		if got, want := strings.Join(kinds, " "), "conv2d:[5 5]:[2 2] relu:[0 0]:[0 0] maxpool2d:[2 2]:[0 0] conv2d:[5 5]:[2 2] relu:[0 0]:[0 0] maxpool2d:[3 3]:[0 0] flatten:[0 0]:[0 0] dense:[0 0]:[0 0]"; got != want {
+			t.Errorf("layers = %s, want %s", got, want)
+		}
+		for i := range 3 {
+			dir := fmt.Sprintf("testdata/mnist-8/test_data_set_%d", i)
+			dims, x := readTensor(t, filepath.Join(dir, "input_0.pb"))
+			if fmt.Sprint(dims) != "[1 1 28 28]" {
+				t.Fatalf("%s input dims %v", dir, dims)
+			}
+			_, want := readTensor(t, filepath.Join(dir, "output_0.pb"))
+			in := make([]float32, len(x))
+			for j, v := range x {
+				in[j] = v / scale
+			}
+			got := m.Logits(in, 1)
+			if e := maxRelErr(got, want); e > 1e-4 {
+				t.Errorf("scale %v, %s: logits %v, want %v (relative error %.2g > 1e-4)", scale, dir, got, want, e)
+			} else {
+				t.Logf("scale %v, %s: relative error %.2g", scale, dir, e)
+			}
+		}
+	}
+}
+
+// The test encoder builds small ONNX files field by field.
+
+func field(b []byte, num protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+func varintField(b []byte, num protowire.Number, v int64) []byte {
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(v))
+}
+
+func intsAttribute(name string, v ...int64) []byte {
+	b := field(nil, 1, []byte(name))
+	for _, x := range v {
+		b = varintField(b, 8, x)
+	}
+	return varintField(b, 20, 7) // type INTS
+}
+
+func intAttribute(name string, v int64) []byte {
+	return varintField(field(nil, 1, []byte(name)), 3, v)
+}
+
+func floatAttribute(name string, v float32) []byte {
+	b := protowire.AppendTag(field(nil, 1, []byte(name)), 2, protowire.Fixed32Type)
+	return protowire.AppendFixed32(b, math.Float32bits(v))
+}
+
+func stringAttribute(name, v string) []byte {
+	return field(field(nil, 1, []byte(name)), 4, []byte(v))
+}
+
+func nodeProto(op string, inputs []string, output string, attrs ...[]byte) []byte {
+	var b []byte
+	for _, in := range inputs {
+		b = field(b, 1, []byte(in))
+	}
+	b = field(b, 2, []byte(output))
+	b = field(b, 3, []byte(output))
+	b = field(b, 4, []byte(op))
+	for _, a := range attrs {
+		b = field(b, 5, a)
+	}
+	return b
+}
+
+// floatTensor encodes a float initializer in raw_data.
+func floatTensor(name string, dims []int64, v []float32) []byte {
+	var b []byte
+	for _, d := range dims {
+		b = varintField(b, 1, d)
+	}
+	b = varintField(b, 2, typeFloat)
+	b = field(b, 8, []byte(name))
+	raw := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		raw = protowire.AppendFixed32(raw, math.Float32bits(x))
+	}
+	return field(b, 9, raw)
+}
+
+func int64Tensor(name string, v ...int64) []byte {
+	b := varintField(nil, 1, int64(len(v)))
+	b = varintField(b, 2, typeInt64)
+	b = field(b, 8, []byte(name))
+	var packed []byte
+	for _, x := range v {
+		packed = protowire.AppendVarint(packed, uint64(x))
+	}
+	return field(b, 7, packed)
+}
+
+func valueInfoProto(name string, dims ...int64) []byte {
+	var shape []byte
+	for _, d := range dims {
+		shape = field(shape, 1, varintField(nil, 1, d))
+	}
+	tt := field(varintField(nil, 1, typeFloat), 2, shape)
+	return field(field(nil, 1, []byte(name)), 2, field(nil, 1, tt))
+}
+
+// graphFile wraps nodes, initializers, the input "x" and output out into
+// a model file.
+func graphFile(in []int64, out string, nodes [][]byte, inits [][]byte) []byte {
+	var g []byte
+	for _, n := range nodes {
+		g = field(g, 1, n)
+	}
+	for _, t := range inits {
+		g = field(g, 5, t)
+	}
+	g = field(g, 11, valueInfoProto("x", in...))
+	g = field(g, 12, valueInfoProto(out, 1, 1))
+	return field(varintField(nil, 1, 7), 7, g)
+}
+
+func ramp(n int, s float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = s * float32(i%7-3)
+	}
+	return v
+}
+
+// TestGemmTransposeSoftmax checks an NHWC input with a Transpose, a Gemm
+// with transB, alpha and beta, a second bias added as B2 + x, and a final
+// Softmax against values computed by hand.
+func TestGemmTransposeSoftmax(t *testing.T) {
+	// x is NHWC [1, 2, 1, 3]; after the transpose it is CHW [3, 2, 1].
+	w := ramp(4*6, 0.5) // transB: [out 4, in 6]
+	bias := []float32{1, 2, 3, 4}
+	file := graphFile([]int64{1, 2, 1, 3}, "y", [][]byte{
+		nodeProto("Transpose", []string{"x"}, "t", intsAttribute("perm", 0, 3, 1, 2)),
+		nodeProto("Flatten", []string{"t"}, "f"),
+		nodeProto("Gemm", []string{"f", "W", "B"}, "g", intAttribute("transB", 1),
+			floatAttribute("alpha", 2), floatAttribute("beta", 0.5)),
+		nodeProto("Add", []string{"B2", "g"}, "h"),
+		nodeProto("Softmax", []string{"h"}, "y"),
+	}, [][]byte{floatTensor("W", []int64{4, 6}, w), floatTensor("B", []int64{4}, bias), floatTensor("B2", []int64{1, 4}, []float32{10, 20, 30, 40})})
+	m, err := Import(file, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(m.Spec.Input, m.Spec.Classes), "[3 2 1] [0 1 2 3]"; got != want {
+		t.Fatalf("input, classes = %s, want %s", got, want)
+	}
+	chw := []float32{1, 2, 3, 4, 5, 6}
+	// The NHWC value at (h, c) is chw[c*2+h]; Flatten after the
+	// transpose reads CHW order, so the Gemm sees chw itself.
+	got := m.Logits(chw, 1)
+	for o := range 4 {
+		want := 0.5*bias[o] + 10*float32(o+1)
+		for i := range 6 {
+			want += 2 * w[o*6+i] * chw[i]
+		}
+		if math.Abs(float64(got[o]-want)) > 1e-5 {
+			t.Errorf("logit %d = %v, want %v", o, got[o], want)
+		}
+	}
+}
+
+// TestErrors checks that models cnnviz cannot show are refused with a
+// message that names the problem.
+func TestErrors(t *testing.T) {
+	w := floatTensor("W", []int64{2, 1, 3, 3}, ramp(18, 1))
+	shape := int64Tensor("S", 1, -1)
+	fc := floatTensor("F", []int64{32, 2}, ramp(64, 1))
+	tests := []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"unsupported", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Sigmoid", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
+			nodeProto("BatchNormalization", []string{"b"}, "c"), nodeProto("Sigmoid", []string{"c"}, "y"),
+		}, [][]byte{w}), "unsupported operators BatchNormalization, Sigmoid"},
+		{"even same padding", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Conv", []string{"x", "W2"}, "y", stringAttribute("auto_pad", "SAME_UPPER")),
+		}, [][]byte{floatTensor("W2", []int64{2, 1, 2, 2}, ramp(8, 1))}), "not the same on both sides"},
+		{"branch", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Conv", []string{"x", "W"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+			nodeProto("Relu", []string{"a"}, "b"),
+			nodeProto("Add", []string{"b", "a"}, "y"),
+		}, [][]byte{w}), "not a constant: cnnviz imports chains"},
+		{"add not a bias", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Conv", []string{"x", "W"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+			nodeProto("Add", []string{"a", "B"}, "y"),
+		}, [][]byte{w, floatTensor("B", []int64{2}, []float32{1, 2})}), "not one bias per output"},
+		{"reshape not a flatten", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Reshape", []string{"x", "S"}, "y"),
+		}, [][]byte{int64Tensor("S", 1, 2, 8)}), "only flattening"},
+		{"spatial output", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Conv", []string{"x", "W"}, "y"),
+		}, [][]byte{w}), "not in one score per class"},
+		{"wrong output", graphFile([]int64{1, 1, 4, 4}, "z", [][]byte{
+			nodeProto("Reshape", []string{"x", "S"}, "f"), nodeProto("MatMul", []string{"f", "G"}, "y"),
+		}, [][]byte{shape, floatTensor("G", []int64{16, 2}, ramp(32, 1))}), `output "z" is not the end`},
+		{"matmul size", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Reshape", []string{"x", "S"}, "f"), nodeProto("MatMul", []string{"f", "F"}, "y"),
+		}, [][]byte{shape, fc}), "do not fit the input [16]"},
+		{"input size unknown", graphFile([]int64{1, 1, -1, 4}, "y", nil, nil), "must be fixed sizes"},
+		{"float data short", graphFile([]int64{1, 1, 4, 4}, "y", nil, [][]byte{
+			field(varintField(varintField(nil, 1, 3), 2, typeFloat), 9, []byte{1, 2, 3, 4}),
+		}), "4 bytes of raw data for 3 floats"},
+		{"no graph", varintField(nil, 1, 7), "holds no onnx graph"},
+		{"truncated", readFile(t, "testdata/mnist-8/model.onnx")[:1000], "cut short"},
+		{"scale", nil, "input scale -1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := chain.Options{}
+			file := tc.file
+			if tc.name == "scale" {
+				opt.InputScale = -1
+				file = readFile(t, "testdata/mnist-8/model.onnx")
+			}
+			_, err := Import(file, opt)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Import error = %v, want one containing %q", err, tc.want)
+			}
+			if msg := err.Error(); strings.ToLower(msg[:1]) != msg[:1] {
+				t.Errorf("error %q does not start in lowercase", msg)
+			}
+		})
+	}
+}
+
+// FuzzImport feeds damaged model files to Import: it must return a model
+// or an error, never panic.
+func FuzzImport(f *testing.F) {
+	model := readFile(f, "testdata/mnist-8/model.onnx")
+	f.Add(model)
+	f.Add(model[:len(model)/2])
+	f.Add(graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		nodeProto("Conv", []string{"x", "W"}, "a", stringAttribute("auto_pad", "SAME_UPPER")),
+		nodeProto("MaxPool", []string{"a"}, "b", intsAttribute("kernel_shape", 2, 2), intsAttribute("strides", 2, 2)),
+		nodeProto("Flatten", []string{"b"}, "c"),
+		nodeProto("MatMul", []string{"c", "F"}, "d"), nodeProto("Add", []string{"d", "B"}, "y"),
+	}, [][]byte{floatTensor("W", []int64{2, 1, 3, 3}, ramp(18, 1)), floatTensor("F", []int64{8, 2}, ramp(16, 1)), floatTensor("B", []int64{2}, []float32{1, 2})}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Import(b, chain.Options{})
+		if err != nil {
+			if msg := err.Error(); msg == "" || strings.ToLower(msg[:1]) != msg[:1] {
+				t.Errorf("error %q does not start in lowercase", msg)
+			}
+			return
+		}
+		if _, err := m.Spec.Shapes(); err != nil {
+			t.Errorf("imported model has a bad spec: %v", err)
+		}
+		var _ *nn.Sequential = m
+	})
+}

@@ -1,0 +1,613 @@
+// Package tfjs imports a TensorFlow.js layers model (model.json with its
+// topology and weights manifest, plus the binary weight shards) whose
+// Keras layers form a chain into a cnnviz model.
+//
+// Keras computes on NHWC images, cnnviz on CHW, so the importer converts:
+// convolution kernels from [kh, kw, in, out] to [out, in, kh, kw], dense
+// kernels from [in, out] to [out, in], and the rows of the first dense
+// layer after a Flatten of a feature map from Keras's (h, w, c) order to
+// cnnviz's (c, h, w) order. Weights may be float32 or quantized to
+// uint8, uint16 or float16 as the manifest says. A final softmax is
+// dropped: cnnviz shows logits and computes probabilities itself.
+package tfjs
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"cnnviz/core/nn"
+	"cnnviz/models/chain"
+)
+
+// ModelFile is the name of the topology file among a model's files.
+const ModelFile = "model.json"
+
+type modelJSON struct {
+	Format          string          `json:"format"`
+	ModelTopology   json.RawMessage `json:"modelTopology"`
+	WeightsManifest []group         `json:"weightsManifest"`
+}
+
+type group struct {
+	Paths   []string     `json:"paths"`
+	Weights []weightSpec `json:"weights"`
+}
+
+type weightSpec struct {
+	Name         string `json:"name"`
+	Shape        []int  `json:"shape"`
+	Dtype        string `json:"dtype"`
+	Quantization *struct {
+		Dtype string  `json:"dtype"`
+		Scale float64 `json:"scale"`
+		Min   float64 `json:"min"`
+	} `json:"quantization"`
+}
+
+type topology struct {
+	ClassName   string          `json:"class_name"`
+	Config      json.RawMessage `json:"config"`
+	ModelConfig *topology       `json:"model_config"`
+}
+
+type kerasLayer struct {
+	ClassName    string          `json:"class_name"`
+	Config       layerConfig     `json:"config"`
+	Name         string          `json:"name"`
+	InboundNodes json.RawMessage `json:"inbound_nodes"`
+}
+
+type layerConfig struct {
+	Name            string          `json:"name"`
+	BatchInputShape []*int          `json:"batch_input_shape"`
+	BatchShape      []*int          `json:"batch_shape"`
+	Filters         int             `json:"filters"`
+	KernelSize      json.RawMessage `json:"kernel_size"`
+	Strides         json.RawMessage `json:"strides"`
+	PoolSize        json.RawMessage `json:"pool_size"`
+	DilationRate    json.RawMessage `json:"dilation_rate"`
+	Padding         string          `json:"padding"`
+	DataFormat      string          `json:"data_format"`
+	Activation      string          `json:"activation"`
+	UseBias         *bool           `json:"use_bias"`
+	Units           int             `json:"units"`
+	Groups          int             `json:"groups"`
+}
+
+// Import reads a layers model from its files: ModelFile and the weight
+// shards its manifest names (keyed by file name; folders are ignored).
+func Import(files map[string][]byte, opt chain.Options) (*nn.Sequential, error) {
+	b, ok := lookup(files, ModelFile)
+	if !ok {
+		return nil, fmt.Errorf("tf.js model: no %s among the files", ModelFile)
+	}
+	var mj modelJSON
+	if err := json.Unmarshal(b, &mj); err != nil {
+		return nil, fmt.Errorf("tf.js model: %s is not valid JSON: %v", ModelFile, err)
+	}
+	if mj.Format != "" && mj.Format != "layers-model" {
+		return nil, fmt.Errorf("tf.js model: format %q: cnnviz imports layers models, not graph models", mj.Format)
+	}
+	layers, name, err := readTopology(mj.ModelTopology)
+	if err != nil {
+		return nil, fmt.Errorf("tf.js model: %v", err)
+	}
+	weights, err := readWeights(mj.WeightsManifest, files)
+	if err != nil {
+		return nil, fmt.Errorf("tf.js weights: %v", err)
+	}
+	chainLayers, input, err := convert(layers, weights)
+	if err != nil {
+		return nil, fmt.Errorf("tf.js model: %v", err)
+	}
+	m, err := chain.Build(name, input, chainLayers, opt)
+	if err != nil {
+		return nil, fmt.Errorf("tf.js model: %v", err)
+	}
+	return m, nil
+}
+
+func lookup(files map[string][]byte, name string) ([]byte, bool) {
+	for k, v := range files {
+		if path.Base(k) == path.Base(name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// readTopology returns the Keras layers of a Sequential model or of a
+// functional model whose layers form a chain.
+func readTopology(raw json.RawMessage) ([]kerasLayer, string, error) {
+	if len(raw) == 0 {
+		return nil, "", fmt.Errorf("%s has no modelTopology", ModelFile)
+	}
+	var top topology
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, "", fmt.Errorf("modelTopology: %v", err)
+	}
+	if top.ModelConfig != nil {
+		top = *top.ModelConfig
+	}
+	var cfg struct {
+		Name   string       `json:"name"`
+		Layers []kerasLayer `json:"layers"`
+	}
+	switch top.ClassName {
+	case "Sequential":
+		if err := json.Unmarshal(top.Config, &cfg); err != nil {
+			// Old Keras wrote a Sequential config as the bare list.
+			if err := json.Unmarshal(top.Config, &cfg.Layers); err != nil {
+				return nil, "", fmt.Errorf("sequential config: %v", err)
+			}
+		}
+	case "Model", "Functional":
+		if err := json.Unmarshal(top.Config, &cfg); err != nil {
+			return nil, "", fmt.Errorf("model config: %v", err)
+		}
+		for i, l := range cfg.Layers {
+			refs := inbound(l.InboundNodes)
+			if i == 0 && len(refs) == 0 {
+				continue
+			}
+			if i == 0 || len(refs) != 1 || refs[0] != layerName(cfg.Layers[i-1]) {
+				return nil, "", fmt.Errorf("layer %q takes its input from %v, not only from the layer before it: cnnviz imports chains of layers only", layerName(l), refs)
+			}
+		}
+	default:
+		return nil, "", fmt.Errorf("model class %q: want Sequential or a functional Model", top.ClassName)
+	}
+	if len(cfg.Layers) == 0 {
+		return nil, "", fmt.Errorf("the model has no layers")
+	}
+	return cfg.Layers, cfg.Name, nil
+}
+
+func layerName(l kerasLayer) string {
+	if l.Config.Name != "" {
+		return l.Config.Name
+	}
+	return l.Name
+}
+
+// inbound returns the names of the layers that feed a functional model's
+// layer, from Keras 2 ([[["name", 0, 0, {}]]]) or Keras 3
+// ({"args": [{"config": {"keras_history": ["name", 0, 0]}}]}) inbound nodes.
+func inbound(raw json.RawMessage) []string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var names []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			if len(v) >= 3 {
+				if s, ok := v[0].(string); ok {
+					if _, ok := v[1].(float64); ok {
+						names = append(names, s)
+						return
+					}
+				}
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			if h, ok := v["keras_history"]; ok {
+				walk(h)
+				return
+			}
+			for _, k := range slices.Sorted(func(yield func(string) bool) {
+				for k := range v {
+					if !yield(k) {
+						return
+					}
+				}
+			}) {
+				walk(v[k])
+			}
+		}
+	}
+	walk(v)
+	return names
+}
+
+// tensor is a weight read from the shards.
+type tensor struct {
+	shape []int
+	data  []float32
+}
+
+// maxWeights bounds the numbers a manifest may declare.
+const maxWeights = 64 << 20
+
+// readWeights decodes every weight of the manifest from its shards.
+func readWeights(manifest []group, files map[string][]byte) (map[string]tensor, error) {
+	out := map[string]tensor{}
+	for gi, g := range manifest {
+		var data []byte
+		for _, p := range g.Paths {
+			b, ok := lookup(files, p)
+			if !ok {
+				return nil, fmt.Errorf("the weight shard %q is missing", path.Base(p))
+			}
+			data = append(data, b...)
+		}
+		off := 0
+		for _, w := range g.Weights {
+			n := 1
+			for _, d := range w.Shape {
+				if d < 0 || d > maxWeights {
+					return nil, fmt.Errorf("weight %q has shape %v", w.Name, w.Shape)
+				}
+				n *= d
+				if n > maxWeights {
+					return nil, fmt.Errorf("weight %q has shape %v: more than %d values", w.Name, w.Shape, maxWeights)
+				}
+			}
+			dtype := w.Dtype
+			if w.Quantization != nil {
+				dtype = w.Quantization.Dtype
+			}
+			size := map[string]int{"float32": 4, "int32": 4, "uint8": 1, "uint16": 2, "float16": 2}[dtype]
+			if size == 0 {
+				return nil, fmt.Errorf("weight %q has dtype %q (known: float32, int32, and quantized uint8, uint16, float16)", w.Name, dtype)
+			}
+			if len(data)-off < n*size {
+				return nil, fmt.Errorf("group %d's shards hold %d bytes, weight %q needs bytes %d..%d", gi, len(data), w.Name, off, off+n*size)
+			}
+			b := data[off : off+n*size]
+			off += n * size
+			if w.Dtype != "float32" {
+				continue // integer weights play no part in the layers cnnviz imports
+			}
+			v := make([]float32, n)
+			switch dtype {
+			case "float32":
+				for i := range v {
+					v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+				}
+			case "float16":
+				for i := range v {
+					v[i] = halfToFloat(binary.LittleEndian.Uint16(b[2*i:]))
+				}
+			case "uint8", "uint16":
+				q := w.Quantization
+				if q == nil {
+					return nil, fmt.Errorf("weight %q has dtype %s without quantization", w.Name, dtype)
+				}
+				scale, low := float32(q.Scale), float32(q.Min)
+				for i := range v {
+					x := uint16(b[i])
+					if size == 2 {
+						x = binary.LittleEndian.Uint16(b[2*i:])
+					}
+					v[i] = float32(x)*scale + low
+				}
+			}
+			out[w.Name] = tensor{shape: w.Shape, data: v}
+		}
+		if off != len(data) {
+			return nil, fmt.Errorf("group %d's shards hold %d bytes, the manifest describes %d", gi, len(data), off)
+		}
+	}
+	return out, nil
+}
+
+// halfToFloat converts an IEEE 754 half-precision number.
+func halfToFloat(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	frac := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // infinity or NaN
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	case exp != 0:
+		return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
+	case frac == 0:
+		return math.Float32frombits(sign)
+	}
+	// A subnormal half is frac·2^-24, a normal float.
+	v := float32(frac) * (1.0 / (1 << 24))
+	if sign != 0 {
+		v = -v
+	}
+	return v
+}
+
+// supported lists the Keras layer classes convert understands.
+var supported = map[string]bool{
+	"InputLayer": true, "Conv2D": true, "Dense": true, "Activation": true, "ReLU": true,
+	"MaxPooling2D": true, "MaxPool2D": true, "AveragePooling2D": true, "AvgPool2D": true,
+	"GlobalAveragePooling2D": true, "Flatten": true, "Dropout": true, "Softmax": true,
+}
+
+var nameRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// converter walks the Keras layers in order.
+type converter struct {
+	weights map[string]tensor
+	shape   []int // current activation [C, H, W] or [n]
+	hwc     []int // the [C, H, W] shape a Flatten flattened, until a Dense reads it
+	layers  []chain.Layer
+	used    map[string]bool
+}
+
+func convert(ks []kerasLayer, weights map[string]tensor) ([]chain.Layer, []int, error) {
+	var bad []string
+	for _, k := range ks {
+		if !supported[k.ClassName] && !slices.Contains(bad, k.ClassName) {
+			bad = append(bad, k.ClassName)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return nil, nil, fmt.Errorf("unsupported layers %s (cnnviz imports InputLayer, Conv2D, Dense, ReLU and Activation, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout and a final softmax)", strings.Join(bad, ", "))
+	}
+	cfg := ks[0].Config
+	shape := cfg.BatchInputShape
+	if shape == nil {
+		shape = cfg.BatchShape
+	}
+	if len(shape) != 4 || shape[1] == nil || shape[2] == nil || shape[3] == nil {
+		return nil, nil, fmt.Errorf("the first layer's batch_input_shape must be [null, height, width, channels] with fixed sizes")
+	}
+	input := []int{*shape[3], *shape[1], *shape[2]}
+	for _, d := range input {
+		if d <= 0 || d > nn.MaxDim {
+			return nil, nil, fmt.Errorf("input shape %v: sizes must be 1..%d", input, nn.MaxDim)
+		}
+	}
+	c := &converter{weights: weights, shape: input, used: map[string]bool{}}
+	for i, k := range ks {
+		if err := c.layer(k, i == len(ks)-1); err != nil {
+			return nil, nil, fmt.Errorf("layer %q (%s): %v", layerName(k), k.ClassName, err)
+		}
+	}
+	return c.layers, input, nil
+}
+
+// name makes a Keras layer name a valid, unused cnnviz layer name.
+func (c *converter) name(s string) string {
+	s = nameRE.ReplaceAllString(s, "_")
+	if s == "" || !(s[0] >= 'A' && s[0] <= 'Z' || s[0] >= 'a' && s[0] <= 'z') {
+		s = "l" + s
+	}
+	if len(s) > 28 {
+		s = s[:28]
+	}
+	base := s
+	for i := 2; c.used[s]; i++ {
+		s = fmt.Sprintf("%s_%d", base, i)
+	}
+	c.used[s] = true
+	return s
+}
+
+func (c *converter) add(l chain.Layer, shape []int) {
+	c.layers = append(c.layers, l)
+	c.shape = shape
+}
+
+// activation adds the layer for a Keras activation.
+func (c *converter) activation(act, layer string, last bool) error {
+	switch act {
+	case "", "linear":
+	case "relu":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer + "_relu"), Kind: nn.KindReLU}}, c.shape)
+	case "softmax":
+		if !last {
+			return fmt.Errorf("softmax is supported only at the end of the model")
+		}
+	default:
+		return fmt.Errorf("activation %q is not supported (relu, linear and a final softmax are)", act)
+	}
+	return nil
+}
+
+// pair reads a Keras size: one integer or a list of two; def when absent.
+func pair(raw json.RawMessage, def [2]int, what string) ([2]int, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return def, nil
+	}
+	var one int
+	if json.Unmarshal(raw, &one) == nil {
+		return [2]int{one, one}, nil
+	}
+	var two []int
+	if json.Unmarshal(raw, &two) != nil || len(two) != 2 {
+		return def, fmt.Errorf("%s %s: want two sizes", what, raw)
+	}
+	return [2]int{two[0], two[1]}, nil
+}
+
+// window reads kernel, strides and padding on the current [C, H, W] shape.
+func (c *converter) window(cfg layerConfig, kernelRaw json.RawMessage, defStride bool) (k, s, p [2]int, err error) {
+	if len(c.shape) != 3 {
+		return k, s, p, fmt.Errorf("needs a [H, W, C] input, got a flat one")
+	}
+	if cfg.DataFormat != "" && cfg.DataFormat != "channels_last" {
+		return k, s, p, fmt.Errorf("data_format %q is not supported", cfg.DataFormat)
+	}
+	if k, err = pair(kernelRaw, [2]int{}, "kernel"); err != nil {
+		return k, s, p, err
+	}
+	def := [2]int{1, 1}
+	if defStride {
+		def = k
+	}
+	if s, err = pair(cfg.Strides, def, "strides"); err != nil {
+		return k, s, p, err
+	}
+	if d, err := pair(cfg.DilationRate, [2]int{1, 1}, "dilation_rate"); err != nil || d != [2]int{1, 1} {
+		return k, s, p, fmt.Errorf("dilation_rate %s is not supported", cfg.DilationRate)
+	}
+	for i := range 2 {
+		if k[i] <= 0 || k[i] > nn.MaxKernel || s[i] <= 0 || s[i] > nn.MaxKernel {
+			return k, s, p, fmt.Errorf("kernel %v and strides %v: sizes must be 1..%d", k, s, nn.MaxKernel)
+		}
+	}
+	switch cfg.Padding {
+	case "", "valid":
+	case "same":
+		for i := range 2 {
+			size := c.shape[1+i]
+			total := max(((size+s[i]-1)/s[i]-1)*s[i]+k[i]-size, 0)
+			if total%2 != 0 {
+				return k, s, p, fmt.Errorf("'same' padding here is uneven (%d rows or columns), which cnnviz cannot show", total)
+			}
+			p[i] = total / 2
+		}
+	default:
+		return k, s, p, fmt.Errorf("padding %q is not supported", cfg.Padding)
+	}
+	return k, s, p, nil
+}
+
+// weight finds a layer's kernel or bias in the manifest.
+func (c *converter) weight(layer, kind string, shape []int) ([]float32, error) {
+	w, ok := c.weights[layer+"/"+kind]
+	if !ok {
+		for name, t := range c.weights {
+			if strings.HasSuffix(name, "/"+layer+"/"+kind) {
+				w, ok = t, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("the manifest has no weight %q", layer+"/"+kind)
+	}
+	if !slices.Equal(w.shape, shape) {
+		return nil, fmt.Errorf("weight %q has shape %v, want %v", layer+"/"+kind, w.shape, shape)
+	}
+	return w.data, nil
+}
+
+func (c *converter) layer(k kerasLayer, last bool) error {
+	cfg := k.Config
+	name := layerName(k)
+	switch k.ClassName {
+	case "InputLayer", "Dropout":
+	case "Conv2D":
+		return c.conv(cfg, name, last)
+	case "Dense":
+		return c.dense(cfg, name, last)
+	case "Activation":
+		return c.activation(cfg.Activation, name, last)
+	case "ReLU":
+		return c.activation("relu", name, last)
+	case "Softmax":
+		return c.activation("softmax", name, last)
+	case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
+		kr, s, p, err := c.window(cfg, cfg.PoolSize, true)
+		if err != nil {
+			return err
+		}
+		kind := nn.KindMaxPool2D
+		if strings.HasPrefix(k.ClassName, "Av") {
+			kind = nn.KindAvgPool2D
+			if p != [2]int{} {
+				return fmt.Errorf("'same' average pooling is not supported")
+			}
+		}
+		l := nn.LayerSpec{Name: c.name(name), Kind: kind, Kernel: kr, Stride: s, Pad: p}
+		g := l.Geom(c.shape)
+		if g.OutH() <= 0 || g.OutW() <= 0 || 2*p[0] > kr[0] || 2*p[1] > kr[1] {
+			return fmt.Errorf("pool %v does not fit the input %v", kr, c.shape)
+		}
+		c.add(chain.Layer{Spec: l}, []int{c.shape[0], g.OutH(), g.OutW()})
+	case "GlobalAveragePooling2D":
+		if len(c.shape) != 3 {
+			return fmt.Errorf("needs a [H, W, C] input")
+		}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindGlobalAvgPool}}, c.shape[:1])
+	case "Flatten":
+		if len(c.shape) == 3 {
+			c.hwc = c.shape
+			c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindFlatten}}, []int{c.shape[0] * c.shape[1] * c.shape[2]})
+		}
+	default:
+		return fmt.Errorf("unsupported layer") // convert lists these first
+	}
+	return nil
+}
+
+func (c *converter) conv(cfg layerConfig, name string, last bool) error {
+	if cfg.Groups > 1 {
+		return fmt.Errorf("groups %d: only ungrouped convolutions are supported", cfg.Groups)
+	}
+	k, s, p, err := c.window(cfg, cfg.KernelSize, false)
+	if err != nil {
+		return err
+	}
+	in, out := c.shape[0], cfg.Filters
+	if out <= 0 || out > nn.MaxDim {
+		return fmt.Errorf("filters %d: must be 1..%d", out, nn.MaxDim)
+	}
+	kern, err := c.weight(name, "kernel", []int{k[0], k[1], in, out})
+	if err != nil {
+		return err
+	}
+	w := make([]float32, len(kern)) // [out, in, kh, kw] from [kh, kw, in, out]
+	for y := range k[0] {
+		for x := range k[1] {
+			for i := range in {
+				for o := range out {
+					w[((o*in+i)*k[0]+y)*k[1]+x] = kern[((y*k[1]+x)*in+i)*out+o]
+				}
+			}
+		}
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindConv2D, Filters: out, Kernel: k, Stride: s, Pad: p}, W: w}
+	if cfg.UseBias == nil || *cfg.UseBias {
+		if l.B, err = c.weight(name, "bias", []int{out}); err != nil {
+			return err
+		}
+	}
+	g := l.Spec.Geom(c.shape)
+	if g.OutH() <= 0 || g.OutW() <= 0 {
+		return fmt.Errorf("kernel %v does not fit the input %v", k, c.shape)
+	}
+	c.add(l, []int{out, g.OutH(), g.OutW()})
+	return c.activation(cfg.Activation, name, last)
+}
+
+func (c *converter) dense(cfg layerConfig, name string, last bool) error {
+	if len(c.shape) != 1 {
+		return fmt.Errorf("needs a flat input (add Flatten or GlobalAveragePooling2D before it)")
+	}
+	in, out := c.shape[0], cfg.Units
+	if out <= 0 || out > 1<<16 {
+		return fmt.Errorf("units %d: must be 1..%d", out, 1<<16)
+	}
+	kern, err := c.weight(name, "kernel", []int{in, out})
+	if err != nil {
+		return err
+	}
+	// row(j) is the Keras input row of cnnviz input j.
+	var row func(int) int
+	if h := c.hwc; h != nil {
+		ch, hw := h[0], h[1]*h[2]
+		row = func(j int) int { return (j%hw)*ch + j/hw }
+	}
+	c.hwc = nil
+	w := chain.Transpose(kern, in, out, row)
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindDense, Units: out}, W: w}
+	if cfg.UseBias == nil || *cfg.UseBias {
+		if l.B, err = c.weight(name, "bias", []int{out}); err != nil {
+			return err
+		}
+	}
+	c.add(l, []int{out})
+	return c.activation(cfg.Activation, name, last)
+}
