@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"syscall/js"
 
 	"cnnviz/core/explorer"
@@ -39,15 +41,23 @@ func apiAttackView(g *game, _ []js.Value) (any, error) {
 	return out, nil
 }
 
-// optionsObject returns args[0] when it is an object (or undefined), and
-// a getter of its fields.
-func optionsObject(args []js.Value) (func(string) js.Value, error) {
+// optionsObject checks that args[0] is an object (or undefined) whose
+// keys are among known, and returns a getter of its fields.
+func optionsObject(args []js.Value, known ...string) (func(string) js.Value, error) {
 	o := js.Undefined()
 	if len(args) > 0 {
 		o = args[0]
 	}
-	if !o.IsUndefined() && !o.IsNull() && o.Type() != js.TypeObject {
-		return nil, fmt.Errorf("options must be an object")
+	if !o.IsUndefined() && !o.IsNull() && (o.Type() != js.TypeObject || js.Global().Get("Array").Call("isArray", o).Bool()) {
+		return nil, fmt.Errorf("options must be an object, got %s", describe(o))
+	}
+	if o.Type() == js.TypeObject {
+		keys := js.Global().Get("Object").Call("keys", o)
+		for i := 0; i < keys.Length(); i++ {
+			if k := keys.Index(i).String(); !slices.Contains(known, k) {
+				return nil, fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(known, ", "))
+			}
+		}
 	}
 	return func(k string) js.Value {
 		if o.IsUndefined() || o.IsNull() {
@@ -55,6 +65,18 @@ func optionsObject(args []js.Value) (func(string) js.Value, error) {
 		}
 		return o.Get(k)
 	}, nil
+}
+
+// modelOption returns the model named by v, or the current one when v is
+// undefined.
+func modelOption(a *explorer.App, v js.Value) (*explorer.Model, error) {
+	if v.IsUndefined() {
+		return a.Current(), nil
+	}
+	if v.Type() != js.TypeString || a.Model(v.String()) == nil {
+		return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(a), ", "))
+	}
+	return a.Model(v.String()), nil
 }
 
 // apiAttack is cnnviz.attack({model, pixels, label, method, norm, eps,
@@ -68,16 +90,14 @@ func optionsObject(args []js.Value) (func(string) js.Value, error) {
 // backwards, steps, ms}.
 func apiAttack(g *game, args []js.Value) (any, error) {
 	a := g.app
-	get, err := optionsObject(args)
+	get, err := optionsObject(args, "model", "pixels", "label", "method", "norm", "eps", "steps", "alpha",
+		"randomStart", "seed", "target", "population", "overshoot")
 	if err != nil {
 		return nil, err
 	}
-	m := a.Current()
-	if v := get("model"); !v.IsUndefined() {
-		if v.Type() != js.TypeString || a.Model(v.String()) == nil {
-			return nil, fmt.Errorf("model must be one of the model names")
-		}
-		m = a.Model(v.String())
+	m, err := modelOption(a, get("model"))
+	if err != nil {
+		return nil, err
 	}
 	pix, label := a.ModelInput(), a.Label()
 	if m != a.Current() {
@@ -171,16 +191,13 @@ func apiAttack(g *game, args []js.Value) (any, error) {
 // (default 100). It resolves to {eps, accuracy, n, ms}.
 func apiRobustness(g *game, args []js.Value) (any, error) {
 	a := g.app
-	get, err := optionsObject(args)
+	get, err := optionsObject(args, "model", "n", "norm", "steps", "seed")
 	if err != nil {
 		return nil, err
 	}
-	m := a.Current()
-	if v := get("model"); !v.IsUndefined() {
-		if v.Type() != js.TypeString || a.Model(v.String()) == nil {
-			return nil, fmt.Errorf("model must be one of the model names")
-		}
-		m = a.Model(v.String())
+	m, err := modelOption(a, get("model"))
+	if err != nil {
+		return nil, err
 	}
 	n, steps, seed := 100, 20, int(a.State.Seed)
 	norm := "linf"
@@ -194,6 +211,9 @@ func apiRobustness(g *game, args []js.Value) (any, error) {
 		seed, err = intArg(v, "options.seed", 0, math.MaxInt32)
 	}
 	if v := get("norm"); err == nil && !v.IsUndefined() {
+		if v.Type() != js.TypeString {
+			err = fmt.Errorf("options.norm must be linf or l2")
+		}
 		norm = v.String()
 	}
 	if err != nil {

@@ -106,7 +106,8 @@ func TestAttackAPI(t *testing.T) {
 		{`{norm: "l7"}`, `norm "l7"`},
 		{`{eps: -1}`, "options.eps must be a number"},
 		{`{target: 12}`, "options.target"},
-		{`{model: "nomodel"}`, "model must be one of"},
+		{`{model: "nomodel"}`, "options.model must be one of"},
+		{`{epsilon: 0.3}`, `unknown option "epsilon"`},
 		{`{pixels: [1, 2]}`, "pixels"},
 		{`7`, "options must be an object"},
 	} {
