@@ -41,6 +41,7 @@ type attackView struct {
 	pert   texture
 	adv    texture
 	chart  texture
+	layers texture
 	redraw throttle
 	// rects are where the three pictures were placed last, for tests.
 	rects [3]image.Rectangle
@@ -143,9 +144,10 @@ func (v *attackView) Update(c *Ctx) {
 
 // attackGeom places the view's parts.
 type attackGeom struct {
-	pics  [3]image.Rectangle
-	text  image.Point
-	chart image.Rectangle
+	pics   [3]image.Rectangle
+	text   image.Point
+	layers image.Rectangle // change of each layer's output
+	chart  image.Rectangle
 }
 
 func (v *attackView) geom(c *Ctx) attackGeom {
@@ -158,12 +160,13 @@ func (v *attackView) geom(c *Ctx) attackGeom {
 		g.pics[i] = image.Rect(x, top, x+side, top+side)
 	}
 	g.text = image.Pt(r.Min.X, top+side+c.U(12))
-	g.chart = image.Rect(r.Min.X, g.text.Y+c.U(90), r.Min.X+min(r.Dx(), c.U(560)), g.text.Y+c.U(90+220))
+	g.layers = image.Rect(r.Min.X, g.text.Y+c.U(70), r.Min.X+min(r.Dx(), c.U(560)), g.text.Y+c.U(70+200))
+	g.chart = image.Rect(r.Min.X, g.layers.Max.Y+c.U(10), r.Min.X+min(r.Dx(), c.U(560)), g.layers.Max.Y+c.U(10+220))
 	return g
 }
 
-// MinHeight leaves room for the chart.
-func (v *attackView) MinHeight(c *Ctx) float64 { return 3*30 + 22 + 180 + 12 + 90 + 220 }
+// MinHeight leaves room for the layers' changes and the chart.
+func (v *attackView) MinHeight(c *Ctx) float64 { return 3*30 + 22 + 180 + 12 + 70 + 200 + 10 + 220 }
 
 // Key redraws as the attack and the curve advance, at most 5 times a
 // second while they run.
@@ -237,7 +240,29 @@ func (v *attackView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		y += c.U(16)
 		break
 	}
+	v.drawLayers(dst, g.layers, c, res.Clean, res.Adversarial, tk)
 	v.drawChart(dst, g.chart, c)
+}
+
+// drawLayers draws how much the attack changed each layer's output.
+func (v *attackView) drawLayers(dst *ebiten.Image, r image.Rectangle, c *Ctx, clean, adv []float32, key string) {
+	net := c.App.Current().Net
+	c.UI.text(dst, "change of each layer's output, ‖attacked − clean‖ / ‖clean‖:", r.Min.X, r.Min.Y, 12, colMuted)
+	fs := max(1, int(c.UI.s+0.5))
+	img := v.layers.get(key, func() *image.RGBA {
+		ch := explorer.ActivationChange(net, clean, adv)
+		vals, names := make([]float64, len(ch)), make([]string, len(ch))
+		for i, l := range ch {
+			vals[i], names[i] = l.Rel, l.Name
+		}
+		return render.Bars(vals, names, -1, 160)
+	})
+	if img == nil {
+		return
+	}
+	b := img.Bounds()
+	top := r.Min.Y + c.U(18)
+	drawImageIn(dst, img, image.Rect(r.Min.X, top, r.Min.X+b.Dx()*fs, top+b.Dy()*fs), false)
 }
 
 func (v *attackView) drawChart(dst *ebiten.Image, r image.Rectangle, c *Ctx) {

@@ -220,3 +220,32 @@ func (q AttackRequest) Options() (attack.Options, error) {
 	}
 	return o, nil
 }
+
+// LayerChange is how much an attack changed one layer's output: the L2
+// norm of the difference between the outputs on the attacked and the
+// clean image, relative to the clean output's (0 when that is zero).
+type LayerChange struct {
+	Name string
+	Rel  float64
+}
+
+// ActivationChange returns the relative change of every layer's output
+// from the clean image to the attacked one, in layer order: how the
+// small change of the input grows, or shrinks, through the network.
+func ActivationChange(net *nn.Sequential, clean, adv []float32) []LayerChange {
+	a, b := Activations(net, clean), Activations(net, adv)
+	out := make([]LayerChange, len(a))
+	for i := range a {
+		var d, n float64
+		for j, v := range a[i].Data {
+			e := float64(b[i].Data[j]) - float64(v)
+			d += e * e
+			n += float64(v) * float64(v)
+		}
+		out[i].Name = a[i].Name
+		if n > 0 {
+			out[i].Rel = math.Sqrt(d / n)
+		}
+	}
+	return out
+}

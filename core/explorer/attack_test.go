@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"math"
 	"testing"
 
 	"cnnviz/core/attack"
@@ -95,5 +96,42 @@ func TestAttackJob(t *testing.T) {
 	_, want := Predict(other, res.Adversarial)
 	if pred != argmax(want) || probs[pred] != want[pred] {
 		t.Errorf("Transfer = %d, %v; want %d, %v", pred, probs, argmax(want), want)
+	}
+}
+
+// TestActivationChange checks the relative change per layer against a
+// direct computation, and that an unchanged image changes nothing.
+func TestActivationChange(t *testing.T) {
+	net, err := models.Builtin("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := make([]float32, 28*28)
+	adv := make([]float32, 28*28)
+	for i := range clean {
+		clean[i] = float32(i%7) / 7
+		adv[i] = clean[i]
+	}
+	for _, c := range ActivationChange(net, clean, adv) {
+		if c.Rel != 0 {
+			t.Errorf("unchanged image: layer %s changed by %v, want 0", c.Name, c.Rel)
+		}
+	}
+	adv[300] += 0.5
+	got := ActivationChange(net, clean, adv)
+	a, b := Activations(net, clean), Activations(net, adv)
+	if len(got) != len(net.Spec.Layers) {
+		t.Fatalf("%d layers, want %d", len(got), len(net.Spec.Layers))
+	}
+	for i, c := range got {
+		var d, n float64
+		for j := range a[i].Data {
+			d += float64((b[i].Data[j] - a[i].Data[j]) * (b[i].Data[j] - a[i].Data[j]))
+			n += float64(a[i].Data[j] * a[i].Data[j])
+		}
+		want := math.Sqrt(d / n)
+		if c.Name != net.Spec.Layers[i].Name || math.Abs(c.Rel-want) > 1e-6*want || c.Rel == 0 {
+			t.Errorf("layer %d: %s %v, want %s %v (not 0)", i, c.Name, c.Rel, net.Spec.Layers[i].Name, want)
+		}
 	}
 }
