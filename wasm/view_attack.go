@@ -247,7 +247,7 @@ func (v *attackView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 // drawLayers draws how much the attack changed each layer's output.
 func (v *attackView) drawLayers(dst *ebiten.Image, r image.Rectangle, c *Ctx, clean, adv []float32, key string) {
 	net := c.App.Current().Net
-	c.UI.text(dst, "change of each layer's output, ‖attacked − clean‖ / ‖clean‖:", r.Min.X, r.Min.Y, 12, colMuted)
+	c.UI.text(dst, "how much each layer's output changed: L2 norm of (attacked − clean) / L2 norm of clean", r.Min.X, r.Min.Y, 12, colMuted)
 	fs := max(1, int(c.UI.s+0.5))
 	img := v.layers.get(key, func() *image.RGBA {
 		ch := explorer.ActivationChange(net, clean, adv)
