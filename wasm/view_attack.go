@@ -29,20 +29,24 @@ const (
 // predictions before and after, the perturbation's norms, the other
 // model's prediction (transfer), and robust accuracy against the radius.
 type attackView struct {
-	key    string
-	err    string
-	job    *explorer.AttackJob
-	gen    int
-	start  time.Time
-	took   time.Duration
-	robust *explorer.RobustnessJob
-	rkey   string
-	pics   texture
-	pert   texture
-	adv    texture
-	chart  texture
-	layers texture
-	redraw throttle
+	key      string
+	err      string
+	job      *explorer.AttackJob
+	gen      int
+	start    time.Time
+	took     time.Duration
+	robust   *explorer.RobustnessJob
+	rkey     string
+	pics     texture
+	pert     texture
+	adv      texture
+	chart    texture
+	layers   texture
+	cams     []texture // clean and attacked Grad-CAM per layer, in pairs
+	camKey   string
+	camErr   string
+	camNames []string
+	redraw   throttle
 	// rects are where the three pictures were placed last, for tests.
 	rects [3]image.Rectangle
 }
@@ -241,13 +245,57 @@ func (v *attackView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		break
 	}
 	v.drawLayers(dst, g.layers, c, res.Clean, res.Adversarial, tk)
+	if v.job.Run.Done() {
+		v.drawCAMs(dst, g.layers, c, tk)
+	}
 	v.drawChart(dst, g.chart, c)
+}
+
+// drawCAMs draws Grad-CAM of every ReLU layer after a convolution for
+// the clean image and the attacked one, right of the layers' changes.
+func (v *attackView) drawCAMs(dst *ebiten.Image, r image.Rectangle, c *Ctx, key string) {
+	x0 := r.Min.X + c.U(260)
+	side, gap := c.U(56), c.U(8)
+	if v.camKey != key {
+		v.camKey, v.camErr, v.camNames = key, "", nil
+		cams, err := explorer.GradCAMChange(v.job.Net, v.job.Result())
+		if err != nil {
+			v.camErr = err.Error()
+		}
+		for len(v.cams) < 2*len(cams) {
+			v.cams = append(v.cams, texture{})
+		}
+		shape := v.job.Net.Spec.Input
+		for i, m := range cams {
+			v.camNames = append(v.camNames, m.Layer)
+			v.cams[2*i].get(key, func() *image.RGBA { return explorer.CAMImage(m.Clean, shape[1], shape[2], 1) })
+			v.cams[2*i+1].get(key, func() *image.RGBA { return explorer.CAMImage(m.Adv, shape[1], shape[2], 1) })
+		}
+	}
+	if v.camErr != "" {
+		c.UI.text(dst, v.camErr, x0, r.Min.Y+c.U(18), 12, colBad)
+		return
+	}
+	if x0+len(v.camNames)*(side+gap)+c.U(60) > c.Area.Max.X {
+		return // too narrow
+	}
+	top := r.Min.Y + c.U(18)
+	c.UI.text(dst, "clean", x0, top+c.U(16)+side/2-c.U(6), 11, colMuted)
+	c.UI.text(dst, "attacked", x0, top+c.U(16)+side+gap+side/2-c.U(6), 11, colMuted)
+	for i, name := range v.camNames {
+		x := x0 + c.U(60) + i*(side+gap)
+		c.UI.text(dst, name, x, top, 11, colMuted)
+		for j := range 2 {
+			cr := image.Rect(x, top+c.U(16)+j*(side+gap), x+side, top+c.U(16)+j*(side+gap)+side)
+			drawImageIn(dst, v.cams[2*i+j].img, cr, true)
+		}
+	}
 }
 
 // drawLayers draws how much the attack changed each layer's output.
 func (v *attackView) drawLayers(dst *ebiten.Image, r image.Rectangle, c *Ctx, clean, adv []float32, key string) {
 	net := c.App.Current().Net
-	c.UI.text(dst, "how much each layer's output changed: L2 norm of (attacked − clean) / L2 norm of clean", r.Min.X, r.Min.Y, 12, colMuted)
+	c.UI.text(dst, "how much each layer's output changed (L2 norm of the change / of the clean output), and Grad-CAM before and after:", r.Min.X, r.Min.Y, 12, colMuted)
 	fs := max(1, int(c.UI.s+0.5))
 	img := v.layers.get(key, func() *image.RGBA {
 		ch := explorer.ActivationChange(net, clean, adv)

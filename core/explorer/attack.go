@@ -249,3 +249,46 @@ func ActivationChange(net *nn.Sequential, clean, adv []float32) []LayerChange {
 	}
 	return out
 }
+
+// CAMChange is Grad-CAM on one layer for the clean image (for its
+// predicted class) and for the attacked one (for its own), at the input's
+// resolution: where the network looks before and after the attack.
+type CAMChange struct {
+	Layer      string
+	Clean, Adv []float32 // H·W
+}
+
+// GradCAMChange returns a CAMChange for every layer after a ReLU that
+// comes after a convolution (the layers whose Grad-CAM means something),
+// in layer order.
+func GradCAMChange(net *nn.Sequential, res attack.Result) ([]CAMChange, error) {
+	h, w := net.Spec.Input[1], net.Spec.Input[2]
+	var out []CAMChange
+	for i, l := range net.Spec.Layers {
+		if l.Kind != nn.KindReLU || i == 0 || net.Spec.Layers[i-1].Kind != nn.KindConv2D {
+			continue
+		}
+		c := CAMChange{Layer: l.Name}
+		for _, side := range []struct {
+			x     []float32
+			class int
+			dst   *[]float32
+		}{{res.Clean, res.CleanPred, &c.Clean}, {res.Adversarial, res.AdvPred, &c.Adv}} {
+			raw, err := Attribute(net, side.x, "gradcam", i, side.class, DefaultAttrOptions())
+			if err != nil {
+				return nil, err
+			}
+			*side.dst = InputMap(raw, h, w)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// CAMImage draws one Grad-CAM map on the viridis colormap from 0 to its
+// largest value, cell screen pixels per input pixel.
+func CAMImage(m []float32, h, w, cell int) *image.RGBA {
+	s := render.Fit(false, m)
+	s.Min = 0
+	return render.Heatmap(m, h, w, s, render.Viridis, cell)
+}

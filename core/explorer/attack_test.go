@@ -2,6 +2,8 @@ package explorer
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"cnnviz/core/attack"
@@ -132,6 +134,55 @@ func TestActivationChange(t *testing.T) {
 		want := math.Sqrt(d / n)
 		if c.Name != net.Spec.Layers[i].Name || math.Abs(c.Rel-want) > 1e-6*want || c.Rel == 0 {
 			t.Errorf("layer %d: %s %v, want %s %v (not 0)", i, c.Name, c.Rel, net.Spec.Layers[i].Name, want)
+		}
+	}
+}
+
+// TestGradCAMChange checks that the maps are Grad-CAM's for each side's
+// class on each ReLU after a convolution.
+func TestGradCAMChange(t *testing.T) {
+	net, err := models.Builtin("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := make([]float32, 28*28)
+	for i := range pix {
+		if i/28 > 5 && i/28 < 22 && i%28 > 12 && i%28 < 16 {
+			pix[i] = 1
+		}
+	}
+	res, err := attack.Attack(net, pix, -1, attack.Options{Method: attack.FGSM, Eps: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := GradCAMChange(net, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Layer)
+	}
+	if strings.Join(names, " ") != "relu1 relu2 relu3 relu4" {
+		t.Fatalf("layers %v, want relu1..relu4", names)
+	}
+	for _, c := range got {
+		i := net.Index(c.Layer)
+		for _, side := range []struct {
+			x     []float32
+			class int
+			got   []float32
+		}{{res.Clean, res.CleanPred, c.Clean}, {res.Adversarial, res.AdvPred, c.Adv}} {
+			raw, err := Attribute(net, side.x, "gradcam", i, side.class, DefaultAttrOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := InputMap(raw, 28, 28); !slices.Equal(side.got, want) {
+				t.Errorf("%s: map differs from Grad-CAM for class %d", c.Layer, side.class)
+			}
+		}
+		if slices.Equal(c.Clean, c.Adv) {
+			t.Errorf("%s: the same map before and after the attack", c.Layer)
 		}
 	}
 }
