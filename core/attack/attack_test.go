@@ -211,6 +211,7 @@ func TestDeepFool(t *testing.T) {
 			t.Errorf("image %d: prediction %d → %d, want a change", i, res.CleanPred, res.AdvPred)
 			continue
 		}
+		t.Logf("image %d: DeepFool %d → %d with L2 %.3f (L∞ %.3f) in %d iterations", i, res.CleanPred, res.AdvPred, res.L2, res.LInf, len(res.Curve))
 		if res.L2 > 4 {
 			t.Errorf("image %d: L2 %v, want a small perturbation (< 4)", i, res.L2)
 		}
@@ -243,6 +244,7 @@ func TestOnePixel(t *testing.T) {
 		if changed != 1 {
 			t.Errorf("image %d: %d pixels changed, want 1", i, changed)
 		}
+		t.Logf("image %d: one pixel, %d generations: p(label) %.3f → %.3f, success %v", i, len(res.Curve), res.CleanProbs[labels[i]], res.AdvProbs[labels[i]], res.Success)
 		if res.Backwards != 0 {
 			t.Errorf("image %d: %d backward passes, want 0 (black box)", i, res.Backwards)
 		}
