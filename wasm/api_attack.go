@@ -73,6 +73,9 @@ func modelOption(a *explorer.App, v js.Value) (*explorer.Model, error) {
 	if v.IsUndefined() {
 		return a.Current(), nil
 	}
+	if v.Type() == js.TypeString && v.String() == "robust" {
+		return a.AddRobust()
+	}
 	if v.Type() != js.TypeString || a.Model(v.String()) == nil {
 		return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(a), ", "))
 	}

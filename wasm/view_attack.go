@@ -49,6 +49,8 @@ type attackView struct {
 	redraw   throttle
 	// rects are where the three pictures were placed last, for tests.
 	rects [3]image.Rectangle
+	// ctrlH is the height of the controls, placed by Update.
+	ctrlH int
 }
 
 func (v *attackView) ID() string    { return "attack" }
@@ -87,27 +89,49 @@ func (v *attackView) ensure(c *Ctx) {
 	a.Sched.Start(attackJob, job)
 }
 
+// wrapOptions adds buttons that set option key to one of vals, as
+// optionButtons does, from (x, y) on, starting a new row where the next
+// button would leave the view. It returns where the next control goes
+// and the top of the last row.
+func wrapOptions(c *Ctx, x, y int, key string, vals, labels []string) (int, int) {
+	cur := c.App.State.Option(key, vals[0])
+	for i, val := range vals {
+		w := c.U(16) + c.U(float64(len([]rune(labels[i])))*6.6)
+		if x+w > c.Area.Max.X && x > c.Area.Min.X {
+			x, y = c.Area.Min.X, y+c.U(30)
+		}
+		val := val
+		c.Button("attack-"+key+"-"+val, image.Rect(x, y, x+w, y+c.U(24)), labels[i], cur == val, func() {
+			if val == vals[0] {
+				val = ""
+			}
+			c.App.SetOption(key, val)
+		})
+		x += w + c.U(4)
+	}
+	return x, y
+}
+
 func (v *attackView) Update(c *Ctx) {
 	a := c.App
-	x, y := c.Area.Min.X, c.Area.Min.Y
+	x0, y := c.Area.Min.X, c.Area.Min.Y
 	row := c.U(30)
-	optionButtons(c, "attack", x, y, explorer.AttackMethodKey,
+	_, y = wrapOptions(c, x0, y, explorer.AttackMethodKey,
 		[]string{"pgd", "fgsm", "deepfool", "onepixel", "fooling"}, []string{"PGD", "FGSM", "DeepFool", "one pixel", "fooling"})
-	y += row
-	nx := optionButtons(c, "attack", x, y, explorer.AttackNormKey, []string{"linf", "l2"}, []string{"L∞", "L2"})
+	x, y := wrapOptions(c, x0, y+row, explorer.AttackNormKey, []string{"linf", "l2"}, []string{"L∞", "L2"})
 	radii := []string{"0.3", "0.05", "0.1", "0.2", explorer.AttackFree}
 	labels := []string{"eps 0.3", "0.05", "0.1", "0.2", "free"}
 	if a.State.Option(explorer.AttackNormKey, "linf") == "l2" {
 		radii = []string{"0.3", "1", "2", "3", explorer.AttackFree}
 		labels = []string{"eps 0.3", "1", "2", "3", "free"}
 	}
-	optionButtons(c, "attack", nx+c.U(12), y, explorer.AttackEpsKey, radii, labels)
-	y += row
+	_, y = wrapOptions(c, x+c.U(8), y, explorer.AttackEpsKey, radii, labels)
 	targets, tlabels := []string{""}, []string{"untargeted"}
 	for k := range a.Current().Net.Spec.Classes {
 		targets, tlabels = append(targets, strconv.Itoa(k)), append(tlabels, strconv.Itoa(k))
 	}
-	optionButtons(c, "attack", x, y, explorer.AttackTargetKey, targets, tlabels)
+	_, y = wrapOptions(c, x0, y+row, explorer.AttackTargetKey, targets, tlabels)
+	y += row
 	v.ensure(c)
 	if v.job != nil && v.took == 0 && v.job.Run.Done() {
 		v.took = time.Since(v.start)
@@ -118,16 +142,15 @@ func (v *attackView) Update(c *Ctx) {
 		v.rkey, v.robust = rk, nil
 		a.Sched.Stop(robustJob)
 	}
-	g := v.geom(c)
-	v.rects = g.pics
-	label := fmt.Sprintf("robust accuracy on %d test images", robustImages)
+	label := fmt.Sprintf("robust accuracy (%d images)", robustImages)
 	if v.robust != nil {
 		label = "measuring…"
 		if v.robust.Done() {
 			label = "measured"
 		}
 	}
-	c.Button("attack-robust", image.Rect(g.chart.Min.X, g.chart.Min.Y, g.chart.Min.X+c.U(250), g.chart.Min.Y+c.U(24)), label, v.robust != nil, func() {
+	w := min(c.U(210), c.Area.Dx())
+	c.Button("attack-robust", image.Rect(x0, y, x0+w, y+c.U(24)), label, v.robust != nil, func() {
 		if v.robust != nil || a.Test == nil {
 			return
 		}
@@ -144,6 +167,28 @@ func (v *attackView) Update(c *Ctx) {
 		v.robust = j
 		a.Sched.Start(robustJob, j)
 	})
+	// Switch between the standard and the adversarially trained model.
+	other, otherLabel := "robust", "robust model"
+	if a.State.Model == "robust" {
+		other, otherLabel = "mnist", "standard model"
+	}
+	bx, bw := x0+w+c.U(8), c.U(130)
+	if bx+bw > c.Area.Max.X {
+		bx, y = x0, y+row
+	}
+	c.Button("attack-model", image.Rect(bx, y, bx+bw, y+c.U(24)), otherLabel, false, func() {
+		if other == "robust" {
+			if _, err := a.AddRobust(); err != nil {
+				c.ShowError(err.Error())
+				return
+			}
+		}
+		if err := a.SetModel(other); err != nil {
+			c.ShowError(err.Error())
+		}
+	})
+	v.ctrlH = y + row - c.Area.Min.Y
+	v.rects = v.geom(c).pics
 }
 
 // attackGeom places the view's parts.
@@ -156,7 +201,7 @@ type attackGeom struct {
 
 func (v *attackView) geom(c *Ctx) attackGeom {
 	r := c.Area
-	top := r.Min.Y + c.U(3*30+22)
+	top := r.Min.Y + max(v.ctrlH, c.U(4*30)) + c.U(22)
 	side := min((r.Dx()-c.U(40))/3, c.U(180))
 	var g attackGeom
 	for i := range g.pics {
@@ -170,7 +215,10 @@ func (v *attackView) geom(c *Ctx) attackGeom {
 }
 
 // MinHeight leaves room for the layers' changes and the chart.
-func (v *attackView) MinHeight(c *Ctx) float64 { return 3*30 + 22 + 180 + 12 + 70 + 200 + 10 + 220 }
+func (v *attackView) MinHeight(c *Ctx) float64 {
+	rows := max(float64(v.ctrlH)/c.UI.s, 4*30)
+	return rows + 22 + 180 + 12 + 70 + 200 + 10 + 220
+}
 
 // Key redraws as the attack and the curve advance, at most 5 times a
 // second while they run.
@@ -319,7 +367,7 @@ func (v *attackView) drawChart(dst *ebiten.Image, r image.Rectangle, c *Ctx) {
 	}
 	acc := v.robust.Accuracy()
 	eps := v.robust.Eps()[:len(acc)]
-	y := r.Min.Y + c.U(30)
+	y := r.Min.Y
 	text := "clean accuracy…"
 	if len(acc) > 0 {
 		text = ""

@@ -11,6 +11,7 @@ import (
 	"cnnviz/core/inputopt"
 	"cnnviz/core/nn"
 	"cnnviz/core/render"
+	"cnnviz/models"
 	"cnnviz/models/mnist"
 )
 
@@ -68,6 +69,22 @@ func AttackSettings(s State) (attack.Options, error) {
 	opt.RandomStart = opt.Method == attack.PGD && !opt.Unconstrained
 	opt.Seed = uint64(s.Seed)
 	return opt, nil
+}
+
+// AddRobust makes the shipped adversarially trained model (models.Robust)
+// selectable, and returns it. It is not listed from the start, so that
+// the top bar keeps room on a phone; the attack view and links add it.
+func (a *App) AddRobust() (*Model, error) {
+	if m := a.Model(models.Robust); m != nil {
+		return m, nil
+	}
+	net, err := models.Builtin(models.Robust)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Name: models.Robust, Net: net, Builtin: true}
+	a.models = append(a.models, m)
+	return m, nil
 }
 
 // AttackJob is an attack on one image as a stepper, with what the attack

@@ -186,3 +186,27 @@ func TestGradCAMChange(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRobust checks that the robust model is listed once asked for,
+// by a call or by a link, and only once.
+func TestAddRobust(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(a.Models())
+	if a.Model(models.Robust) != nil {
+		t.Fatalf("robust listed from the start")
+	}
+	s, err := DecodeHash("#model=robust&view=attack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(s); err != nil || a.Current().Name != models.Robust {
+		t.Fatalf("Apply(#model=robust) = %v, current %s", err, a.Current().Name)
+	}
+	m, err := a.AddRobust()
+	if err != nil || m != a.Model(models.Robust) || len(a.Models()) != n+1 {
+		t.Errorf("AddRobust twice: %d models, want %d", len(a.Models()), n+1)
+	}
+}
