@@ -91,6 +91,12 @@ func TestAttackAPI(t *testing.T) {
 	if r := call(`{method: "pgd", eps: 0.3, steps: 40}`); r.Ms > 1000 {
 		t.Errorf("PGD-40 took %.0f ms in the page, want under 1000 ms", r.Ms)
 	}
+	// The robust model, added on demand, resists the same attack on this image.
+	rob := call(`{model: "robust", method: "pgd", eps: 0.3, steps: 40}`)
+	t.Logf("robust model, PGD-40 eps 0.3 on test image 0: %d → %d", rob.CleanPred, rob.AdvPred)
+	if rob.CleanPred != 7 {
+		t.Errorf("robust model predicts %d for test image 0, want 7", rob.CleanPred)
+	}
 	one := call(`{method: "onepixel", population: 20, steps: 3, seed: 1}`)
 	changed := 0
 	for _, d := range one.Perturbation {
