@@ -135,7 +135,7 @@ func fileError(err error) error {
 	return fmt.Errorf("this model file is damaged: %s", fe.Detail)
 }
 
-//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors
+//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors robust.safetensors
 var builtin embed.FS
 
 // PhotoModels returns the names of the shipped models that classify colour
@@ -143,12 +143,16 @@ var builtin embed.FS
 // (MIT licence, tinyvgg.LICENSE), imported from its TensorFlow.js files.
 func PhotoModels() []string { return []string{"tinyvgg"} }
 
-// Builtin returns a fresh copy of a shipped trained model: "mnist" or
-// "convnetjs", or one of PhotoModels.
+// Robust is the shipped model of the mnist architecture trained to resist
+// adversarial examples (fast adversarial training, core/attack).
+const Robust = "robust"
+
+// Builtin returns a fresh copy of a shipped trained model: "mnist",
+// "convnetjs", Robust, or one of PhotoModels.
 func Builtin(name string) (*nn.Sequential, error) {
 	b, err := builtin.ReadFile(name + ".safetensors")
 	if err != nil {
-		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), PhotoModels()...), ", "))
+		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), append([]string{Robust}, PhotoModels()...)...), ", "))
 	}
 	return Load(b)
 }

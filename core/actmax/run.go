@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	ag "cnnviz/core/autograd"
+	"cnnviz/core/inputopt"
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
 )
@@ -109,8 +110,8 @@ type Run struct {
 	ph, pw  int // parameter resolution (smaller while upscaling)
 	octave  int // index into opt.Upscale; len means full size
 	spec    *spectrum
-	param   []float32
-	adam    adam
+	param   []float32 // the engine's values
+	eng     *inputopt.Engine
 	rng     *rand.Rand
 	step    int
 	curve   []float64
@@ -241,7 +242,7 @@ func (r *Run) init() {
 				r.param[i] = float32(0.5 + r.opt.InitStd*r.rng.NormFloat64())
 			}
 		}
-		clamp01(r.param)
+		r.engine()
 		return
 	}
 	r.spec = newSpectrum(r.ph, r.pw, r.opt.Decay)
@@ -252,11 +253,23 @@ func (r *Run) init() {
 			start[i] = float32(math.Log(float64(v) / (1 - float64(v)))) // logit: sigmoid⁻¹
 		}
 		r.setRaw(start)
+		r.engine()
 		return
 	}
 	for i := range r.param {
 		r.param[i] = float32(r.opt.InitStd * r.rng.NormFloat64())
 	}
+	r.engine()
+}
+
+// engine starts the shared optimizer afresh on r.param: in the [0,1] box
+// for pixels, unconstrained for Fourier coefficients.
+func (r *Run) engine() {
+	rule := inputopt.Adam
+	if r.opt.Optimizer == Normalized {
+		rule = inputopt.Normalized
+	}
+	r.eng = inputopt.New(r.param, rule, r.opt.LR, 0, inputopt.Constraint{Box: !r.opt.Fourier})
 }
 
 // setRaw sets the Fourier coefficients so that the unsquashed image is raw.
@@ -291,12 +304,6 @@ func (r *Run) render() {
 
 func sigmoid(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
 
-func clamp01(x []float32) {
-	for i, v := range x {
-		x[i] = min(max(v, 0), 1)
-	}
-}
-
 // upscale moves to the next octave: the image continues at the next size
 // (bilinear upscaling of the pixels, or of the unsquashed Fourier image),
 // and Adam starts afresh.
@@ -320,7 +327,7 @@ func (r *Run) upscale() {
 	} else {
 		r.param = next
 	}
-	r.adam = adam{}
+	r.engine()
 }
 
 // Step does one ascent step and reports whether the run is finished.
@@ -385,10 +392,9 @@ func (r *Run) Step() (done bool) {
 		for ch := 0; ch < r.c; ch++ {
 			r.spec.adjoint(r.grad[ch*np:(ch+1)*np], r.spec.scale, pg[ch*nc:(ch+1)*nc])
 		}
-		r.ascend(pg)
+		r.eng.Step(pg)
 	} else {
-		r.ascend(r.grad)
-		clamp01(r.param)
+		r.eng.Step(r.grad) // and back into 0..1
 	}
 	r.step++
 	if o.BlurEvery > 0 && r.step%o.BlurEvery == 0 {
@@ -442,6 +448,10 @@ func (r *Run) Objective() []float64 { return r.curve }
 // own: do not modify it.
 func (r *Run) Snapshots() []Snapshot { return r.snaps }
 
+// Engine returns the input optimizer the run steps (core/inputopt, which
+// attacks share); its values are the pixels or Fourier coefficients.
+func (r *Run) Engine() *inputopt.Engine { return r.eng }
+
 // Passes returns how many forward and backward passes the run has made.
 func (r *Run) Passes() (forward, backward int) { return r.forwards, r.backwards }
 
@@ -480,46 +490,3 @@ const (
 	// 2015).
 	Normalized
 )
-
-// ascend applies one update of the chosen optimizer to the parameters.
-func (r *Run) ascend(g []float32) {
-	if r.opt.Optimizer == Adam {
-		r.adam.ascend(r.param, g, r.opt.LR)
-		return
-	}
-	var s float64
-	for _, v := range g {
-		s += math.Abs(float64(v))
-	}
-	if s == 0 {
-		return
-	}
-	k := float32(r.opt.LR * float64(len(g)) / s)
-	for i, v := range g {
-		r.param[i] += k * v
-	}
-}
-
-// adam is Adam (Kingma and Ba 2015) for gradient ascent on one slice, with
-// the usual β1 = 0.9, β2 = 0.999, ε = 1e-8.
-type adam struct {
-	t    int
-	m, v []float32
-}
-
-// ascend moves x by lr·m̂/(√v̂ + ε) along the gradient g.
-func (a *adam) ascend(x, g []float32, lr float64) {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	if a.m == nil {
-		a.m, a.v = make([]float32, len(x)), make([]float32, len(x))
-	}
-	a.t++
-	c1 := 1 - math.Pow(b1, float64(a.t))
-	c2 := 1 - math.Pow(b2, float64(a.t))
-	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
-		mh, vh := float64(a.m[i])/c1, float64(a.v[i])/c2
-		x[i] += float32(lr * mh / (math.Sqrt(vh) + eps))
-	}
-}

@@ -205,6 +205,9 @@ func (a *App) LoadTestSet(images, labels []byte) error {
 // range. Fields that fail keep a default and add to the error.
 func (a *App) Apply(s State) error {
 	var errs []string
+	if s.Model == models.Robust {
+		a.AddRobust() // shipped, listed once asked for
+	}
 	if a.Model(s.Model) == nil {
 		errs = append(errs, fmt.Sprintf("no model %q", s.Model))
 		s.Model = a.models[0].Name

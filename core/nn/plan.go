@@ -175,6 +175,17 @@ func (p *Plan) InputGradient(pixels, seed []float32) []float32 {
 	return p.dIn
 }
 
+// InputGradientAfter returns the gradient with respect to the input of
+// Σ seed ⊙ logits for the input of the last Forward, as InputGradient
+// does, without running the network again: a seed that depends on the
+// logits (a loss gradient) costs one forward pass, not two. The last run
+// must have been Forward (or ForwardTo the last layer). It panics when
+// len(seed) is wrong.
+func (p *Plan) InputGradientAfter(seed []float32) []float32 {
+	p.backward(seed, true, false)
+	return p.dIn
+}
+
 // Backward adds to each parameter's Var.Grad (created when nil) the
 // gradient of Σ seed ⊙ logits for the input of the last Forward, as
 // ag.Backward adds to leaf gradients, so that SGD and Adam can step on it

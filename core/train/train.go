@@ -27,6 +27,16 @@ type Options struct {
 	Chunk       int    `json:"chunk"`    // images per Step; default 8
 	ValEvery    int    `json:"valEvery"` // optimizer steps between validation passes; default 100
 	ValSize     int    `json:"valSize"`  // validation images; default 1000
+	// Adversary, if set, replaces each chunk of training images by
+	// adversarial ones before the training pass (adversarial training).
+	Adversary Adversary `json:"-"`
+}
+
+// Adversary makes adversarial training images: Perturb replaces the
+// images x (a batch of plan p, with their labels) in place, for optimizer
+// step step, drawing any randomness from rng.
+type Adversary interface {
+	Perturb(p *nn.Plan, x []float32, labels []int, step int, rng *rand.Rand)
 }
 
 func (o Options) withDefaults() Options {
@@ -289,6 +299,10 @@ func (t *Trainer) Step() bool {
 	// The chunk's share of the batch's mean loss: gradients of the chunks
 	// add up to the gradient of the whole batch.
 	p := t.plan(n)
+	if t.Opts.Adversary != nil {
+		pos := uint64(t.step*b + t.inBatch)
+		t.Opts.Adversary.Perturb(p, t.x[:n*t.in], labels, t.step, rand.New(rand.NewPCG(t.Opts.Seed^0x5ad7_e4a1, pos)))
+	}
 	logits := p.Forward(t.x[:n*t.in])
 	k := len(t.Model.Spec.Classes)
 	grad := t.dLogits[:n*k]

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"cnnviz/core/attack"
 	"cnnviz/core/nn"
 	"cnnviz/core/train"
 	"cnnviz/models"
@@ -43,6 +44,9 @@ type config struct {
 	shift         int
 	seed          uint64
 	limit         int
+	// Fast adversarial training (FGSM with random start) when advEps > 0.
+	advEps, advAlpha float64
+	advRamp          float64 // epochs over which the radius grows from 0
 }
 
 func main() {
@@ -55,6 +59,9 @@ func main() {
 	flag.IntVar(&c.shift, "shift", 2, "largest random shift in pixels (0 turns augmentation off)")
 	flag.Uint64Var(&c.seed, "seed", 1, "seed for weights, shuffling and augmentation")
 	flag.IntVar(&c.limit, "limit", 0, "use only the first N training images (0: all)")
+	flag.Float64Var(&c.advEps, "adv-eps", 0, "fast adversarial training: train on FGSM-with-random-start images of this L∞ radius (0: off)")
+	flag.Float64Var(&c.advAlpha, "adv-alpha", 0, "fast adversarial training: FGSM step (default 1.25 × adv-eps)")
+	flag.Float64Var(&c.advRamp, "adv-ramp", 0, "fast adversarial training: epochs over which the radius grows from 0 to adv-eps")
 	out := flag.String("out", "", "model file to write (default models/NAME.safetensors)")
 	flag.Parse()
 	if *out == "" {
@@ -119,7 +126,20 @@ func (c config) options(n, val int) (train.Options, int, error) {
 		Chunk:       c.batch, // natively no frame to share: a whole batch per Step
 		ValEvery:    perEpoch,
 		ValSize:     val,
+		Adversary:   c.adversary(perEpoch),
 	}, steps, nil
+}
+
+// adversary returns the fast adversarial training of c, or nil.
+func (c config) adversary(perEpoch int) train.Adversary {
+	if c.advEps <= 0 {
+		return nil
+	}
+	alpha := c.advAlpha
+	if alpha == 0 {
+		alpha = 1.25 * c.advEps
+	}
+	return attack.FastAdversary{Eps: c.advEps, Alpha: alpha, RampSteps: int(c.advRamp * float64(perEpoch))}
 }
 
 // trainModel builds c.model from c.seed and trains it on data, validating
