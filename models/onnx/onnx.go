@@ -16,6 +16,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -29,7 +30,8 @@ var supported = map[string]bool{
 	"Conv": true, "Add": true, "Relu": true, "MaxPool": true, "AveragePool": true,
 	"GlobalAveragePool": true, "Flatten": true, "Reshape": true, "MatMul": true,
 	"Gemm": true, "Transpose": true, "Softmax": true, "Dropout": true,
-	"Identity": true, "Constant": true,
+	"Identity": true, "Constant": true, "Clip": true, "LeakyRelu": true,
+	"Sigmoid": true, "HardSwish": true, "Pad": true, "BatchNormalization": true,
 }
 
 // Import decodes an ONNX model file and returns it as a cnnviz model.
@@ -84,7 +86,7 @@ func convert(g *graph) ([]chain.Layer, []int, error) {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
+		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, BatchNormalization after Conv or Gemm, Relu, Clip to 0..6, LeakyRelu, Sigmoid, HardSwish, Pad with zeros, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, Dropout, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
 	}
 	c := &converter{consts: map[string]constant{}, linear: -1, count: map[string]int{}}
 	for i := range g.initializers {
@@ -235,6 +237,22 @@ func (c *converter) node(n node, last bool) error {
 		err = c.bias(n)
 	case "Relu":
 		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
+	case "Clip":
+		err = c.clip(n)
+	case "LeakyRelu":
+		alpha := float32(0.01)
+		if a, ok := attr(n, "alpha"); ok {
+			alpha = a.f
+		}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("leaky"), Kind: nn.KindLeakyReLU, Alpha: alpha}}, c.shape)
+	case "Sigmoid":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("sigmoid"), Kind: nn.KindSigmoid}}, c.shape)
+	case "HardSwish":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("hswish"), Kind: nn.KindHardSwish}}, c.shape)
+	case "Pad":
+		err = c.pad(n)
+	case "BatchNormalization":
+		err = c.batchNorm(n)
 	case "MaxPool", "AveragePool":
 		err = c.pool(n)
 	case "GlobalAveragePool":
@@ -594,5 +612,129 @@ func (c *converter) transpose(n node) error {
 	h, w, ch := c.input[0], c.input[1], c.input[2]
 	c.input = []int{ch, h, w}
 	c.shape = c.input
+	return nil
+}
+
+// scalar returns the one float of an optional constant input i, or ok
+// false when the node has no such input.
+func (c *converter) scalar(n node, i int) (v float32, ok bool, err error) {
+	if i >= len(n.inputs) || n.inputs[i] == "" {
+		return 0, false, nil
+	}
+	k := c.consts[n.inputs[i]]
+	if len(k.f) != 1 {
+		return 0, false, fmt.Errorf("input %q must be one float", n.inputs[i])
+	}
+	return k.f[0], true, nil
+}
+
+// clip maps Clip(0, 6) to relu6 and Clip(0, no upper bound) to relu.
+// The bounds are inputs since opset 11 and attributes before.
+func (c *converter) clip(n node) error {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if a, ok := attr(n, "min"); ok {
+		lo = a.f
+	}
+	if a, ok := attr(n, "max"); ok {
+		hi = a.f
+	}
+	for i, b := range []*float32{&lo, &hi} {
+		v, ok, err := c.scalar(n, i+1)
+		if err != nil {
+			return err
+		}
+		if ok {
+			*b = v
+		}
+	}
+	switch {
+	case lo == 0 && hi == 6:
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu6"), Kind: nn.KindReLU6}}, c.shape)
+	case lo == 0 && math.IsInf(float64(hi), 1):
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
+	default:
+		return fmt.Errorf("clip to %v..%v: cnnviz supports only 0..6 (relu6) and 0..∞ (relu)", lo, hi)
+	}
+	return nil
+}
+
+// pad maps a constant zero Pad of the height and width to zeropad2d. The
+// pads are an input since opset 11 and an attribute before.
+func (c *converter) pad(n node) error {
+	if a, ok := attr(n, "mode"); ok && len(a.s) > 0 && string(a.s) != "constant" {
+		return fmt.Errorf("mode %q: only constant padding is supported", a.s)
+	}
+	if len(c.shape) != 3 {
+		return fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
+	}
+	pads := intsAttr(n, "pads", nil)
+	if len(n.inputs) > 1 && n.inputs[1] != "" {
+		pads = c.consts[n.inputs[1]].i
+	}
+	value := float32(0)
+	if a, ok := attr(n, "value"); ok {
+		value = a.f
+	}
+	if v, ok, err := c.scalar(n, 2); err != nil {
+		return err
+	} else if ok {
+		value = v
+	}
+	if len(n.inputs) > 3 && n.inputs[3] != "" {
+		return fmt.Errorf("the axes input is not supported")
+	}
+	if value != 0 {
+		return fmt.Errorf("constant value %v: only zero padding is supported", value)
+	}
+	// [n, c, h, w begins, n, c, h, w ends]
+	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
+		return fmt.Errorf("pads %v: only the height and width can be padded", pads)
+	}
+	p := [4]int{}
+	for i, v := range []int64{pads[2], pads[6], pads[3], pads[7]} {
+		if v < 0 || v > nn.MaxKernel {
+			return fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
+		}
+		p[i] = int(v)
+	}
+	shape := []int{c.shape[0], c.shape[1] + p[0] + p[1], c.shape[2] + p[2] + p[3]}
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("pad"), Kind: nn.KindZeroPad2D, Padding: p}}, shape)
+	return nil
+}
+
+// batchNorm folds an inference BatchNormalization into the conv2d or
+// dense layer before it: y = (x − mean)·scale/√(var + ε) + B per channel,
+// so each output's weights are multiplied by s = scale/√(var + ε) and its
+// bias becomes (bias − mean)·s + B.
+func (c *converter) batchNorm(n node) error {
+	if c.linear < 0 {
+		return fmt.Errorf("batch normalization is supported only right after Conv, MatMul or Gemm, where it is folded into the weights")
+	}
+	if intAttr(n, "training_mode", 0) != 0 {
+		return fmt.Errorf("training_mode 1 is not supported")
+	}
+	if len(n.outputs) > 1 {
+		return fmt.Errorf("the running mean and variance outputs are not supported")
+	}
+	l := &c.layers[c.linear]
+	units := l.Spec.Units
+	if l.Spec.Kind == nn.KindConv2D {
+		units = l.Spec.Filters
+	}
+	if len(n.inputs) != 5 {
+		return fmt.Errorf("needs the inputs X, scale, B, mean and var")
+	}
+	var p [4][]float32
+	for i := range p {
+		p[i] = c.consts[n.inputs[i+1]].f
+		if len(p[i]) != units {
+			return fmt.Errorf("input %q must hold %d floats, one per channel", n.inputs[i+1], units)
+		}
+	}
+	eps := float32(1e-5)
+	if a, ok := attr(n, "epsilon"); ok {
+		eps = a.f
+	}
+	chain.FoldBatchNorm(l, p[0], p[1], p[2], p[3], eps)
 	return nil
 }

@@ -242,9 +242,22 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unsupported", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
-			nodeProto("Sigmoid", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
-			nodeProto("BatchNormalization", []string{"b"}, "c"), nodeProto("Sigmoid", []string{"c"}, "y"),
-		}, [][]byte{w}), "unsupported operators BatchNormalization, Sigmoid"},
+			nodeProto("Tanh", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
+			nodeProto("Concat", []string{"b"}, "c"), nodeProto("Tanh", []string{"c"}, "y"),
+		}, [][]byte{w}), "unsupported operators Concat, Tanh"},
+		{"clip bounds", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Clip", []string{"x", "", "H"}, "y"),
+		}, [][]byte{floatTensor("H", nil, []float32{1})}), "clip to -Inf..1"},
+		{"pad value", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Pad", []string{"x"}, "y", intsAttribute("pads", 0, 0, 1, 1, 0, 0, 1, 1), floatAttribute("value", 2)),
+		}, nil), "only zero padding"},
+		{"pad channels", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Pad", []string{"x", "P"}, "y"),
+		}, [][]byte{int64Tensor("P", 0, 1, 0, 0, 0, 0, 0, 0)}), "only the height and width"},
+		{"batch norm alone", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Relu", []string{"x"}, "a"),
+			nodeProto("BatchNormalization", []string{"a", "W", "W", "W", "W"}, "y"),
+		}, [][]byte{w}), "only right after Conv"},
 		{"even same padding", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Conv", []string{"x", "W2"}, "y", stringAttribute("auto_pad", "SAME_UPPER")),
 		}, [][]byte{floatTensor("W2", []int64{2, 1, 2, 2}, ramp(8, 1))}), "not the same on both sides"},
