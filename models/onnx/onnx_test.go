@@ -335,3 +335,44 @@ func FuzzImport(f *testing.F) {
 		var _ *nn.Sequential = m
 	})
 }
+
+// TestBatchNormFolded compares a Conv followed by a BatchNormalization,
+// which Import folds into the convolution, with the same Conv imported
+// alone and normalized here by the formula.
+func TestBatchNormFolded(t *testing.T) {
+	w := floatTensor("W", []int64{2, 1, 3, 3}, ramp(18, 0.5))
+	b := floatTensor("B", []int64{2}, []float32{0.3, -0.2})
+	scale, shift := []float32{1.5, -0.5}, []float32{0.25, 2}
+	mean, variance := []float32{-1, 0.5}, []float32{4, 0.09}
+	const eps = 0.01
+	bn := graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		nodeProto("Conv", []string{"x", "W", "B"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+		nodeProto("BatchNormalization", []string{"a", "S", "T", "M", "V"}, "n", floatAttribute("epsilon", eps)),
+		nodeProto("Flatten", []string{"n"}, "y"),
+	}, [][]byte{w, b, floatTensor("S", []int64{2}, scale), floatTensor("T", []int64{2}, shift),
+		floatTensor("M", []int64{2}, mean), floatTensor("V", []int64{2}, variance)})
+	plain := graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		nodeProto("Conv", []string{"x", "W", "B"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+		nodeProto("Flatten", []string{"a"}, "y"),
+	}, [][]byte{w, b})
+	folded, err := Import(bn, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(folded.Spec.Layers); n != 2 {
+		t.Fatalf("%d layers, want 2 (conv2d and flatten: the normalization folded)", n)
+	}
+	conv, err := Import(plain, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ramp(16, 0.25)
+	got, a := folded.Logits(x, 1), conv.Logits(x, 1)
+	for i := range got {
+		c := i / 16
+		want := (a[i]-mean[c])*scale[c]/float32(math.Sqrt(float64(variance[c]+eps))) + shift[c]
+		if math.Abs(float64(got[i]-want)) > 1e-4 {
+			t.Errorf("output %d = %v, want %v", i, got[i], want)
+		}
+	}
+}
