@@ -353,6 +353,19 @@ func reshapeDims(in, shape []int64) ([]int64, error) {
 // window reads the kernel, strides and symmetric pads of a Conv or pool
 // node on the current [C, H, W] shape.
 func (c *converter) window(n node, kernel []int64) (k, s, p [2]int, err error) {
+	k, s, p4, err := c.window4(n, kernel)
+	if err != nil {
+		return k, s, p, err
+	}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		return k, s, p, fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show", []int{p4[0], p4[2], p4[1], p4[3]})
+	}
+	return k, s, [2]int{p4[0], p4[2]}, nil
+}
+
+// window4 is window with the pads above, below, left and right, which
+// may differ (SAME padding of an even total).
+func (c *converter) window4(n node, kernel []int64) (k, s [2]int, p [4]int, err error) {
 	if len(c.shape) != 3 {
 		return k, s, p, fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
 	}
@@ -402,13 +415,12 @@ func (c *converter) window(n node, kernel []int64) (k, s, p [2]int, err error) {
 		return k, s, p, fmt.Errorf("pads %v: want four", pads)
 	}
 	for i := range 2 {
-		if pads[i] != pads[i+2] {
-			return k, s, p, fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show", pads)
+		for _, v := range []int64{pads[i], pads[i+2]} {
+			if v < 0 || v > nn.MaxKernel {
+				return k, s, p, fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
+			}
 		}
-		if pads[i] < 0 || pads[i] > nn.MaxKernel {
-			return k, s, p, fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
-		}
-		p[i] = int(pads[i])
+		p[2*i], p[2*i+1] = int(pads[i]), int(pads[i+2])
 	}
 	return k, s, p, nil
 }
@@ -427,9 +439,17 @@ func (c *converter) conv(n node) error {
 	if len(c.shape) == 3 && w.dims[1] != int64(c.shape[0]) {
 		return fmt.Errorf("the weights %v do not fit the input %v", w.dims, c.shape)
 	}
-	k, s, p, err := c.window(n, intsAttr(n, "kernel_shape", w.dims[2:]))
+	k, s, p4, err := c.window4(n, intsAttr(n, "kernel_shape", w.dims[2:]))
 	if err != nil {
 		return err
+	}
+	// Uneven zero padding (SAME with an even total) becomes a zeropad2d
+	// before the convolution.
+	p := [2]int{p4[0], p4[2]}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		shape := []int{c.shape[0], c.shape[1] + p4[0] + p4[1], c.shape[2] + p4[2] + p4[3]}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("pad"), Kind: nn.KindZeroPad2D, Padding: p4}}, shape)
+		p = [2]int{}
 	}
 	if int64(k[0]) != w.dims[2] || int64(k[1]) != w.dims[3] || w.dims[0] <= 0 || w.dims[0] > nn.MaxDim {
 		return fmt.Errorf("kernel_shape %v does not fit the weights %v", k, w.dims)
