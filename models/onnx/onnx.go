@@ -1,13 +1,17 @@
 // Package onnx imports an ONNX model whose graph is a chain of
-// convolutions, ReLUs, pooling and dense layers into a cnnviz model.
+// convolutions, activations, pooling and dense layers into a cnnviz model,
+// and exports a cnnviz model to ONNX (Export).
 //
 // It reads the protobuf file with its own small decoder (onnx.proto's
 // field numbers on top of protowire), keeps only what a chain needs, and
 // maps each ONNX operator to a layer kind of core/nn: Conv (with pads or
 // SAME/VALID auto_pad) plus a following Add of a per-channel bias becomes
-// conv2d, MatMul plus Add or Gemm becomes dense, Reshape and Flatten become
-// flatten, Relu, MaxPool, AveragePool and GlobalAveragePool keep their
-// meaning. Reshapes of initializers are computed at import, a Transpose
+// conv2d, MatMul plus Add or Gemm becomes dense, a BatchNormalization is
+// folded into the Conv or dense layer before it, Reshape and Flatten become
+// flatten, Clip to 0..6 becomes relu6, a zero Pad of height and width (or
+// the uneven SAME padding of a Conv) becomes zeropad2d, Dropout is left
+// out, and Relu, LeakyRelu, Sigmoid, HardSwish, MaxPool, AveragePool and
+// GlobalAveragePool keep their meaning. Reshapes of initializers are computed at import, a Transpose
 // from NHWC to NCHW at the input is absorbed into the input shape, and a
 // final Softmax is dropped (cnnviz shows logits and computes
 // probabilities itself). Anything else gets one error that lists every
@@ -484,8 +488,8 @@ func (c *converter) pool(n node) error {
 	kind := nn.KindMaxPool2D
 	if n.opType == "AveragePool" {
 		kind = nn.KindAvgPool2D
-		if p != [2]int{} {
-			return fmt.Errorf("padded average pooling is not supported")
+		if p != [2]int{} && intAttr(n, "count_include_pad", 0) == 0 {
+			return fmt.Errorf("padded average pooling is supported only with count_include_pad 1")
 		}
 	}
 	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("pool"), Kind: kind, Kernel: k, Stride: s, Pad: p}}
