@@ -141,3 +141,51 @@ func TestNewLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestSameUnevenConv checks a Conv2D with 'same' padding of an odd total,
+// which TensorFlow puts below and right and the import turns into a
+// zeropad2d, against the convolution computed here.
+func TestSameUnevenConv(t *testing.T) {
+	const h, w, c, f = 3, 4, 2, 2
+	kernel := wave(2*2*c*f, 1) // [2, 2, c, f]
+	files := kerasFile(t, []map[string]any{
+		layer("Conv2D", map[string]any{"name": "conv", "batch_input_shape": []any{nil, h, w, c}, "filters": f,
+			"kernel_size": 2, "padding": "same", "use_bias": false}),
+		layer("GlobalAveragePooling2D", map[string]any{"name": "gap"}),
+	}, []kerasWeight{{"conv/kernel", []int{2, 2, c, f}, kernel}})
+	m, err := Import(files, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Spec.Layers[0].Padding; got != [4]int{0, 1, 0, 1} {
+		t.Errorf("padding %v, want [0 1 0 1] (below and right)", got)
+	}
+	x := wave(h*w*c, 2) // NHWC
+	chw := make([]float32, len(x))
+	want := make([]float64, f)
+	for i := range h {
+		for j := range w {
+			for ch := range c {
+				chw[(ch*h+i)*w+j] = x[(i*w+j)*c+ch]
+			}
+			for o := range f {
+				for dy := range 2 {
+					for dx := range 2 {
+						if i+dy >= h || j+dx >= w {
+							continue
+						}
+						for ch := range c {
+							want[o] += float64(x[((i+dy)*w+j+dx)*c+ch]) * float64(kernel[((dy*2+dx)*c+ch)*f+o]) / (h * w)
+						}
+					}
+				}
+			}
+		}
+	}
+	got := m.Logits(chw, 1)
+	for o := range f {
+		if math.Abs(float64(got[o])-want[o]) > 1e-5 {
+			t.Errorf("output %d = %v, want %v", o, got[o], want[o])
+		}
+	}
+}

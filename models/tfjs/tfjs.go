@@ -449,6 +449,16 @@ func pair(raw json.RawMessage, def [2]int, what string) ([2]int, error) {
 
 // window reads kernel, strides and padding on the current [C, H, W] shape.
 func (c *converter) window(cfg layerConfig, kernelRaw json.RawMessage, defStride bool) (k, s, p [2]int, err error) {
+	k, s, p4, err := c.window4(cfg, kernelRaw, defStride)
+	if err == nil && (p4[0] != p4[1] || p4[2] != p4[3]) {
+		err = fmt.Errorf("'same' padding here is uneven (%d rows, %d columns), which cnnviz cannot show", p4[0]+p4[1], p4[2]+p4[3])
+	}
+	return k, s, [2]int{p4[0], p4[2]}, err
+}
+
+// window4 is window with the padding above, below, left and right: 'same'
+// padding of an odd total puts the extra row and column below and right.
+func (c *converter) window4(cfg layerConfig, kernelRaw json.RawMessage, defStride bool) (k, s [2]int, p [4]int, err error) {
 	if len(c.shape) != 3 {
 		return k, s, p, fmt.Errorf("needs a [H, W, C] input, got a flat one")
 	}
@@ -483,10 +493,7 @@ func (c *converter) window(cfg layerConfig, kernelRaw json.RawMessage, defStride
 		for i := range 2 {
 			size := c.shape[1+i]
 			total := max(((size+s[i]-1)/s[i]-1)*s[i]+k[i]-size, 0)
-			if total%2 != 0 {
-				return k, s, p, fmt.Errorf("'same' padding here is uneven (%d rows or columns), which cnnviz cannot show", total)
-			}
-			p[i] = total / 2
+			p[2*i], p[2*i+1] = total/2, total-total/2
 		}
 	default:
 		return k, s, p, fmt.Errorf("padding %q is not supported", mode)
@@ -579,9 +586,16 @@ func (c *converter) conv(cfg layerConfig, name string, last bool) error {
 	if cfg.Groups > 1 {
 		return fmt.Errorf("groups %d: only ungrouped convolutions are supported", cfg.Groups)
 	}
-	k, s, p, err := c.window(cfg, cfg.KernelSize, false)
+	k, s, p4, err := c.window4(cfg, cfg.KernelSize, false)
 	if err != nil {
 		return err
+	}
+	// Uneven 'same' padding becomes a zeropad2d before the convolution.
+	p := [2]int{p4[0], p4[2]}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		shape := []int{c.shape[0], c.shape[1] + p4[0] + p4[1], c.shape[2] + p4[2] + p4[3]}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name + "_pad"), Kind: nn.KindZeroPad2D, Padding: p4}}, shape)
+		p = [2]int{}
 	}
 	in, out := c.shape[0], cfg.Filters
 	if out <= 0 || out > nn.MaxDim {
