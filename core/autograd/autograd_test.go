@@ -37,6 +37,23 @@ func spacedVar(r *rand.Rand, offset float32, shape ...int) *ag.Var {
 	return ag.New(t)
 }
 
+// spreadVar returns a Var whose entries are a random permutation of values
+// evenly spread over [lo, hi], each moved 0.05 off any integer, so that
+// none sits within the gradient-check step of a kink (ReLU6 at 0 and 6,
+// hard-swish at ±3).
+func spreadVar(r *rand.Rand, lo, hi float32, shape ...int) *ag.Var {
+	t := tensor.New(shape...)
+	n := t.Size()
+	for i, p := range r.Perm(n) {
+		v := lo + (hi-lo)*float32(p)/float32(max(n-1, 1))
+		if f := v - float32(math.Round(float64(v))); f > -0.05 && f < 0.05 {
+			v = float32(math.Round(float64(v))) + 0.05
+		}
+		t.Data[i] = v
+	}
+	return ag.New(t)
+}
+
 func TestOpGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	s1 := ag.Window{StrideH: 1, StrideW: 1}
@@ -55,6 +72,11 @@ func TestOpGradients(t *testing.T) {
 		{"linear no bias", []*ag.Var{randVar(r, 2, 5), randVar(r, 3, 5)}, func(v []*ag.Var) *ag.Var { return ag.Linear(v[0], v[1], nil) }},
 		{"bias add", []*ag.Var{randVar(r, 2, 3, 2, 2), randVar(r, 3)}, func(v []*ag.Var) *ag.Var { return ag.BiasAdd(v[0], v[1]) }},
 		{"relu", []*ag.Var{randVar(r, 2, 7)}, func(v []*ag.Var) *ag.Var { return ag.ReLU(v[0]) }},
+		{"relu6", []*ag.Var{spreadVar(r, -2, 8, 2, 9)}, func(v []*ag.Var) *ag.Var { return ag.Activate(v[0], ag.Act{Kind: ag.ActReLU6}) }},
+		{"leaky relu 0.1", []*ag.Var{randVar(r, 2, 7)}, func(v []*ag.Var) *ag.Var { return ag.Activate(v[0], ag.Act{Kind: ag.ActLeakyReLU, Alpha: 0.1}) }},
+		{"sigmoid", []*ag.Var{spreadVar(r, -6, 6, 3, 5)}, func(v []*ag.Var) *ag.Var { return ag.Activate(v[0], ag.Act{Kind: ag.ActSigmoid}) }},
+		{"hard swish", []*ag.Var{spreadVar(r, -5, 5, 3, 6)}, func(v []*ag.Var) *ag.Var { return ag.Activate(v[0], ag.Act{Kind: ag.ActHardSwish}) }},
+		{"zero pad asymmetric", []*ag.Var{randVar(r, 2, 3, 3, 4)}, func(v []*ag.Var) *ag.Var { return ag.ZeroPad2D(v[0], ag.Pad4{Top: 1, Bottom: 0, Left: 2, Right: 3}) }},
 		{"reshape", []*ag.Var{randVar(r, 2, 6)}, func(v []*ag.Var) *ag.Var { return ag.Mul(ag.Reshape(v[0], 3, 4), ag.Reshape(v[0], 3, 4)) }},
 		{"flatten", []*ag.Var{randVar(r, 2, 2, 3, 1)}, func(v []*ag.Var) *ag.Var { return ag.Flatten(v[0]) }},
 		{"sum", []*ag.Var{randVar(r, 3, 2)}, func(v []*ag.Var) *ag.Var { return ag.Sum(v[0]) }},
@@ -228,5 +250,48 @@ func TestCrossEntropyRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestActivationValues checks each activation at points whose values
+// follow from the definitions by hand.
+func TestActivationValues(t *testing.T) {
+	tests := []struct {
+		act  ag.Act
+		x    []float32
+		want []float32
+	}{
+		{ag.Act{Kind: ag.ActReLU6}, []float32{-1, 0.5, 5.5, 7}, []float32{0, 0.5, 5.5, 6}},
+		{ag.Act{Kind: ag.ActLeakyReLU, Alpha: 0.1}, []float32{-2, 3}, []float32{-0.2, 3}},
+		{ag.Act{Kind: ag.ActSigmoid}, []float32{0, float32(math.Log(3))}, []float32{0.5, 0.75}},
+		{ag.Act{Kind: ag.ActHardSwish}, []float32{-4, -1, 1, 4}, []float32{0, -1.0 / 3, 2.0 / 3, 4}},
+	}
+	for _, tc := range tests {
+		got := make([]float32, len(tc.x))
+		tc.act.Apply(tc.x, got)
+		for i := range got {
+			if math.Abs(float64(got[i]-tc.want[i])) > 1e-6 {
+				t.Errorf("activation %d of %v = %v, want %v", tc.act.Kind, tc.x[i], got[i], tc.want[i])
+			}
+		}
+	}
+}
+
+// TestZeroPad2DLayout checks where a padded plane's values land.
+func TestZeroPad2DLayout(t *testing.T) {
+	x := ag.New(tensor.FromSlice([]float32{1, 2, 3, 4}, 1, 1, 2, 2))
+	y := ag.ZeroPad2D(x, ag.Pad4{Top: 1, Bottom: 0, Left: 0, Right: 2})
+	want := []float32{
+		0, 0, 0, 0,
+		1, 2, 0, 0,
+		3, 4, 0, 0,
+	}
+	if got := y.Value.Shape; fmt.Sprint(got) != "[1 1 3 4]" {
+		t.Fatalf("shape = %v, want [1 1 3 4]", got)
+	}
+	for i, v := range y.Value.Data {
+		if v != want[i] {
+			t.Fatalf("padded = %v, want %v", y.Value.Data, want)
+		}
 	}
 }

@@ -31,6 +31,9 @@ var (
 	_ planLayer = (*Pool)(nil)
 	_ planLayer = (*GlobalAvgPool)(nil)
 	_ planLayer = (*Flatten)(nil)
+	_ planLayer = (*Activation)(nil)
+	_ planLayer = (*ZeroPad2D)(nil)
+	_ planLayer = (*Dropout)(nil)
 )
 
 // Conv2D is a 2-D convolution (cross-correlation) with bias. W is
@@ -317,6 +320,108 @@ func (l *Flatten) planBackward(*planStep, []float32, bool, []float32) {}
 // Params returns nothing.
 func (l *Flatten) Params() []Param { return nil }
 
+// activations maps the spec kinds of elementwise activations to their
+// autograd kind.
+var activations = map[string]ag.Act{
+	KindReLU6:     {Kind: ag.ActReLU6},
+	KindLeakyReLU: {Kind: ag.ActLeakyReLU},
+	KindSigmoid:   {Kind: ag.ActSigmoid},
+	KindHardSwish: {Kind: ag.ActHardSwish},
+}
+
+// Activation is an elementwise activation other than ReLU: relu6,
+// leakyrelu (with the spec's Alpha), sigmoid or hardswish.
+type Activation struct {
+	S   LayerSpec
+	Act ag.Act
+}
+
+// act returns the activation with the spec's slope.
+func (l *Activation) act() ag.Act { return ag.Act{Kind: l.Act.Kind, Alpha: l.S.Alpha} }
+
+// Spec returns the layer's description.
+func (l *Activation) Spec() LayerSpec { return l.S }
+
+// Forward applies the activation.
+func (l *Activation) Forward(x *ag.Var) *ag.Var { return ag.Activate(x, l.act()) }
+
+// planSetup needs nothing.
+func (l *Activation) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward applies the activation.
+func (l *Activation) planForward(st *planStep, _ []float32) { l.act().Apply(st.in, st.out) }
+
+// planBackward multiplies the gradient by the activation's derivative.
+func (l *Activation) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	if dx != nil {
+		l.act().Grad(st.in, st.out, st.grad, dx, false)
+	}
+}
+
+// Params returns nothing.
+func (l *Activation) Params() []Param { return nil }
+
+// ZeroPad2D surrounds each channel with zeros: Padding rows above and
+// below, columns left and right.
+type ZeroPad2D struct{ S LayerSpec }
+
+// pad returns the spec's padding.
+func (l *ZeroPad2D) pad() ag.Pad4 {
+	p := l.S.Padding
+	return ag.Pad4{Top: p[0], Bottom: p[1], Left: p[2], Right: p[3]}
+}
+
+// Spec returns the layer's description.
+func (l *ZeroPad2D) Spec() LayerSpec { return l.S }
+
+// Forward pads x [N, C, H, W].
+func (l *ZeroPad2D) Forward(x *ag.Var) *ag.Var { return ag.ZeroPad2D(x, l.pad()) }
+
+// planSetup needs nothing.
+func (l *ZeroPad2D) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward pads every plane of the batch.
+func (l *ZeroPad2D) planForward(st *planStep, _ []float32) {
+	s := st.inShape
+	ag.ZeroPad2DTo(l.pad(), st.batch*s[0], s[1], s[2], st.in, st.out)
+}
+
+// planBackward keeps the gradient over the input and drops the border's.
+func (l *ZeroPad2D) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	if dx != nil {
+		s := st.inShape
+		ag.ZeroPad2DGrad(l.pad(), st.batch*s[0], s[1], s[2], st.grad, dx, false)
+	}
+}
+
+// Params returns nothing.
+func (l *ZeroPad2D) Params() []Param { return nil }
+
+// Dropout is the identity: cnnviz only runs inference, and a dropout
+// layer of an imported model is kept so that its names still match.
+type Dropout struct{ S LayerSpec }
+
+// Spec returns the layer's description.
+func (l *Dropout) Spec() LayerSpec { return l.S }
+
+// Forward returns x.
+func (l *Dropout) Forward(x *ag.Var) *ag.Var { return x }
+
+// planSetup shares the input's buffers, as Flatten does.
+func (l *Dropout) planSetup(st *planStep, _ Layer) (int, bool) {
+	st.out, st.grad = st.in, st.dIn
+	return 0, false
+}
+
+// planForward does nothing.
+func (l *Dropout) planForward(*planStep, []float32) {}
+
+// planBackward does nothing.
+func (l *Dropout) planBackward(*planStep, []float32, bool, []float32) {}
+
+// Params returns nothing.
+func (l *Dropout) Params() []Param { return nil }
+
 // bias returns a layer's bias values, or nil when it has none.
 func bias(b *ag.Var) []float32 {
 	if b == nil {
@@ -366,6 +471,12 @@ func newLayer(l LayerSpec, in []int, r *rand.Rand) Layer {
 		return &GlobalAvgPool{S: l}
 	case KindFlatten:
 		return &Flatten{S: l}
+	case KindReLU6, KindLeakyReLU, KindSigmoid, KindHardSwish:
+		return &Activation{S: l, Act: activations[l.Kind]}
+	case KindZeroPad2D:
+		return &ZeroPad2D{S: l}
+	case KindDropout:
+		return &Dropout{S: l}
 	}
 	panic("nn: unknown layer kind " + l.Kind) // Spec.Shapes rejects it first
 }

@@ -41,6 +41,25 @@ func small() Spec {
 	}}
 }
 
+// actsSpec uses every elementwise kind, an asymmetric zero padding and
+// a dropout.
+func actsSpec() Spec {
+	return Spec{Name: "acts", Input: []int{2, 6, 5}, Classes: []string{"a", "b", "c"}, Layers: []LayerSpec{
+		{Name: "pad", Kind: KindZeroPad2D, Padding: [4]int{1, 0, 2, 1}},
+		{Name: "conv1", Kind: KindConv2D, Filters: 3, Kernel: [2]int{3, 3}},
+		{Name: "leaky", Kind: KindLeakyReLU, Alpha: 0.2},
+		{Name: "drop", Kind: KindDropout},
+		{Name: "relu6", Kind: KindReLU6},
+		{Name: "pool", Kind: KindMaxPool2D, Kernel: [2]int{2, 2}},
+		{Name: "conv2", Kind: KindConv2D, Filters: 4, Kernel: [2]int{1, 1}},
+		{Name: "sig", Kind: KindSigmoid},
+		{Name: "conv3", Kind: KindConv2D, Filters: 4, Kernel: [2]int{1, 1}},
+		{Name: "hswish", Kind: KindHardSwish},
+		{Name: "gap", Kind: KindGlobalAvgPool},
+		{Name: "fc", Kind: KindDense, Units: 3},
+	}}
+}
+
 func TestShapes(t *testing.T) {
 	got, err := convnetjs().Shapes()
 	if err != nil {
@@ -73,6 +92,9 @@ func TestSpecErrors(t *testing.T) {
 		{"not ending flat", mod(func(s *Spec) { s.Layers = s.Layers[:2] }), "the last layer must give one score per class"},
 		{"pool pad", mod(func(s *Spec) { s.Layers[2].Pad = [2]int{2, 2} }), "at most half the kernel"},
 		{"huge", mod(func(s *Spec) { s.Layers[0].Filters = 4096; s.Layers[3].Filters = 4096 }), "parameters"},
+		{"leaky alpha", mod(func(s *Spec) { s.Layers[1] = LayerSpec{Name: "leaky", Kind: KindLeakyReLU, Alpha: -1} }), "alpha -1: must be 0..1"},
+		{"negative padding", mod(func(s *Spec) { s.Layers[1] = LayerSpec{Name: "pad", Kind: KindZeroPad2D, Padding: [4]int{0, -1, 0, 0}} }), "padding [0 -1 0 0]"},
+		{"padding a flat input", mod(func(s *Spec) { s.Layers[6] = LayerSpec{Name: "pad", Kind: KindZeroPad2D} }), "zeropad2d needs a [C, H, W] input"},
 		{"absurd input", mod(func(s *Spec) { s.Input = []int{1, 1 << 20, 8} }), "sizes must be"},
 	}
 	for _, tc := range tests {
@@ -224,6 +246,17 @@ func region(m *Sequential, x *ag.Var) string {
 					b.WriteByte('-')
 				}
 			}
+		case KindLeakyReLU, KindReLU6, KindHardSwish:
+			kinks := map[string][]float32{KindLeakyReLU: {0}, KindReLU6: {0, 6}, KindHardSwish: {-3, 3}}[s.Kind]
+			for _, v := range prev.Value.Data {
+				k := 0
+				for _, at := range kinks {
+					if v > at {
+						k++
+					}
+				}
+				b.WriteByte(byte('0' + k))
+			}
 		case KindMaxPool2D:
 			in := prev.Value.Shape
 			arg := make([]int32, out.Value.Size())
@@ -247,6 +280,7 @@ func TestNetworkGradients(t *testing.T) {
 		{"small batch 1", small(), 1},
 		{"small batch 3", small(), 3},
 		{"convnetjs batch 2", convnetjs(), 2},
+		{"activations and padding batch 2", actsSpec(), 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { checkNetwork(t, tc.spec, tc.batch, 7) })

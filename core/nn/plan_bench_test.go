@@ -80,3 +80,23 @@ func BenchmarkPlanTrainStep_convnetjs32(b *testing.B) {
 		opt.Step(params)
 	}
 }
+
+// BenchmarkPlanActivation is the forward pass and input gradient of one
+// elementwise layer on a 16×28×28 map (then a global average and a dense
+// layer), per kind; the relu case is the baseline.
+func BenchmarkPlanActivation(b *testing.B) {
+	for _, kind := range []string{nn.KindReLU, nn.KindReLU6, nn.KindLeakyReLU, nn.KindSigmoid, nn.KindHardSwish, nn.KindZeroPad2D} {
+		b.Run(kind, func(b *testing.B) {
+			spec := nn.Spec{Name: "act", Input: []int{16, 28, 28}, Classes: []string{"a", "b"}, Layers: []nn.LayerSpec{
+				{Name: "act", Kind: kind, Alpha: 0.1, Padding: [4]int{1, 1, 1, 1}},
+				{Name: "gap", Kind: nn.KindGlobalAvgPool}, {Name: "fc", Kind: nn.KindDense, Units: 2}}}
+			p := nn.NewPlan(nn.MustBuild(spec, 1), 1)
+			x := randPixels(rand.New(rand.NewPCG(1, 1)), tensor.Numel(spec.Input))
+			seed := []float32{1, 0}
+			b.ReportAllocs()
+			for b.Loop() {
+				p.InputGradient(x, seed)
+			}
+		})
+	}
+}

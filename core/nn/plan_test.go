@@ -134,6 +134,18 @@ func planCases(t *testing.T) []struct {
 			L("c1", nn.KindConv2D, 4, 3, 3, 1, 1, 1, 1),
 			L("p1", nn.KindMaxPool2D, 0, 3, 3, 2, 2, 1, 1), L("r1", nn.KindReLU, 0, 0, 0, 0, 0, 0, 0),
 			{Name: "gap", Kind: nn.KindGlobalAvgPool}, {Name: "fc", Kind: nn.KindDense, Units: 3}}}, 2, nil},
+		{"activations", nn.Spec{Name: "a", Input: []int{2, 7, 6}, Classes: abc, Layers: []nn.LayerSpec{
+			{Name: "pad", Kind: nn.KindZeroPad2D, Padding: [4]int{2, 0, 1, 3}},
+			L("c1", nn.KindConv2D, 4, 3, 3, 1, 1, 0, 0), {Name: "leaky", Kind: nn.KindLeakyReLU, Alpha: 0.1},
+			{Name: "drop", Kind: nn.KindDropout}, {Name: "r6", Kind: nn.KindReLU6},
+			L("p1", nn.KindMaxPool2D, 0, 2, 2, 0, 0, 0, 0),
+			L("c2", nn.KindConv2D, 5, 1, 1, 1, 1, 0, 0), {Name: "sig", Kind: nn.KindSigmoid},
+			L("c3", nn.KindConv2D, 4, 1, 1, 1, 1, 0, 0), {Name: "hs", Kind: nn.KindHardSwish},
+			{Name: "f", Kind: nn.KindFlatten}, {Name: "drop2", Kind: nn.KindDropout},
+			{Name: "fc", Kind: nn.KindDense, Units: 3}}}, 2, nil},
+		{"dropout_first", nn.Spec{Name: "d", Input: []int{1, 4, 4}, Classes: abc, Layers: []nn.LayerSpec{
+			{Name: "drop", Kind: nn.KindDropout}, {Name: "pad", Kind: nn.KindZeroPad2D, Padding: [4]int{0, 1, 1, 0}},
+			{Name: "f", Kind: nn.KindFlatten}, {Name: "fc", Kind: nn.KindDense, Units: 3}}}, 1, nil},
 		{"flatten_first", nn.Spec{Name: "f", Input: []int{1, 4, 5}, Classes: abc, Layers: []nn.LayerSpec{
 			{Name: "f", Kind: nn.KindFlatten}, {Name: "fc1", Kind: nn.KindDense, Units: 7},
 			L("r1", nn.KindReLU, 0, 0, 0, 0, 0, 0, 0), {Name: "fc2", Kind: nn.KindDense, Units: 3}}}, 4, nil},

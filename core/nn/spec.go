@@ -17,6 +17,12 @@ const (
 	KindGlobalAvgPool = "globalavgpool"
 	KindFlatten       = "flatten"
 	KindDense         = "dense"
+	KindReLU6         = "relu6"
+	KindLeakyReLU     = "leakyrelu"
+	KindSigmoid       = "sigmoid"
+	KindHardSwish     = "hardswish"
+	KindZeroPad2D     = "zeropad2d"
+	KindDropout       = "dropout" // identity: imported models keep the name
 )
 
 // Spec is an architecture: the input shape, class names and the layer
@@ -38,6 +44,10 @@ type LayerSpec struct {
 	Kernel  [2]int `json:"kernel,omitzero"`
 	Stride  [2]int `json:"stride,omitzero"`
 	Pad     [2]int `json:"pad,omitzero"`
+	// Padding is a zeropad2d's rows above and below and columns left
+	// and right.
+	Padding [4]int  `json:"padding,omitzero"`
+	Alpha   float32 `json:"alpha,omitempty"` // leakyrelu slope for x < 0
 }
 
 // Limits on architectures read from outside, so that a hostile file cannot
@@ -186,8 +196,23 @@ func (l LayerSpec) outShape(in []int) ([]int, int, error) {
 		}
 		g := l.Geom(in)
 		return []int{in[0], g.OutH(), g.OutW()}, 0, nil
-	case KindReLU:
+	case KindReLU, KindReLU6, KindSigmoid, KindHardSwish, KindDropout:
 		return append([]int(nil), in...), 0, nil
+	case KindLeakyReLU:
+		if !(l.Alpha >= 0 && l.Alpha <= 1) {
+			return nil, 0, fmt.Errorf("alpha %v: must be 0..1", l.Alpha)
+		}
+		return append([]int(nil), in...), 0, nil
+	case KindZeroPad2D:
+		if len(in) != 3 {
+			return nil, 0, fmt.Errorf("zeropad2d needs a [C, H, W] input, got %v", in)
+		}
+		for _, p := range l.Padding {
+			if p < 0 || p > MaxKernel {
+				return nil, 0, fmt.Errorf("padding %v: must be 0..%d", l.Padding, MaxKernel)
+			}
+		}
+		return []int{in[0], in[1] + l.Padding[0] + l.Padding[1], in[2] + l.Padding[2] + l.Padding[3]}, 0, nil
 	case KindGlobalAvgPool:
 		if len(in) != 3 {
 			return nil, 0, fmt.Errorf("globalavgpool needs a [C, H, W] input, got %v", in)
@@ -206,6 +231,6 @@ func (l LayerSpec) outShape(in []int) ([]int, int, error) {
 	case "":
 		return nil, 0, fmt.Errorf("no kind given")
 	default:
-		return nil, 0, fmt.Errorf("unknown kind %q (known: conv2d, relu, maxpool2d, avgpool2d, globalavgpool, flatten, dense)", l.Kind)
+		return nil, 0, fmt.Errorf("unknown kind %q (known: conv2d, relu, relu6, leakyrelu, sigmoid, hardswish, zeropad2d, dropout, maxpool2d, avgpool2d, globalavgpool, flatten, dense)", l.Kind)
 	}
 }

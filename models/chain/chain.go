@@ -113,6 +113,12 @@ func outputs(spec nn.Spec) (int, error) {
 				c = l.Filters
 			}
 			shape = []int{c, g.OutH(), g.OutW()}
+		case nn.KindZeroPad2D:
+			if len(shape) != 3 {
+				return 0, fmt.Errorf("layer %q (%s) needs a [C, H, W] input, got %v", l.Name, l.Kind, shape)
+			}
+			p := l.Padding
+			shape = []int{shape[0], shape[1] + p[0] + p[1], shape[2] + p[2] + p[3]}
 		case nn.KindGlobalAvgPool:
 			shape = shape[:1]
 		case nn.KindFlatten:
@@ -150,12 +156,39 @@ func foldScale(layers []Layer, s float32) ([]Layer, error) {
 			}
 			out[i].W = w
 			return out, nil
-		case nn.KindReLU, nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten:
+		case nn.KindReLU, nn.KindLeakyReLU, nn.KindZeroPad2D, nn.KindDropout,
+			nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten:
 		default:
 			return nil, fmt.Errorf("input scale %v: cannot fold it past layer %q", s, l.Spec.Name)
 		}
 	}
 	return nil, fmt.Errorf("input scale %v: the model has no conv2d or dense layer to fold it into", s)
+}
+
+// FoldBatchNorm folds an inference batch normalization that follows l (a
+// conv2d or dense layer) into l's weights and bias: per output channel o,
+// y = (x − mean[o])·scale[o]/√(variance[o] + eps) + shift[o]. The
+// weights of channel o are multiplied by s = scale[o]/√(variance[o] + eps)
+// and its bias becomes (bias − mean[o])·s + shift[o]. l's slices are
+// replaced, not written, since they may be shared with the file's data.
+// Each slice must hold one value per output channel.
+func FoldBatchNorm(l *Layer, scale, shift, mean, variance []float32, eps float32) {
+	units := len(scale)
+	w := make([]float32, len(l.W))
+	b := make([]float32, units)
+	per := len(l.W) / units
+	for o := range units {
+		s := float32(float64(scale[o]) / math.Sqrt(float64(variance[o])+float64(eps)))
+		for j, v := range l.W[o*per : (o+1)*per] {
+			w[o*per+j] = v * s
+		}
+		var bias float32
+		if l.B != nil {
+			bias = l.B[o]
+		}
+		b[o] = (bias-mean[o])*s + shift[o]
+	}
+	l.W, l.B = w, b
 }
 
 // Transpose returns the [cols, rows] transpose of the row-major

@@ -1,13 +1,17 @@
 // Package onnx imports an ONNX model whose graph is a chain of
-// convolutions, ReLUs, pooling and dense layers into a cnnviz model.
+// convolutions, activations, pooling and dense layers into a cnnviz model,
+// and exports a cnnviz model to ONNX (Export).
 //
 // It reads the protobuf file with its own small decoder (onnx.proto's
 // field numbers on top of protowire), keeps only what a chain needs, and
 // maps each ONNX operator to a layer kind of core/nn: Conv (with pads or
 // SAME/VALID auto_pad) plus a following Add of a per-channel bias becomes
-// conv2d, MatMul plus Add or Gemm becomes dense, Reshape and Flatten become
-// flatten, Relu, MaxPool, AveragePool and GlobalAveragePool keep their
-// meaning. Reshapes of initializers are computed at import, a Transpose
+// conv2d, MatMul plus Add or Gemm becomes dense, a BatchNormalization is
+// folded into the Conv or dense layer before it, Reshape and Flatten become
+// flatten, Clip to 0..6 becomes relu6, a zero Pad of height and width (or
+// the uneven SAME padding of a Conv) becomes zeropad2d, Dropout is left
+// out, and Relu, LeakyRelu, Sigmoid, HardSwish, MaxPool, AveragePool and
+// GlobalAveragePool keep their meaning. Reshapes of initializers are computed at import, a Transpose
 // from NHWC to NCHW at the input is absorbed into the input shape, and a
 // final Softmax is dropped (cnnviz shows logits and computes
 // probabilities itself). Anything else gets one error that lists every
@@ -16,6 +20,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -29,7 +34,8 @@ var supported = map[string]bool{
 	"Conv": true, "Add": true, "Relu": true, "MaxPool": true, "AveragePool": true,
 	"GlobalAveragePool": true, "Flatten": true, "Reshape": true, "MatMul": true,
 	"Gemm": true, "Transpose": true, "Softmax": true, "Dropout": true,
-	"Identity": true, "Constant": true,
+	"Identity": true, "Constant": true, "Clip": true, "LeakyRelu": true,
+	"Sigmoid": true, "HardSwish": true, "Pad": true, "BatchNormalization": true,
 }
 
 // Import decodes an ONNX model file and returns it as a cnnviz model.
@@ -84,7 +90,7 @@ func convert(g *graph) ([]chain.Layer, []int, error) {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
+		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, BatchNormalization after Conv or Gemm, Relu, Clip to 0..6, LeakyRelu, Sigmoid, HardSwish, Pad with zeros, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, Dropout, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
 	}
 	c := &converter{consts: map[string]constant{}, linear: -1, count: map[string]int{}}
 	for i := range g.initializers {
@@ -235,6 +241,22 @@ func (c *converter) node(n node, last bool) error {
 		err = c.bias(n)
 	case "Relu":
 		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
+	case "Clip":
+		err = c.clip(n)
+	case "LeakyRelu":
+		alpha := float32(0.01)
+		if a, ok := attr(n, "alpha"); ok {
+			alpha = a.f
+		}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("leaky"), Kind: nn.KindLeakyReLU, Alpha: alpha}}, c.shape)
+	case "Sigmoid":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("sigmoid"), Kind: nn.KindSigmoid}}, c.shape)
+	case "HardSwish":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("hswish"), Kind: nn.KindHardSwish}}, c.shape)
+	case "Pad":
+		err = c.pad(n)
+	case "BatchNormalization":
+		err = c.batchNorm(n)
 	case "MaxPool", "AveragePool":
 		err = c.pool(n)
 	case "GlobalAveragePool":
@@ -335,6 +357,19 @@ func reshapeDims(in, shape []int64) ([]int64, error) {
 // window reads the kernel, strides and symmetric pads of a Conv or pool
 // node on the current [C, H, W] shape.
 func (c *converter) window(n node, kernel []int64) (k, s, p [2]int, err error) {
+	k, s, p4, err := c.window4(n, kernel)
+	if err != nil {
+		return k, s, p, err
+	}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		return k, s, p, fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show", []int{p4[0], p4[2], p4[1], p4[3]})
+	}
+	return k, s, [2]int{p4[0], p4[2]}, nil
+}
+
+// window4 is window with the pads above, below, left and right, which
+// may differ (SAME padding of an even total).
+func (c *converter) window4(n node, kernel []int64) (k, s [2]int, p [4]int, err error) {
 	if len(c.shape) != 3 {
 		return k, s, p, fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
 	}
@@ -384,13 +419,12 @@ func (c *converter) window(n node, kernel []int64) (k, s, p [2]int, err error) {
 		return k, s, p, fmt.Errorf("pads %v: want four", pads)
 	}
 	for i := range 2 {
-		if pads[i] != pads[i+2] {
-			return k, s, p, fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show", pads)
+		for _, v := range []int64{pads[i], pads[i+2]} {
+			if v < 0 || v > nn.MaxKernel {
+				return k, s, p, fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
+			}
 		}
-		if pads[i] < 0 || pads[i] > nn.MaxKernel {
-			return k, s, p, fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
-		}
-		p[i] = int(pads[i])
+		p[2*i], p[2*i+1] = int(pads[i]), int(pads[i+2])
 	}
 	return k, s, p, nil
 }
@@ -409,9 +443,17 @@ func (c *converter) conv(n node) error {
 	if len(c.shape) == 3 && w.dims[1] != int64(c.shape[0]) {
 		return fmt.Errorf("the weights %v do not fit the input %v", w.dims, c.shape)
 	}
-	k, s, p, err := c.window(n, intsAttr(n, "kernel_shape", w.dims[2:]))
+	k, s, p4, err := c.window4(n, intsAttr(n, "kernel_shape", w.dims[2:]))
 	if err != nil {
 		return err
+	}
+	// Uneven zero padding (SAME with an even total) becomes a zeropad2d
+	// before the convolution.
+	p := [2]int{p4[0], p4[2]}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		shape := []int{c.shape[0], c.shape[1] + p4[0] + p4[1], c.shape[2] + p4[2] + p4[3]}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("pad"), Kind: nn.KindZeroPad2D, Padding: p4}}, shape)
+		p = [2]int{}
 	}
 	if int64(k[0]) != w.dims[2] || int64(k[1]) != w.dims[3] || w.dims[0] <= 0 || w.dims[0] > nn.MaxDim {
 		return fmt.Errorf("kernel_shape %v does not fit the weights %v", k, w.dims)
@@ -446,8 +488,8 @@ func (c *converter) pool(n node) error {
 	kind := nn.KindMaxPool2D
 	if n.opType == "AveragePool" {
 		kind = nn.KindAvgPool2D
-		if p != [2]int{} {
-			return fmt.Errorf("padded average pooling is not supported")
+		if p != [2]int{} && intAttr(n, "count_include_pad", 0) == 0 {
+			return fmt.Errorf("padded average pooling is supported only with count_include_pad 1")
 		}
 	}
 	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("pool"), Kind: kind, Kernel: k, Stride: s, Pad: p}}
@@ -594,5 +636,129 @@ func (c *converter) transpose(n node) error {
 	h, w, ch := c.input[0], c.input[1], c.input[2]
 	c.input = []int{ch, h, w}
 	c.shape = c.input
+	return nil
+}
+
+// scalar returns the one float of an optional constant input i, or ok
+// false when the node has no such input.
+func (c *converter) scalar(n node, i int) (v float32, ok bool, err error) {
+	if i >= len(n.inputs) || n.inputs[i] == "" {
+		return 0, false, nil
+	}
+	k := c.consts[n.inputs[i]]
+	if len(k.f) != 1 {
+		return 0, false, fmt.Errorf("input %q must be one float", n.inputs[i])
+	}
+	return k.f[0], true, nil
+}
+
+// clip maps Clip(0, 6) to relu6 and Clip(0, no upper bound) to relu.
+// The bounds are inputs since opset 11 and attributes before.
+func (c *converter) clip(n node) error {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if a, ok := attr(n, "min"); ok {
+		lo = a.f
+	}
+	if a, ok := attr(n, "max"); ok {
+		hi = a.f
+	}
+	for i, b := range []*float32{&lo, &hi} {
+		v, ok, err := c.scalar(n, i+1)
+		if err != nil {
+			return err
+		}
+		if ok {
+			*b = v
+		}
+	}
+	switch {
+	case lo == 0 && hi == 6:
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu6"), Kind: nn.KindReLU6}}, c.shape)
+	case lo == 0 && math.IsInf(float64(hi), 1):
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
+	default:
+		return fmt.Errorf("clip to %v..%v: cnnviz supports only 0..6 (relu6) and 0..∞ (relu)", lo, hi)
+	}
+	return nil
+}
+
+// pad maps a constant zero Pad of the height and width to zeropad2d. The
+// pads are an input since opset 11 and an attribute before.
+func (c *converter) pad(n node) error {
+	if a, ok := attr(n, "mode"); ok && len(a.s) > 0 && string(a.s) != "constant" {
+		return fmt.Errorf("mode %q: only constant padding is supported", a.s)
+	}
+	if len(c.shape) != 3 {
+		return fmt.Errorf("needs a [C, H, W] input, got %v", c.shape)
+	}
+	pads := intsAttr(n, "pads", nil)
+	if len(n.inputs) > 1 && n.inputs[1] != "" {
+		pads = c.consts[n.inputs[1]].i
+	}
+	value := float32(0)
+	if a, ok := attr(n, "value"); ok {
+		value = a.f
+	}
+	if v, ok, err := c.scalar(n, 2); err != nil {
+		return err
+	} else if ok {
+		value = v
+	}
+	if len(n.inputs) > 3 && n.inputs[3] != "" {
+		return fmt.Errorf("the axes input is not supported")
+	}
+	if value != 0 {
+		return fmt.Errorf("constant value %v: only zero padding is supported", value)
+	}
+	// [n, c, h, w begins, n, c, h, w ends]
+	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
+		return fmt.Errorf("pads %v: only the height and width can be padded", pads)
+	}
+	p := [4]int{}
+	for i, v := range []int64{pads[2], pads[6], pads[3], pads[7]} {
+		if v < 0 || v > nn.MaxKernel {
+			return fmt.Errorf("pads %v: must be 0..%d", pads, nn.MaxKernel)
+		}
+		p[i] = int(v)
+	}
+	shape := []int{c.shape[0], c.shape[1] + p[0] + p[1], c.shape[2] + p[2] + p[3]}
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("pad"), Kind: nn.KindZeroPad2D, Padding: p}}, shape)
+	return nil
+}
+
+// batchNorm folds an inference BatchNormalization into the conv2d or
+// dense layer before it: y = (x − mean)·scale/√(var + ε) + B per channel,
+// so each output's weights are multiplied by s = scale/√(var + ε) and its
+// bias becomes (bias − mean)·s + B.
+func (c *converter) batchNorm(n node) error {
+	if c.linear < 0 {
+		return fmt.Errorf("batch normalization is supported only right after Conv, MatMul or Gemm, where it is folded into the weights")
+	}
+	if intAttr(n, "training_mode", 0) != 0 {
+		return fmt.Errorf("training_mode 1 is not supported")
+	}
+	if len(n.outputs) > 1 {
+		return fmt.Errorf("the running mean and variance outputs are not supported")
+	}
+	l := &c.layers[c.linear]
+	units := l.Spec.Units
+	if l.Spec.Kind == nn.KindConv2D {
+		units = l.Spec.Filters
+	}
+	if len(n.inputs) != 5 {
+		return fmt.Errorf("needs the inputs X, scale, B, mean and var")
+	}
+	var p [4][]float32
+	for i := range p {
+		p[i] = c.consts[n.inputs[i+1]].f
+		if len(p[i]) != units {
+			return fmt.Errorf("input %q must hold %d floats, one per channel", n.inputs[i+1], units)
+		}
+	}
+	eps := float32(1e-5)
+	if a, ok := attr(n, "epsilon"); ok {
+		eps = a.f
+	}
+	chain.FoldBatchNorm(l, p[0], p[1], p[2], p[3], eps)
 	return nil
 }

@@ -242,12 +242,25 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unsupported", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
-			nodeProto("Sigmoid", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
-			nodeProto("BatchNormalization", []string{"b"}, "c"), nodeProto("Sigmoid", []string{"c"}, "y"),
-		}, [][]byte{w}), "unsupported operators BatchNormalization, Sigmoid"},
-		{"even same padding", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
-			nodeProto("Conv", []string{"x", "W2"}, "y", stringAttribute("auto_pad", "SAME_UPPER")),
-		}, [][]byte{floatTensor("W2", []int64{2, 1, 2, 2}, ramp(8, 1))}), "not the same on both sides"},
+			nodeProto("Tanh", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
+			nodeProto("Concat", []string{"b"}, "c"), nodeProto("Tanh", []string{"c"}, "y"),
+		}, [][]byte{w}), "unsupported operators Concat, Tanh"},
+		{"clip bounds", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Clip", []string{"x", "", "H"}, "y"),
+		}, [][]byte{floatTensor("H", nil, []float32{1})}), "clip to -Inf..1"},
+		{"pad value", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Pad", []string{"x"}, "y", intsAttribute("pads", 0, 0, 1, 1, 0, 0, 1, 1), floatAttribute("value", 2)),
+		}, nil), "only zero padding"},
+		{"pad channels", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Pad", []string{"x", "P"}, "y"),
+		}, [][]byte{int64Tensor("P", 0, 1, 0, 0, 0, 0, 0, 0)}), "only the height and width"},
+		{"batch norm alone", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Relu", []string{"x"}, "a"),
+			nodeProto("BatchNormalization", []string{"a", "W", "W", "W", "W"}, "y"),
+		}, [][]byte{w}), "only right after Conv"},
+		{"even same padding of a pool", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("MaxPool", []string{"x"}, "y", stringAttribute("auto_pad", "SAME_UPPER"), intsAttribute("kernel_shape", 2, 2)),
+		}, nil), "not the same on both sides"},
 		{"branch", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Conv", []string{"x", "W"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
 			nodeProto("Relu", []string{"a"}, "b"),
@@ -321,4 +334,45 @@ func FuzzImport(f *testing.F) {
 		}
 		var _ *nn.Sequential = m
 	})
+}
+
+// TestBatchNormFolded compares a Conv followed by a BatchNormalization,
+// which Import folds into the convolution, with the same Conv imported
+// alone and normalized here by the formula.
+func TestBatchNormFolded(t *testing.T) {
+	w := floatTensor("W", []int64{2, 1, 3, 3}, ramp(18, 0.5))
+	b := floatTensor("B", []int64{2}, []float32{0.3, -0.2})
+	scale, shift := []float32{1.5, -0.5}, []float32{0.25, 2}
+	mean, variance := []float32{-1, 0.5}, []float32{4, 0.09}
+	const eps = 0.01
+	bn := graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		nodeProto("Conv", []string{"x", "W", "B"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+		nodeProto("BatchNormalization", []string{"a", "S", "T", "M", "V"}, "n", floatAttribute("epsilon", eps)),
+		nodeProto("Flatten", []string{"n"}, "y"),
+	}, [][]byte{w, b, floatTensor("S", []int64{2}, scale), floatTensor("T", []int64{2}, shift),
+		floatTensor("M", []int64{2}, mean), floatTensor("V", []int64{2}, variance)})
+	plain := graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		nodeProto("Conv", []string{"x", "W", "B"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
+		nodeProto("Flatten", []string{"a"}, "y"),
+	}, [][]byte{w, b})
+	folded, err := Import(bn, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(folded.Spec.Layers); n != 2 {
+		t.Fatalf("%d layers, want 2 (conv2d and flatten: the normalization folded)", n)
+	}
+	conv, err := Import(plain, chain.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ramp(16, 0.25)
+	got, a := folded.Logits(x, 1), conv.Logits(x, 1)
+	for i := range got {
+		c := i / 16
+		want := (a[i]-mean[c])*scale[c]/float32(math.Sqrt(float64(variance[c]+eps))) + shift[c]
+		if math.Abs(float64(got[i]-want)) > 1e-4 {
+			t.Errorf("output %d = %v, want %v", i, got[i], want)
+		}
+	}
 }

@@ -73,7 +73,15 @@ type layerConfig struct {
 	Strides         json.RawMessage `json:"strides"`
 	PoolSize        json.RawMessage `json:"pool_size"`
 	DilationRate    json.RawMessage `json:"dilation_rate"`
-	Padding         string          `json:"padding"`
+	Padding         json.RawMessage `json:"padding"` // a mode, or ZeroPadding2D's sizes
+	MaxValue        *float32        `json:"max_value"`
+	NegativeSlope   *float32        `json:"negative_slope"`
+	Alpha           *float32        `json:"alpha"`
+	Threshold       float32         `json:"threshold"`
+	Epsilon         *float32        `json:"epsilon"`
+	Axis            json.RawMessage `json:"axis"`
+	Center          *bool           `json:"center"`
+	Scale           *bool           `json:"scale"`
 	DataFormat      string          `json:"data_format"`
 	Activation      string          `json:"activation"`
 	UseBias         *bool           `json:"use_bias"`
@@ -329,6 +337,7 @@ var supported = map[string]bool{
 	"InputLayer": true, "Conv2D": true, "Dense": true, "Activation": true, "ReLU": true,
 	"MaxPooling2D": true, "MaxPool2D": true, "AveragePooling2D": true, "AvgPool2D": true,
 	"GlobalAveragePooling2D": true, "Flatten": true, "Dropout": true, "Softmax": true,
+	"LeakyReLU": true, "ZeroPadding2D": true, "BatchNormalization": true,
 }
 
 var nameRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
@@ -351,7 +360,7 @@ func convert(ks []kerasLayer, weights map[string]tensor) ([]chain.Layer, []int, 
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return nil, nil, fmt.Errorf("unsupported layers %s (cnnviz imports InputLayer, Conv2D, Dense, ReLU and Activation, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout and a final softmax)", strings.Join(bad, ", "))
+		return nil, nil, fmt.Errorf("unsupported layers %s (cnnviz imports InputLayer, Conv2D, Dense, BatchNormalization after Conv2D or Dense, ReLU, LeakyReLU and Activation, ZeroPadding2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout and a final softmax)", strings.Join(bad, ", "))
 	}
 	cfg := ks[0].Config
 	shape := cfg.BatchInputShape
@@ -404,12 +413,20 @@ func (c *converter) activation(act, layer string, last bool) error {
 	case "", "linear":
 	case "relu":
 		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer + "_relu"), Kind: nn.KindReLU}}, c.shape)
+	case "relu6":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer + "_relu6"), Kind: nn.KindReLU6}}, c.shape)
+	case "sigmoid":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer + "_sigmoid"), Kind: nn.KindSigmoid}}, c.shape)
+	case "hard_swish", "hard_silu":
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer + "_hswish"), Kind: nn.KindHardSwish}}, c.shape)
+	case "leaky_relu":
+		c.leaky(layer, 0.2) // the activation function's default slope
 	case "softmax":
 		if !last {
 			return fmt.Errorf("softmax is supported only at the end of the model")
 		}
 	default:
-		return fmt.Errorf("activation %q is not supported (relu, linear and a final softmax are)", act)
+		return fmt.Errorf("activation %q is not supported (relu, relu6, leaky_relu, sigmoid, hard_swish, linear and a final softmax are)", act)
 	}
 	return nil
 }
@@ -432,6 +449,16 @@ func pair(raw json.RawMessage, def [2]int, what string) ([2]int, error) {
 
 // window reads kernel, strides and padding on the current [C, H, W] shape.
 func (c *converter) window(cfg layerConfig, kernelRaw json.RawMessage, defStride bool) (k, s, p [2]int, err error) {
+	k, s, p4, err := c.window4(cfg, kernelRaw, defStride)
+	if err == nil && (p4[0] != p4[1] || p4[2] != p4[3]) {
+		err = fmt.Errorf("'same' padding here is uneven (%d rows, %d columns), which cnnviz cannot show", p4[0]+p4[1], p4[2]+p4[3])
+	}
+	return k, s, [2]int{p4[0], p4[2]}, err
+}
+
+// window4 is window with the padding above, below, left and right: 'same'
+// padding of an odd total puts the extra row and column below and right.
+func (c *converter) window4(cfg layerConfig, kernelRaw json.RawMessage, defStride bool) (k, s [2]int, p [4]int, err error) {
 	if len(c.shape) != 3 {
 		return k, s, p, fmt.Errorf("needs a [H, W, C] input, got a flat one")
 	}
@@ -456,19 +483,20 @@ func (c *converter) window(cfg layerConfig, kernelRaw json.RawMessage, defStride
 			return k, s, p, fmt.Errorf("kernel %v and strides %v: sizes must be 1..%d", k, s, nn.MaxKernel)
 		}
 	}
-	switch cfg.Padding {
+	var mode string
+	if len(cfg.Padding) > 0 && json.Unmarshal(cfg.Padding, &mode) != nil {
+		return k, s, p, fmt.Errorf("padding %s is not supported", cfg.Padding)
+	}
+	switch mode {
 	case "", "valid":
 	case "same":
 		for i := range 2 {
 			size := c.shape[1+i]
 			total := max(((size+s[i]-1)/s[i]-1)*s[i]+k[i]-size, 0)
-			if total%2 != 0 {
-				return k, s, p, fmt.Errorf("'same' padding here is uneven (%d rows or columns), which cnnviz cannot show", total)
-			}
-			p[i] = total / 2
+			p[2*i], p[2*i+1] = total/2, total-total/2
 		}
 	default:
-		return k, s, p, fmt.Errorf("padding %q is not supported", cfg.Padding)
+		return k, s, p, fmt.Errorf("padding %q is not supported", mode)
 	}
 	return k, s, p, nil
 }
@@ -505,7 +533,19 @@ func (c *converter) layer(k kerasLayer, last bool) error {
 	case "Activation":
 		return c.activation(cfg.Activation, name, last)
 	case "ReLU":
-		return c.activation("relu", name, last)
+		return c.relu(cfg, name, last)
+	case "LeakyReLU":
+		alpha := float32(0.3) // the layer's default slope
+		for _, a := range []*float32{cfg.Alpha, cfg.NegativeSlope} {
+			if a != nil {
+				alpha = *a
+			}
+		}
+		c.leaky(name, alpha)
+	case "ZeroPadding2D":
+		return c.zeroPad(cfg, name)
+	case "BatchNormalization":
+		return c.batchNorm(cfg, name)
 	case "Softmax":
 		return c.activation("softmax", name, last)
 	case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
@@ -546,9 +586,16 @@ func (c *converter) conv(cfg layerConfig, name string, last bool) error {
 	if cfg.Groups > 1 {
 		return fmt.Errorf("groups %d: only ungrouped convolutions are supported", cfg.Groups)
 	}
-	k, s, p, err := c.window(cfg, cfg.KernelSize, false)
+	k, s, p4, err := c.window4(cfg, cfg.KernelSize, false)
 	if err != nil {
 		return err
+	}
+	// Uneven 'same' padding becomes a zeropad2d before the convolution.
+	p := [2]int{p4[0], p4[2]}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		shape := []int{c.shape[0], c.shape[1] + p4[0] + p4[1], c.shape[2] + p4[2] + p4[3]}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name + "_pad"), Kind: nn.KindZeroPad2D, Padding: p4}}, shape)
+		p = [2]int{}
 	}
 	in, out := c.shape[0], cfg.Filters
 	if out <= 0 || out > nn.MaxDim {
@@ -610,4 +657,121 @@ func (c *converter) dense(cfg layerConfig, name string, last bool) error {
 	}
 	c.add(l, []int{out})
 	return c.activation(cfg.Activation, name, last)
+}
+
+// leaky adds a leakyrelu layer with slope alpha.
+func (c *converter) leaky(layer string, alpha float32) {
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(layer), Kind: nn.KindLeakyReLU, Alpha: alpha}}, c.shape)
+}
+
+// relu maps a ReLU layer: plain, capped at 6 (relu6) or leaky.
+func (c *converter) relu(cfg layerConfig, name string, last bool) error {
+	slope := float32(0)
+	if cfg.NegativeSlope != nil {
+		slope = *cfg.NegativeSlope
+	}
+	switch {
+	case cfg.Threshold != 0:
+		return fmt.Errorf("threshold %v is not supported", cfg.Threshold)
+	case cfg.MaxValue == nil && slope == 0:
+		return c.activation("relu", name, last)
+	case cfg.MaxValue == nil:
+		c.leaky(name, slope)
+	case *cfg.MaxValue == 6 && slope == 0:
+		return c.activation("relu6", name, last)
+	default:
+		return fmt.Errorf("max_value %v with negative_slope %v: cnnviz supports max_value 6 alone", *cfg.MaxValue, slope)
+	}
+	return nil
+}
+
+// zeroPad maps ZeroPadding2D, whose padding is one size, [rows, cols] or
+// [[top, bottom], [left, right]].
+func (c *converter) zeroPad(cfg layerConfig, name string) error {
+	if len(c.shape) != 3 {
+		return fmt.Errorf("needs a [H, W, C] input, got a flat one")
+	}
+	if cfg.DataFormat != "" && cfg.DataFormat != "channels_last" {
+		return fmt.Errorf("data_format %q is not supported", cfg.DataFormat)
+	}
+	var p [4]int
+	var one int
+	var two [2]int
+	var four [2][2]int
+	switch {
+	case len(cfg.Padding) == 0:
+		p = [4]int{1, 1, 1, 1} // Keras's default
+	case json.Unmarshal(cfg.Padding, &one) == nil:
+		p = [4]int{one, one, one, one}
+	case json.Unmarshal(cfg.Padding, &two) == nil:
+		p = [4]int{two[0], two[0], two[1], two[1]}
+	case json.Unmarshal(cfg.Padding, &four) == nil:
+		p = [4]int{four[0][0], four[0][1], four[1][0], four[1][1]}
+	default:
+		return fmt.Errorf("padding %s: want one size, two or two pairs", cfg.Padding)
+	}
+	for _, v := range p {
+		if v < 0 || v > nn.MaxKernel {
+			return fmt.Errorf("padding %s: sizes must be 0..%d", cfg.Padding, nn.MaxKernel)
+		}
+	}
+	shape := []int{c.shape[0], c.shape[1] + p[0] + p[1], c.shape[2] + p[2] + p[3]}
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindZeroPad2D, Padding: p}}, shape)
+	return nil
+}
+
+// batchNorm folds a BatchNormalization over the channels into the
+// Conv2D or Dense layer right before it (one without an activation).
+func (c *converter) batchNorm(cfg layerConfig, name string) error {
+	n := len(c.layers)
+	if n == 0 || c.layers[n-1].Spec.Kind != nn.KindConv2D && c.layers[n-1].Spec.Kind != nn.KindDense {
+		return fmt.Errorf("batch normalization is supported only right after a Conv2D or Dense layer without activation, where it is folded into the weights")
+	}
+	var axis int
+	var axes []int
+	if len(cfg.Axis) > 0 && json.Unmarshal(cfg.Axis, &axis) != nil {
+		if json.Unmarshal(cfg.Axis, &axes) != nil || len(axes) != 1 {
+			return fmt.Errorf("axis %s is not supported", cfg.Axis)
+		}
+		axis = axes[0]
+	}
+	if len(cfg.Axis) == 0 {
+		axis = -1
+	}
+	if axis != -1 && axis != len(c.shape) {
+		return fmt.Errorf("axis %s: only the channels can be normalized", cfg.Axis)
+	}
+	units := c.shape[0]
+	get := func(kind string, use *bool, def float32) ([]float32, error) {
+		if use != nil && !*use {
+			v := make([]float32, units)
+			for i := range v {
+				v[i] = def
+			}
+			return v, nil
+		}
+		return c.weight(name, kind, []int{units})
+	}
+	gamma, err := get("gamma", cfg.Scale, 1)
+	if err != nil {
+		return err
+	}
+	beta, err := get("beta", cfg.Center, 0)
+	if err != nil {
+		return err
+	}
+	mean, err := c.weight(name, "moving_mean", []int{units})
+	if err != nil {
+		return err
+	}
+	variance, err := c.weight(name, "moving_variance", []int{units})
+	if err != nil {
+		return err
+	}
+	eps := float32(1e-3) // Keras's default
+	if cfg.Epsilon != nil {
+		eps = *cfg.Epsilon
+	}
+	chain.FoldBatchNorm(&c.layers[n-1], gamma, beta, mean, variance, eps)
+	return nil
 }

@@ -209,9 +209,16 @@ func TestErrors(t *testing.T) {
 		{"long shard", map[string][]byte{"model.json": good["model.json"], "group1-shard1of1.bin": append(slices.Clone(good["group1-shard1of1.bin"]), 0, 0, 0, 0)}, "the manifest describes 79680"},
 		{"unsupported", edit(func(mj map[string]any) {
 			l := layers(mj)
-			l[1].(map[string]any)["class_name"] = "BatchNormalization"
+			l[1].(map[string]any)["class_name"] = "Concatenate"
 			l[2].(map[string]any)["class_name"] = "SeparableConv2D"
-		}), "unsupported layers BatchNormalization, SeparableConv2D"},
+		}), "unsupported layers Concatenate, SeparableConv2D"},
+		{"batch norm after an activation", edit(func(mj map[string]any) {
+			layers(mj)[2].(map[string]any)["class_name"] = "BatchNormalization"
+		}), "only right after a Conv2D or Dense"},
+		{"relu max_value", edit(func(mj map[string]any) {
+			layers(mj)[1].(map[string]any)["class_name"] = "ReLU"
+			config(mj, 1)["max_value"] = 1
+		}), "max_value 1"},
 		{"activation", edit(func(mj map[string]any) { config(mj, 1)["activation"] = "tanh" }), `activation "tanh"`},
 		{"softmax inside", edit(func(mj map[string]any) { config(mj, 1)["activation"] = "softmax" }), "only at the end"},
 		{"uneven same", edit(func(mj map[string]any) {
