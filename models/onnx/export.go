@@ -102,18 +102,23 @@ func (e *exporter) init(t []byte) { e.graph = appendField(e.graph, 5, t) }
 // node appends a node reading inputs and writing out, which becomes the
 // current value.
 func (e *exporter) node(op, out string, inputs []string, attrs ...[]byte) {
-	var n []byte
-	for _, in := range inputs {
-		n = appendField(n, 1, []byte(in))
-	}
-	n = appendField(n, 2, []byte(out))
-	n = appendField(n, 3, []byte(out))
-	n = appendField(n, 4, []byte(op))
-	for _, a := range attrs {
-		n = appendField(n, 5, a)
-	}
-	e.graph = appendField(e.graph, 1, n)
+	e.graph = appendField(e.graph, 1, nodeProto(op, inputs, out, attrs...))
 	e.cur = out
+}
+
+// nodeProto encodes a NodeProto named after its one output.
+func nodeProto(op string, inputs []string, output string, attrs ...[]byte) []byte {
+	var b []byte
+	for _, in := range inputs {
+		b = appendField(b, 1, []byte(in))
+	}
+	b = appendField(b, 2, []byte(output))
+	b = appendField(b, 3, []byte(output))
+	b = appendField(b, 4, []byte(op))
+	for _, a := range attrs {
+		b = appendField(b, 5, a)
+	}
+	return b
 }
 
 // window returns the kernel_shape, strides and pads attributes of a conv

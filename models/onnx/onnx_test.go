@@ -88,25 +88,15 @@ func TestMNIST8(t *testing.T) {
 	}
 }
 
-// The test encoder builds small ONNX files field by field.
+// The test encoder builds small ONNX files field by field, with the
+// exporter's encoders (export.go); int and float attributes leave out
+// their type field, as some exporters do.
 
-func field(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
-}
+func field(b []byte, num protowire.Number, v []byte) []byte { return appendField(b, num, v) }
 
-func varintField(b []byte, num protowire.Number, v int64) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(v))
-}
+func varintField(b []byte, num protowire.Number, v int64) []byte { return appendVarint(b, num, v) }
 
-func intsAttribute(name string, v ...int64) []byte {
-	b := field(nil, 1, []byte(name))
-	for _, x := range v {
-		b = varintField(b, 8, x)
-	}
-	return varintField(b, 20, 7) // type INTS
-}
+func intsAttribute(name string, v ...int64) []byte { return encIntsAttr(name, v...) }
 
 func intAttribute(name string, v int64) []byte {
 	return varintField(field(nil, 1, []byte(name)), 3, v)
@@ -121,54 +111,18 @@ func stringAttribute(name, v string) []byte {
 	return field(field(nil, 1, []byte(name)), 4, []byte(v))
 }
 
-func nodeProto(op string, inputs []string, output string, attrs ...[]byte) []byte {
-	var b []byte
-	for _, in := range inputs {
-		b = field(b, 1, []byte(in))
-	}
-	b = field(b, 2, []byte(output))
-	b = field(b, 3, []byte(output))
-	b = field(b, 4, []byte(op))
-	for _, a := range attrs {
-		b = field(b, 5, a)
-	}
-	return b
-}
-
 // floatTensor encodes a float initializer in raw_data.
 func floatTensor(name string, dims []int64, v []float32) []byte {
-	var b []byte
-	for _, d := range dims {
-		b = varintField(b, 1, d)
+	d := make([]int, len(dims))
+	for i, x := range dims {
+		d[i] = int(x)
 	}
-	b = varintField(b, 2, typeFloat)
-	b = field(b, 8, []byte(name))
-	raw := make([]byte, 0, 4*len(v))
-	for _, x := range v {
-		raw = protowire.AppendFixed32(raw, math.Float32bits(x))
-	}
-	return field(b, 9, raw)
+	return floatTensorProto(name, d, v)
 }
 
-func int64Tensor(name string, v ...int64) []byte {
-	b := varintField(nil, 1, int64(len(v)))
-	b = varintField(b, 2, typeInt64)
-	b = field(b, 8, []byte(name))
-	var packed []byte
-	for _, x := range v {
-		packed = protowire.AppendVarint(packed, uint64(x))
-	}
-	return field(b, 7, packed)
-}
+func int64Tensor(name string, v ...int64) []byte { return int64TensorProto(name, v) }
 
-func valueInfoProto(name string, dims ...int64) []byte {
-	var shape []byte
-	for _, d := range dims {
-		shape = field(shape, 1, varintField(nil, 1, d))
-	}
-	tt := field(varintField(nil, 1, typeFloat), 2, shape)
-	return field(field(nil, 1, []byte(name)), 2, field(nil, 1, tt))
-}
+func valueInfoProto(name string, dims ...int64) []byte { return valueInfo4(name, dims) }
 
 // graphFile wraps nodes, initializers, the input "x" and output out into
 // a model file.
