@@ -2,6 +2,7 @@ package models
 
 import (
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -33,6 +34,11 @@ func maxpool(name string, k int) nn.LayerSpec {
 	return nn.LayerSpec{Name: name, Kind: nn.KindMaxPool2D, Kernel: [2]int{k, k}}
 }
 
+// RobustArchitecture is the architecture of the shipped Robust model. It is
+// not in Architectures (the page's training choices) but Architecture and
+// the training command know it.
+const RobustArchitecture = "mnistwide"
+
 // Architectures returns the names of the built-in architectures.
 func Architectures() []string { return []string{"mnist", "convnetjs"} }
 
@@ -47,6 +53,16 @@ func Architecture(name string) (nn.Spec, error) {
 			conv("conv3", 48, 3, 1), relu("relu3"),
 			conv("conv4", 64, 3, 1), relu("relu4"),
 			{Name: "gap", Kind: nn.KindGlobalAvgPool},
+			{Name: "fc", Kind: nn.KindDense, Units: 10},
+		}}, nil
+	case RobustArchitecture:
+		// Wider than mnist and with a dense hidden layer: fast adversarial
+		// training at radius 0.3 needs the capacity (Madry et al. 2018).
+		return nn.Spec{Name: name, Input: in, Classes: Digits, Layers: []nn.LayerSpec{
+			conv("conv1", 32, 3, 1), relu("relu1"), maxpool("pool1", 2),
+			conv("conv2", 64, 3, 1), relu("relu2"), maxpool("pool2", 2),
+			{Name: "flatten", Kind: nn.KindFlatten},
+			{Name: "fc1", Kind: nn.KindDense, Units: 128}, relu("relu3"),
 			{Name: "fc", Kind: nn.KindDense, Units: 10},
 		}}, nil
 	case "convnetjs":
@@ -67,6 +83,18 @@ func Save(m *nn.Sequential) ([]byte, error) {
 		f.Tensors = append(f.Tensors, safetensors.Tensor{Name: p.Name, Shape: p.Var.Value.Shape, Data: p.Var.Value.Data})
 	}
 	return safetensors.Encode(f)
+}
+
+// LooksLikeSafetensors reports whether b starts as a safetensors file
+// does: an 8-byte little-endian header length that fits in b, then a JSON
+// object. It tells a cnnviz model file from an ONNX model given as bytes
+// without a name.
+func LooksLikeSafetensors(b []byte) bool {
+	if len(b) < 10 {
+		return false
+	}
+	n := binary.LittleEndian.Uint64(b)
+	return n >= 2 && n <= uint64(len(b)-8) && b[8] == '{'
 }
 
 // Load decodes and checks a model file: the safetensors layout, the

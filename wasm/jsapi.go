@@ -82,7 +82,14 @@ func installAPI(g *game) {
 			if err != nil {
 				return nil, err
 			}
-			return g.app.AddModel(b)
+			name, note, err := g.app.AddModel(b)
+			if err != nil {
+				return nil, err
+			}
+			if note != "" {
+				g.say("loaded model %s; %s", name, note)
+			}
+			return name, nil
 		}
 		files, err := filesArg(args[0], "files")
 		if err != nil {

@@ -126,15 +126,25 @@ func (a *App) Current() *Model {
 	return a.models[0]
 }
 
-// AddModel validates a model file (models.Load) and makes it selectable.
-// It returns its name: the architecture's name, with a suffix when a model
-// of that name exists.
-func (a *App) AddModel(b []byte) (string, error) {
-	net, err := models.Load(b)
-	if err != nil {
-		return "", err
+// AddModel validates one model file given as bytes, without a file name,
+// and makes it selectable: a cnnviz model file (models.Load) or an ONNX
+// model, told apart by content. It returns the model's name (the
+// architecture's name, with a suffix when a model of that name exists) and
+// a note for the user when the file lacks class names or an input range.
+func (a *App) AddModel(b []byte) (name, note string, err error) {
+	if models.LooksLikeSafetensors(b) {
+		net, err := models.Load(b)
+		if err != nil {
+			return "", "", err
+		}
+		name, err := a.addNet(net)
+		return name, "", err
 	}
-	return a.addNet(net)
+	name, note, err = a.AddModelFiles(map[string][]byte{"model.onnx": b})
+	if err != nil {
+		return "", "", fmt.Errorf("neither a cnnviz model file (.safetensors) nor a readable ONNX model: %v", err)
+	}
+	return name, note, nil
 }
 
 // SetModel selects a model by name.

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -266,15 +267,24 @@ func TestApplyAndModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name, err := a.AddModel(b)
+	name, _, err := a.AddModel(b)
 	if err != nil || name != "convnetjs-2" {
 		t.Fatalf("AddModel = %q, %v; want convnetjs-2", name, err)
 	}
 	if err := a.SetModel(name); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.AddModel([]byte("garbage")); err == nil {
-		t.Errorf("AddModel(garbage): no error")
+	if _, _, err := a.AddModel([]byte("garbage")); err == nil || !strings.Contains(err.Error(), "ONNX") {
+		t.Errorf("AddModel(garbage) = %v, want an error naming both formats", err)
+	}
+	// An ONNX model given as bytes, without a file name, is told apart by
+	// its content (the model zoo's mnist-8).
+	onnxBytes, err := os.ReadFile("../../models/onnx/testdata/mnist-8/model.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, note, err := a.AddModel(onnxBytes); err != nil || a.Model(name) == nil || note == "" {
+		t.Errorf("AddModel(mnist-8 ONNX bytes) = %q, %q, %v; want a listed model and a note on the missing class names", name, note, err)
 	}
 	if err := a.SetModel("missing"); err == nil || !strings.Contains(err.Error(), "convnetjs-2") {
 		t.Errorf("SetModel(missing) = %v, want an error listing the models", err)
