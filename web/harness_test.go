@@ -197,6 +197,9 @@ func newTab(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
+		// Chromium 139 and later give WebGL a software renderer only when
+		// asked to: without this flag the page has no WebGL 2 at all.
+		chromedp.Flag("enable-unsafe-swiftshader", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-background-networking", true),
