@@ -234,7 +234,7 @@ func NeedsNonNegative(method string) bool { return method == "gradcampp" || meth
 // NonNegative reports whether layer i's output can have no negative
 // values: a ReLU, or a pooling or flattening of such an output.
 func NonNegative(net *nn.Sequential, i int) bool {
-	for ; i >= 0; i-- {
+	for ; i >= 0; i = net.Spec.Prev(i) {
 		switch net.Spec.Layers[i].Kind {
 		case nn.KindReLU:
 			return true
@@ -258,7 +258,10 @@ func NonNegativeLayer(net *nn.Sequential, method string, i int) (layer int, note
 	}
 	m, _ := AttrMethodByID(method)
 	name := net.Spec.Layers[i].Name
-	if j := i + 1; j < len(net.Layers) && net.Spec.Layers[j].Kind == nn.KindReLU {
+	for _, j := range net.Spec.Consumers(i) {
+		if net.Spec.Layers[j].Kind != nn.KindReLU {
+			continue
+		}
 		return j, fmt.Sprintf("%s needs non-negative activations: %s (the ReLU after %s) is used", m.Name, net.Spec.Layers[j].Name, name), nil
 	}
 	return i, "", fmt.Errorf("%s needs non-negative activations (a relu layer or a pooling after one); %s can be negative and no relu follows it", m.Name, name)
