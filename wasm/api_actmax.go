@@ -24,7 +24,7 @@ var maximizeKeys = map[string]string{
 	"direction": "one weight per channel", "objective": "objective name", "negate": "boolean",
 	"steps": "number of steps", "seed": "seed", "lr": "step size", "fourier": "boolean or decay power",
 	"colour": "boolean: decorrelated colours (default for colour models) or plain RGB",
-	"l2": "L2 strength", "tv": "total variation strength", "blurEvery": "steps between blurs",
+	"l2":     "L2 strength", "tv": "total variation strength", "blurEvery": "steps between blurs",
 	"blurSigma": "blur width in pixels", "jitter": "pixels", "scale": "fraction", "rotate": "degrees",
 	"pad": "pixels", "octaves": "upscaling octaves 0..3", "snapEvery": "steps between snapshots",
 	"pixels": "starting image for deep dream",

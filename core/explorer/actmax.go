@@ -32,18 +32,18 @@ type ActmaxParams struct {
 	Seed  uint64
 	LR    float64 // 0 means actmax's default
 
-	Fourier   bool
-	Decay     float64 // Fourier spectrum decay; 0 means 1
+	Fourier bool
+	Decay   float64 // Fourier spectrum decay; 0 means 1
 	// Decorrelate is the colour space of the parameters: the zero value
 	// decorrelates a colour model's colours (actmax.Options.Decorrelate).
 	Decorrelate actmax.Decorrelation
-	L2, TV    float64
-	BlurEvery int
-	BlurSigma float64
-	Jitter    int
-	Scale     float64
-	Rotate    float64
-	Pad       int
+	L2, TV      float64
+	BlurEvery   int
+	BlurSigma   float64
+	Jitter      int
+	Scale       float64
+	Rotate      float64
+	Pad         int
 	// Octaves > 0 optimizes first at 1/2^Octaves … 1/2 of the input's
 	// size (progressive upscaling).
 	Octaves int
