@@ -10,7 +10,7 @@ import (
 
 // stripesPNG is a w×h picture of vertical black and white stripes,
 // period pixels apart, in PNG.
-func stripesPNG(t *testing.T, w, h, period int) []byte {
+func stripesPNG(t testing.TB, w, h, period int) []byte {
 	t.Helper()
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	for y := range h {
@@ -109,5 +109,34 @@ func TestOverlayOnPhoto(t *testing.T) {
 				t.Errorf("opacity 100: corners %v and %v, want the map's two ends", img.RGBAAt(0, 0), img.RGBAAt(b.Dx()-1, b.Dy()-1))
 			}
 		})
+	}
+}
+
+// BenchmarkOverlayOnPhoto_1023 draws a 13×13 map on the crop of a
+// 1023×1023 upload (the largest square crop an upload keeps). In wasm:
+// GOOS=js GOARCH=wasm go test -run XXX -bench OverlayOnPhoto
+// -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/explorer
+func BenchmarkOverlayOnPhoto_1023(b *testing.B) {
+	a, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.SetModel("tinyvgg"); err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Upload(stripesPNG(b, 1023, 1023, 8)); err != nil {
+		b.Fatal(err)
+	}
+	a.Refresh()
+	heat := make([]float32, 13*13)
+	for i := range heat {
+		heat[i] = float32(i)
+	}
+	d := DefaultAttrDisplay()
+	if img, onPhoto := d.OverlayOn(a, 8, heat, 13, 13); img.Rect.Dx() != 1023 || !onPhoto {
+		b.Fatalf("overlay %v on the photo %v, want 1023 wide on the photo", img.Rect, onPhoto)
+	}
+	for b.Loop() {
+		d.OverlayOn(a, 8, heat, 13, 13)
 	}
 }
