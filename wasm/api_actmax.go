@@ -23,7 +23,8 @@ var maximizeKeys = map[string]string{
 	"layer": "layer name", "channel": "channel number", "unit": "[channel, y, x]", "class": "class number",
 	"direction": "one weight per channel", "objective": "objective name", "negate": "boolean",
 	"steps": "number of steps", "seed": "seed", "lr": "step size", "fourier": "boolean or decay power",
-	"l2": "L2 strength", "tv": "total variation strength", "blurEvery": "steps between blurs",
+	"colour": "boolean: decorrelated colours (default for colour models) or plain RGB",
+	"l2":     "L2 strength", "tv": "total variation strength", "blurEvery": "steps between blurs",
 	"blurSigma": "blur width in pixels", "jitter": "pixels", "scale": "fraction", "rotate": "degrees",
 	"pad": "pixels", "octaves": "upscaling octaves 0..3", "snapEvery": "steps between snapshots",
 	"pixels": "starting image for deep dream",
@@ -135,6 +136,11 @@ func apiMaximize(g *game, args []js.Value) (any, error) {
 		default:
 			err = fmt.Errorf("fourier must be true, false or a decay power, got %s", describe(v))
 		}
+	}
+	if err == nil && has("colour") {
+		var dec bool
+		boolean("colour", &dec)
+		p.Decorrelate = explorer.ColourSpace(dec)
 	}
 	num("l2", &p.L2)
 	num("tv", &p.TV)

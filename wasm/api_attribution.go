@@ -20,7 +20,8 @@ func init() {
 
 // attributionView() describes what the Attribution view shows: the method,
 // whether its map is done and how long it took in the page, the overlay's
-// rectangle in CSS pixels, whether the last frame drew that map finished
+// rectangle in CSS pixels and the size of its image in its own pixels
+// (overlaySize: the photo's crop when onPhoto), whether the last frame drew that map finished
 // with the current display options (drawn), and the progress of the grid
 // and the metrics. Tests and scripts use it to wait for results.
 func apiAttributionView(g *game, args []js.Value) (any, error) {
@@ -45,6 +46,7 @@ func apiAttributionView(g *game, args []js.Value) (any, error) {
 	r := v.overlayRect
 	out["overlay"] = []any{float64(r.Min.X) / g.dpr, float64(r.Min.Y) / g.dpr, float64(r.Max.X) / g.dpr, float64(r.Max.Y) / g.dpr}
 	out["drawn"] = v.drawnKey != "" && v.drawnKey == v.overlayKey(g.app) && g.drawnKey == g.frameKey
+	out["overlaySize"], out["onPhoto"] = []any{v.overlaySize.X, v.overlaySize.Y}, v.onPhoto
 	grid := map[string]any{}
 	for id, res := range m.Grid {
 		if res.Job != nil && res.Job.Done() {

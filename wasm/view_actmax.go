@@ -203,7 +203,7 @@ func (v *actmaxView) Update(c *Ctx) {
 	// The knobs: one row each with a button that cycles through off and
 	// three strengths.
 	y := g.knobs.Min.Y
-	for _, k := range explorer.ActmaxKnobs {
+	for _, k := range explorer.ActmaxKnobsFor(net) {
 		cur := k.Value(a.State)
 		label := cur
 		if cur == "" {
@@ -280,10 +280,11 @@ func (v *actmaxView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	// Knob labels, their strengths and one-line explanations, drawn into
 	// a cached image (text is the costly part of a redraw).
 	var on []string
-	for _, k := range explorer.ActmaxKnobs {
+	knobs := explorer.ActmaxKnobsFor(a.Current().Net)
+	for _, k := range knobs {
 		on = append(on, k.Value(a.State))
 	}
-	kr := image.Rect(0, 0, g.knobs.Dx(), len(explorer.ActmaxKnobs)*knobRowH(c))
+	kr := image.Rect(0, 0, g.knobs.Dx(), len(knobs)*knobRowH(c))
 	if key := fmt.Sprint(kr, c.UI.s, on); key != v.knobKey || v.knobImg == nil {
 		if v.knobImg != nil {
 			v.knobImg.Deallocate()
@@ -291,7 +292,7 @@ func (v *actmaxView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 		v.knobImg, v.knobKey = ebiten.NewImage(max(1, kr.Dx()), max(1, kr.Dy())), key
 		v.knobImg.Fill(colPanel)
 		y := 0
-		for i, k := range explorer.ActmaxKnobs {
+		for i, k := range knobs {
 			col := colMuted
 			if on[i] != "" {
 				col = colText

@@ -44,6 +44,10 @@ type attrView struct {
 	// reports whether that is the current map.
 	overlayRect image.Rectangle
 	drawnKey    string
+	// overlaySize is the size in pixels of the overlay image last drawn,
+	// and onPhoto whether it is drawn on the photo (AttrDisplay.OverlayOn).
+	overlaySize image.Point
+	onPhoto     bool
 }
 
 func (v *attrView) ID() string    { return "attribution" }
@@ -200,6 +204,10 @@ func (v *attrView) Update(c *Ctx) {
 	toggle("cmap-d", "diverging", "acmap", "diverging", "auto")
 	toggle("interp-n", "nearest", "interp", "nearest", "bilinear")
 	toggle("interp-b", "bilinear", "interp", "bilinear", "bilinear")
+	if a.PhotoCrop() != nil {
+		toggle("base-p", "on photo", "base", "photo", "photo")
+		toggle("base-i", "on model input", "base", "input", "photo")
+	}
 	row()
 	// Opacity slider and the right panel's choice.
 	x = x0
@@ -347,14 +355,16 @@ func (v *attrView) Draw(dst *ebiten.Image, area image.Rectangle, c *Ctx) {
 	default:
 		res := job.Result()
 		d, t := job.Progress()
-		key := fmt.Sprint(v.m.Key, bucket(d, t), job.Done(), a.State.Options)
+		key := fmt.Sprintf("%v %v %v %v %p", v.m.Key, bucket(d, t), job.Done(), a.State.Options, a.PhotoCrop())
 		mp, h, w := explorer.DisplayMap(res, disp.Post())
 		img := v.overlay.get(key, func() *image.RGBA {
-			in := net.Spec.Input
-			return disp.Overlay(pix, in[1], in[2], 8, mp, h, w)
+			im, onPhoto := disp.OverlayOn(a, 8, mp, h, w)
+			v.onPhoto = onPhoto
+			return im
 		})
+		v.overlaySize = img.Bounds().Size()
 		r := image.Rect(left.Min.X, y, left.Min.X+side, y+side)
-		drawImageIn(dst, img, r, false)
+		drawImageIn(dst, img, r, v.onPhoto) // a photo shrinks smoothly
 		v.overlayRect, v.drawnKey = r, v.overlayKey(a)
 		bimg := v.bar.get(fmt.Sprint(key, side), func() *image.RGBA {
 			sc, cm := disp.Scale(mp)

@@ -510,21 +510,13 @@ func TestUpscaleContinues(t *testing.T) {
 			for range 3 {
 				r.Step()
 			}
-			var before []float32
-			if fourier {
-				before = r.raw()
-			} else {
-				before = slices.Clone(r.param)
-			}
+			before := r.latent()
 			r.upscale()
 			if r.ph != 14 || r.pw != 14 {
 				t.Fatalf("after upscaling the parameters are %d×%d, want 14×14", r.ph, r.pw)
 			}
 			want := resize(1, 7, 7, 14, 14, before)
-			got := r.param
-			if fourier {
-				got = r.raw()
-			}
+			got := r.latent()
 			for i := range want {
 				if math.Abs(float64(got[i]-want[i])) > 1e-4 {
 					t.Fatalf("upscaled image[%d] = %v, want %v", i, got[i], want[i])

@@ -16,12 +16,18 @@
 // Left alone, gradient ascent finds high-frequency patterns that excite a
 // unit without looking like anything. Olah, Mordvintsev and Schubert 2017
 // ("Feature Visualization", Distill) survey the remedies, and each is an
-// option here with a strength, off by default:
+// option here with a strength, off by default but for one:
 //
 //   - a Fourier parameterization: the image is sigmoid(F(scale ⊙ X)), with
 //     X learned complex coefficients, F the inverse real 2-D DFT and scale
 //     = 1/max(f, 1/size)^decay, so low frequencies move faster than high
 //     ones (the optimizer then sees roughly decorrelated parameters);
+//   - decorrelated colours, for 3-channel inputs (on by default): the
+//     parameters of a pixel are mixed into red, green and blue by a
+//     square root of the colour covariance of photos (PhotoColourSqrt,
+//     estimated with ColourCovariance and ColourSqrt) and squashed by a
+//     sigmoid, so that brightness and colour contrast are learned
+//     separately, as Lucid does;
 //   - penalties: L2 (mean x²) and total variation (smoothed mean gradient
 //     magnitude), subtracted from the objective;
 //   - blurring every few steps;
@@ -31,10 +37,12 @@
 //   - progressive upscaling: optimize a small image (bilinearly upscaled
 //     into the network), then continue at larger sizes.
 //
-// Pixels live in 0..1 (the models' input range). The pixel
+// Pixels live in 0..1 (the models' input range). The plain pixel
 // parameterization clamps them after each step (projected gradient
-// ascent); the Fourier one squashes with a sigmoid, whose gradient
-// x(1−x) the chain rule includes. The transforms are one bilinear
+// ascent); the Fourier and decorrelated ones squash with a sigmoid, whose
+// gradient x(1−x) the chain rule includes, as it includes the transpose
+// of the colour mix and the adjoint of the Fourier synthesis (gonum's
+// FFTs). The transforms are one bilinear
 // resampling whose exact adjoint carries the gradient back; the
 // network's part of the gradient comes from autograd, reading the layer
 // through the Sequential observer on a frozen copy of the layers up to

@@ -1,6 +1,10 @@
 package actmax
 
-import "math"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
 
 // spectrum is the Fourier parameterization of one h×w channel: the image
 // is F(scale ⊙ X), where X holds h×kw complex coefficients (kw = w/2+1, the
@@ -15,19 +19,20 @@ import "math"
 // deviation σ gives pixel noise of about σ. Coefficients are stored
 // interleaved, re then im, row-major in (ky, kx).
 //
-// The transforms are direct sums over precomputed cosine tables, done one
-// axis at a time: O(h·w·(h+kw)) operations, tiny for the 28×28 inputs here,
-// so no FFT is needed.
+// The transforms are gonum's fast Fourier transforms, one axis at a time:
+// a complex one along y for each of the kw columns, a real one along x for
+// each row, O(h·w·log(hw)) operations.
 type spectrum struct {
 	h, w, kw int
 	scale    []float64 // [h·kw] the 1/f^decay weights, normalized to RMS 1
 	freq2    []float64 // [h·kw] squared frequency in cycles per pixel
 	m        []float64 // [kw]
-	cy, sy   []float64 // [ky·h + y] cos and sin of 2π·ky·y/h
-	cx, sx   []float64 // [kx·w + x] cos and sin of 2π·kx·x/w
 	norm     float64
-	zr, zi   []float64 // [ky·w + x] scratch
-	row      []float64 // [w] scratch
+	rows     *fourier.FFT      // length w
+	cols     *fourier.CmplxFFT // length h
+	z        []complex128      // [y·kw + kx] scratch: transformed along one axis
+	col      []complex128      // [h] scratch
+	row      []float64         // [w] scratch
 }
 
 // newSpectrum prepares the transforms for h×w images with spectrum decay
@@ -43,8 +48,7 @@ func newSpectrum(h, w int, decay float64) *spectrum {
 			s.m[kx] = 1
 		}
 	}
-	s.cy, s.sy = table(h, h)
-	s.cx, s.sx = table(kw, w)
+	s.rows, s.cols = fourier.NewFFT(w), fourier.NewCmplxFFT(h)
 	s.scale = make([]float64, h*kw)
 	s.freq2 = make([]float64, h*kw)
 	floor := 1 / float64(max(h, w))
@@ -67,24 +71,10 @@ func newSpectrum(h, w int, decay float64) *spectrum {
 	for i := range s.scale {
 		s.scale[i] /= rms
 	}
-	s.zr = make([]float64, h*w)
-	s.zi = make([]float64, h*w)
+	s.z = make([]complex128, h*kw)
+	s.col = make([]complex128, h)
 	s.row = make([]float64, w)
 	return s
-}
-
-// table returns cos and sin of 2π·k·j/n for k < nk, j < n, at [k·n + j].
-func table(nk, n int) (c, s []float64) {
-	c = make([]float64, nk*n)
-	s = make([]float64, nk*n)
-	for k := 0; k < nk; k++ {
-		for j := 0; j < n; j++ {
-			// k·j mod n keeps the angle small and the table exact at symmetric points.
-			a := 2 * math.Pi * float64((k*j)%n) / float64(n)
-			c[k*n+j], s[k*n+j] = math.Cos(a), math.Sin(a)
-		}
-	}
-	return c, s
 }
 
 // ncoef is the number of float32s that parameterize one channel.
@@ -94,43 +84,28 @@ func (s *spectrum) ncoef() int { return 2 * s.h * s.kw }
 // interleaved re, im) multiplied by weight[ky·kw+kx] when weight is not nil.
 func (s *spectrum) synth(coef []float32, weight []float64, dst []float32) {
 	h, w, kw := s.h, s.w, s.kw
-	// Along x: Z[ky, x] = Σ_kx m·X[ky,kx]·e^{iψ}.
-	for ky := 0; ky < h; ky++ {
-		zr, zi := s.zr[ky*w:(ky+1)*w], s.zi[ky*w:(ky+1)*w]
-		clear(zr)
-		clear(zi)
-		for kx := 0; kx < kw; kx++ {
+	// Along y: Z[y, kx] = Σ_ky X[ky,kx]·e^{iφ}, times the norm.
+	for kx := 0; kx < kw; kx++ {
+		for ky := 0; ky < h; ky++ {
 			k := ky*kw + kx
-			a, b := float64(coef[2*k]), float64(coef[2*k+1])
-			f := s.m[kx]
+			f := s.norm
 			if weight != nil {
 				f *= weight[k]
 			}
-			a, b = a*f, b*f
-			if a == 0 && b == 0 {
-				continue
-			}
-			cs, sn := s.cx[kx*w:(kx+1)*w], s.sx[kx*w:(kx+1)*w]
-			for x := range zr {
-				zr[x] += a*cs[x] - b*sn[x]
-				zi[x] += a*sn[x] + b*cs[x]
-			}
+			s.col[ky] = complex(float64(coef[2*k])*f, float64(coef[2*k+1])*f)
+		}
+		s.cols.Sequence(s.col, s.col)
+		for y, v := range s.col {
+			s.z[y*kw+kx] = v
 		}
 	}
-	// Along y: out[y, x] = norm·Σ_ky Re(Z[ky,x]·e^{iφ}).
+	// Along x: the real inverse transform of each row's half spectrum
+	// counts every column but the self-mirrored ones twice (m) and reads
+	// only the real part of those.
 	for y := 0; y < h; y++ {
-		row := dst[y*w : (y+1)*w]
-		acc := s.row
-		clear(acc)
-		for ky := 0; ky < h; ky++ {
-			c, sn := s.cy[ky*h+y], s.sy[ky*h+y]
-			zr, zi := s.zr[ky*w:(ky+1)*w], s.zi[ky*w:(ky+1)*w]
-			for x := range acc {
-				acc[x] += zr[x]*c - zi[x]*sn
-			}
-		}
-		for x := range row {
-			row[x] = float32(acc[x] * s.norm)
+		s.rows.Sequence(s.row, s.z[y*kw:(y+1)*kw])
+		for x, v := range s.row {
+			dst[y*w+x] = float32(v)
 		}
 	}
 }
@@ -140,36 +115,26 @@ func (s *spectrum) synth(coef []float32, weight []float64, dst []float32) {
 // function whose gradient with respect to F(weight ⊙ X) is g [h·w].
 func (s *spectrum) adjoint(g []float32, weight []float64, coef []float32) {
 	h, w, kw := s.h, s.w, s.kw
-	// G[ky, x] = norm·Σ_y g[y,x]·e^{−iφ}.
-	for ky := 0; ky < h; ky++ {
-		gr, gi := s.zr[ky*w:(ky+1)*w], s.zi[ky*w:(ky+1)*w]
-		clear(gr)
-		clear(gi)
-		for y := 0; y < h; y++ {
-			c, sn := s.cy[ky*h+y]*s.norm, s.sy[ky*h+y]*s.norm
-			row := g[y*w : (y+1)*w]
-			for x, v := range row {
-				gr[x] += float64(v) * c
-				gi[x] -= float64(v) * sn
-			}
+	// Along x: G[y, kx] = Σ_x g[y,x]·e^{−iψ}.
+	for y := 0; y < h; y++ {
+		for x := range s.row {
+			s.row[x] = float64(g[y*w+x])
 		}
+		s.rows.Coefficients(s.z[y*kw:(y+1)*kw], s.row)
 	}
-	// dX[ky, kx] = m·Σ_x G[ky,x]·e^{−iψ}.
-	for ky := 0; ky < h; ky++ {
-		gr, gi := s.zr[ky*w:(ky+1)*w], s.zi[ky*w:(ky+1)*w]
-		for kx := 0; kx < kw; kx++ {
-			cs, sn := s.cx[kx*w:(kx+1)*w], s.sx[kx*w:(kx+1)*w]
-			var a, b float64
-			for x := range gr {
-				a += gr[x]*cs[x] + gi[x]*sn[x]
-				b += gi[x]*cs[x] - gr[x]*sn[x]
-			}
+	// Along y: dX[ky, kx] = norm·m·Σ_y G[y,kx]·e^{−iφ}.
+	for kx := 0; kx < kw; kx++ {
+		for y := range s.col {
+			s.col[y] = s.z[y*kw+kx]
+		}
+		s.cols.Coefficients(s.col, s.col)
+		for ky, v := range s.col {
 			k := ky*kw + kx
-			f := s.m[kx]
+			f := s.norm * s.m[kx]
 			if weight != nil {
 				f *= weight[k]
 			}
-			coef[2*k], coef[2*k+1] = float32(a*f), float32(b*f)
+			coef[2*k], coef[2*k+1] = float32(real(v)*f), float32(imag(v)*f)
 		}
 	}
 }

@@ -36,13 +36,7 @@ func TestBeatsMNIST(t *testing.T) {
 	for i := range digits {
 		digits[i] = set.Float(i*(set.Count/sample), nil)
 	}
-	trained := func(name string) *nn.Sequential {
-		m, err := models.Builtin(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	trained := func(name string) *nn.Sequential { return builtin(t, name) }
 	cases := []struct {
 		name string
 		m    *nn.Sequential

@@ -20,7 +20,8 @@ type Options struct {
 	// Steps is the number of ascent steps (0 means 100).
 	Steps int
 	// LR is the step size (0 means 0.05 for pixels, 0.2 for Fourier
-	// coefficients, whose sigmoid makes the same step smaller in pixels).
+	// coefficients or decorrelated colours, whose sigmoid makes the same
+	// step smaller in pixels).
 	LR float64
 	// Optimizer chooses the update rule (0 means Adam, except for
 	// DeepDream: normalized gradient ascent).
@@ -37,9 +38,23 @@ type Options struct {
 	Fourier bool
 	// Decay is the spectrum decay power (0 means 1). Fourier only.
 	Decay float64
+	// Decorrelate chooses the colour space of a 3-channel image's
+	// parameters (DecorrelateAuto, the zero value, means decorrelated for
+	// a 3-channel input): decorrelated, the parameters d of each pixel give
+	// its colour as sigmoid(C·d), C = ColourSqrt scaled so that its longest
+	// column has length 1. Brightness and the colour contrasts of photos
+	// then move independently at comparable rates, rather than the red,
+	// green and blue values that photos have strongly correlated (Olah et
+	// al. 2017, Lucid). It applies to both parameterizations; with pixels,
+	// the parameters are no longer clamped but squashed by the sigmoid.
+	Decorrelate Decorrelation
+	// ColourSqrt is the square root of the colour covariance that
+	// decorrelates (the zero matrix means PhotoColourSqrt).
+	ColourSqrt [3][3]float64
 	// InitStd is the standard deviation of the starting noise: of the
-	// pixels around 0.5 (0 means 0.1), or of the Fourier coefficients (0
-	// means 0.5, about 0.1 in pixels after the sigmoid). Too flat a start
+	// pixels around 0.5 (0 means 0.1; decorrelated pixel parameters start
+	// from the same picture), or of the Fourier coefficients (0 means 0.5,
+	// about 0.1 in pixels after the sigmoid). Too flat a start
 	// leaves every unit of a ReLU layer at zero, where the gradient is zero
 	// and the ascent cannot begin.
 	InitStd float64
@@ -110,7 +125,8 @@ type Run struct {
 	ph, pw  int // parameter resolution (smaller while upscaling)
 	octave  int // index into opt.Upscale; len means full size
 	spec    *spectrum
-	param   []float32 // the engine's values
+	mix     *colourMix // nil: the parameters are red, green and blue
+	param   []float32  // the engine's values
 	eng     *inputopt.Engine
 	rng     *rand.Rand
 	step    int
@@ -137,9 +153,32 @@ func New(m *nn.Sequential, opt Options) (*Run, error) {
 	if opt.Steps == 0 {
 		opt.Steps = 100
 	}
+	switch opt.Decorrelate {
+	case DecorrelateAuto:
+		if r.c == 3 {
+			opt.Decorrelate = DecorrelateOn
+		} else {
+			opt.Decorrelate = DecorrelateOff
+		}
+	case DecorrelateOn:
+		if r.c != 3 {
+			return nil, fmt.Errorf("actmax: decorrelated colour needs a 3-channel input, and the model takes %v", in)
+		}
+	case DecorrelateOff:
+	default:
+		return nil, fmt.Errorf("actmax: unknown colour space %d", int(opt.Decorrelate))
+	}
+	if opt.Decorrelate == DecorrelateOn {
+		if opt.ColourSqrt == ([3][3]float64{}) {
+			opt.ColourSqrt = PhotoColourSqrt
+		}
+		if r.mix, err = newColourMix(opt.ColourSqrt); err != nil {
+			return nil, err
+		}
+	}
 	if opt.LR == 0 {
 		opt.LR = 0.05
-		if opt.Fourier {
+		if opt.Fourier || r.mix != nil {
 			opt.LR = 0.2
 		}
 	}
@@ -225,6 +264,10 @@ func (r *Run) octaveSize(i int) (int, int) {
 	return h, max(1, int(math.Round(float64(h)*float64(r.w)/float64(r.h))))
 }
 
+// squash reports whether the image is sigmoid of its parameters' image
+// (Fourier or decorrelated), rather than the clamped parameters.
+func (r *Run) squash() bool { return r.opt.Fourier || r.mix != nil }
+
 // init sets the starting parameters at the current resolution.
 func (r *Run) init() {
 	n := r.c * r.ph * r.pw
@@ -233,55 +276,78 @@ func (r *Run) init() {
 	if r.opt.Start != nil {
 		start = resize(r.c, r.h, r.w, r.ph, r.pw, r.opt.Start)
 	}
-	if !r.opt.Fourier {
-		r.param = make([]float32, n)
-		for i := range r.param {
-			if start != nil {
-				r.param[i] = start[i]
-			} else {
-				r.param[i] = float32(0.5 + r.opt.InitStd*r.rng.NormFloat64())
+	if r.opt.Fourier {
+		r.spec = newSpectrum(r.ph, r.pw, r.opt.Decay)
+		r.param = make([]float32, r.c*r.spec.ncoef())
+		if start == nil {
+			for i := range r.param {
+				r.param[i] = float32(r.opt.InitStd * r.rng.NormFloat64())
 			}
 		}
-		r.engine()
-		return
-	}
-	r.spec = newSpectrum(r.ph, r.pw, r.opt.Decay)
-	r.param = make([]float32, r.c*r.spec.ncoef())
-	if start != nil {
-		for i, v := range start {
-			v = min(max(v, 0.01), 0.99)
-			start[i] = float32(math.Log(float64(v) / (1 - float64(v)))) // logit: sigmoid⁻¹
+	} else {
+		r.param = make([]float32, n)
+		if start == nil {
+			start = make([]float32, n)
+			for i := range start {
+				start[i] = float32(0.5 + r.opt.InitStd*r.rng.NormFloat64())
+			}
 		}
-		r.setRaw(start)
-		r.engine()
-		return
 	}
-	for i := range r.param {
-		r.param[i] = float32(r.opt.InitStd * r.rng.NormFloat64())
+	if start != nil {
+		r.setImage(start)
 	}
 	r.engine()
 }
 
+// setImage sets the parameters so that the image is img (clamped to
+// 0.01..0.99 when squashed, where the sigmoid cannot reach 0 and 1).
+func (r *Run) setImage(img []float32) {
+	if !r.squash() {
+		copy(r.param, img)
+		return
+	}
+	lat := make([]float32, len(img))
+	for i, v := range img {
+		v = min(max(v, 0.01), 0.99)
+		lat[i] = float32(math.Log(float64(v) / (1 - float64(v)))) // logit: sigmoid⁻¹
+	}
+	if r.mix != nil {
+		rgb := lat
+		lat = make([]float32, len(rgb))
+		apply(&r.mix.inv, rgb, lat)
+	}
+	r.setLatent(lat)
+}
+
 // engine starts the shared optimizer afresh on r.param: in the [0,1] box
-// for pixels, unconstrained for Fourier coefficients.
+// for pixels, unconstrained for squashed parameters.
 func (r *Run) engine() {
 	rule := inputopt.Adam
 	if r.opt.Optimizer == Normalized {
 		rule = inputopt.Normalized
 	}
-	r.eng = inputopt.New(r.param, rule, r.opt.LR, 0, inputopt.Constraint{Box: !r.opt.Fourier})
+	r.eng = inputopt.New(r.param, rule, r.opt.LR, 0, inputopt.Constraint{Box: !r.squash()})
 }
 
-// setRaw sets the Fourier coefficients so that the unsquashed image is raw.
-func (r *Run) setRaw(raw []float32) {
+// setLatent sets the parameters so that the latent image (see latent) is
+// lat.
+func (r *Run) setLatent(lat []float32) {
+	if !r.opt.Fourier {
+		copy(r.param, lat)
+		return
+	}
 	np, nc := r.ph*r.pw, r.spec.ncoef()
 	for ch := 0; ch < r.c; ch++ {
-		r.spec.analyze(raw[ch*np:(ch+1)*np], r.spec.scale, r.param[ch*nc:(ch+1)*nc])
+		r.spec.analyze(lat[ch*np:(ch+1)*np], r.spec.scale, r.param[ch*nc:(ch+1)*nc])
 	}
 }
 
-// raw returns the unsquashed Fourier image.
-func (r *Run) raw() []float32 {
+// latent returns the image the parameters stand for before colour mixing
+// and squashing: the Fourier synthesis, or the pixel parameters.
+func (r *Run) latent() []float32 {
+	if !r.opt.Fourier {
+		return slices.Clone(r.param)
+	}
 	np, nc := r.ph*r.pw, r.spec.ncoef()
 	out := make([]float32, r.c*np)
 	for ch := 0; ch < r.c; ch++ {
@@ -290,17 +356,25 @@ func (r *Run) raw() []float32 {
 	return out
 }
 
-// render computes r.img from the parameters.
-func (r *Run) render() {
-	if !r.opt.Fourier {
-		copy(r.img, r.param)
-		return
+// pixels writes the image at parameter resolution into dst: the latent
+// image, mixed into RGB when decorrelated, squashed by the sigmoid unless
+// the parameters are plain pixels.
+func (r *Run) pixels(dst []float32) {
+	lat := r.latent()
+	if r.mix != nil {
+		apply(&r.mix.m, lat, dst)
+	} else {
+		copy(dst, lat)
 	}
-	raw := r.raw()
-	for i, v := range raw {
-		r.img[i] = sigmoid(v)
+	if r.squash() {
+		for i, v := range dst {
+			dst[i] = sigmoid(v)
+		}
 	}
 }
+
+// render computes r.img from the parameters.
+func (r *Run) render() { r.pixels(r.img) }
 
 func sigmoid(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
 
@@ -309,12 +383,7 @@ func sigmoid(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))
 // and Adam starts afresh.
 func (r *Run) upscale() {
 	oh, ow := r.ph, r.pw
-	var prev []float32
-	if r.opt.Fourier {
-		prev = r.raw()
-	} else {
-		prev = r.param
-	}
+	prev := r.latent()
 	r.octave++
 	r.ph, r.pw = r.octaveSize(r.octave)
 	next := resize(r.c, oh, ow, r.ph, r.pw, prev)
@@ -323,11 +392,38 @@ func (r *Run) upscale() {
 	if r.opt.Fourier {
 		r.spec = newSpectrum(r.ph, r.pw, r.opt.Decay)
 		r.param = make([]float32, r.c*r.spec.ncoef())
-		r.setRaw(next)
 	} else {
-		r.param = next
+		r.param = make([]float32, n)
 	}
+	r.setLatent(next)
 	r.engine()
+}
+
+// paramGrad turns g, the gradient of a function with respect to the
+// image r.img (as render left it) at parameter resolution, into its
+// gradient with respect to the parameters: through the sigmoid, the
+// colour mix (its transpose) and the Fourier synthesis (its adjoint).
+// It may overwrite g and return it.
+func (r *Run) paramGrad(g []float32) []float32 {
+	if r.squash() {
+		for i, y := range r.img {
+			g[i] *= y * (1 - y) // sigmoid′
+		}
+	}
+	if r.mix != nil {
+		rgb := slices.Clone(g)
+		t := transpose(r.mix.m)
+		apply(&t, rgb, g)
+	}
+	if !r.opt.Fourier {
+		return g
+	}
+	np, nc := r.ph*r.pw, r.spec.ncoef()
+	pg := make([]float32, len(r.param))
+	for ch := 0; ch < r.c; ch++ {
+		r.spec.adjoint(g[ch*np:(ch+1)*np], r.spec.scale, pg[ch*nc:(ch+1)*nc])
+	}
+	return pg
 }
 
 // Step does one ascent step and reports whether the run is finished.
@@ -382,20 +478,9 @@ func (r *Run) Step() (done bool) {
 		totalVariation(r.c, r.ph, r.pw, r.img, r.grad, -o.TV)
 	}
 
-	// Through the parameterization, then one optimizer step.
-	if o.Fourier {
-		for i, y := range r.img {
-			r.grad[i] *= y * (1 - y) // sigmoid′
-		}
-		np, nc := r.ph*r.pw, r.spec.ncoef()
-		pg := make([]float32, len(r.param))
-		for ch := 0; ch < r.c; ch++ {
-			r.spec.adjoint(r.grad[ch*np:(ch+1)*np], r.spec.scale, pg[ch*nc:(ch+1)*nc])
-		}
-		r.eng.Step(pg)
-	} else {
-		r.eng.Step(r.grad) // and back into 0..1
-	}
+	// Through the parameterization, then one optimizer step (the
+	// pixels' engine clamps them back into 0..1).
+	r.eng.Step(r.paramGrad(r.grad))
 	r.step++
 	if o.BlurEvery > 0 && r.step%o.BlurEvery == 0 {
 		if o.Fourier {
@@ -430,13 +515,7 @@ func (r *Run) Steps() (done, total int) { return r.step, r.opt.Steps }
 // size).
 func (r *Run) Image() *tensor.Tensor {
 	img := make([]float32, r.c*r.ph*r.pw)
-	if r.opt.Fourier {
-		for i, v := range r.raw() {
-			img[i] = sigmoid(v)
-		}
-	} else {
-		copy(img, r.param)
-	}
+	r.pixels(img)
 	return tensor.FromSlice(resize(r.c, r.ph, r.pw, r.h, r.w, img), r.c, r.h, r.w)
 }
 
@@ -471,6 +550,19 @@ func Maximize(m *nn.Sequential, opt Options) (Result, error) {
 	}
 	return r.Result(), nil
 }
+
+// Decorrelation chooses the colour space of an image's parameters (see
+// Options.Decorrelate).
+type Decorrelation int
+
+const (
+	// DecorrelateAuto decorrelates the colours of a 3-channel input.
+	DecorrelateAuto Decorrelation = iota
+	// DecorrelateOn decorrelates; New refuses it for other inputs.
+	DecorrelateOn
+	// DecorrelateOff learns red, green and blue (or grey) directly.
+	DecorrelateOff
+)
 
 // Optimizer is an update rule for gradient ascent.
 type Optimizer int

@@ -32,15 +32,18 @@ type ActmaxParams struct {
 	Seed  uint64
 	LR    float64 // 0 means actmax's default
 
-	Fourier   bool
-	Decay     float64 // Fourier spectrum decay; 0 means 1
-	L2, TV    float64
-	BlurEvery int
-	BlurSigma float64
-	Jitter    int
-	Scale     float64
-	Rotate    float64
-	Pad       int
+	Fourier bool
+	Decay   float64 // Fourier spectrum decay; 0 means 1
+	// Decorrelate is the colour space of the parameters: the zero value
+	// decorrelates a colour model's colours (actmax.Options.Decorrelate).
+	Decorrelate actmax.Decorrelation
+	L2, TV      float64
+	BlurEvery   int
+	BlurSigma   float64
+	Jitter      int
+	Scale       float64
+	Rotate      float64
+	Pad         int
 	// Octaves > 0 optimizes first at 1/2^Octaves … 1/2 of the input's
 	// size (progressive upscaling).
 	Octaves int
@@ -112,7 +115,7 @@ func (p ActmaxParams) Options(net *nn.Sequential, current []float32) (actmax.Opt
 		o.Steps = 100
 	}
 	o.Seed, o.LR = p.Seed, p.LR
-	o.Fourier, o.Decay = p.Fourier, p.Decay
+	o.Fourier, o.Decay, o.Decorrelate = p.Fourier, p.Decay, p.Decorrelate
 	o.L2, o.TV = p.L2, p.TV
 	o.BlurEvery, o.BlurSigma = p.BlurEvery, p.BlurSigma
 	o.Jitter, o.Scale, o.Rotate, o.Pad = p.Jitter, p.Scale, p.Rotate, p.Pad
@@ -186,6 +189,7 @@ const (
 
 // ActmaxKnobs lists the view's toggles in the order shown.
 var ActmaxKnobs = []ActmaxKnob{
+	{KeyColourSpace, "colour space", "learn brightness apart from colour, as photos vary (colour models)", []string{"on"}, "on"},
 	{"am.fourier", "Fourier", "learn frequencies, coarse ones faster (1/f power)", []string{"0.5", "1", "1.5"}, ""},
 	{"am.l2", "L2 decay", "penalize bright pixels: only what is needed stays", []string{"0.3", "1", "3"}, ""},
 	{"am.tv", "total variation", "penalize jumps between neighbours: smoother", []string{"0.3", "1", "3"}, ""},
@@ -195,6 +199,35 @@ var ActmaxKnobs = []ActmaxKnob{
 	{"am.rotate", "rotate", "turn randomly by up to ± N degrees each step", []string{"5", "10", "20"}, ""},
 	{"am.pad", "pad", "add an N-pixel border, so shifts bring in blank", []string{"2", "4", "8"}, ""},
 	{"am.up", "upscale", "start N halvings smaller, enlarge as it goes", []string{"1", "2", "3"}, ""},
+}
+
+// KeyColourSpace is the knob of decorrelated colours: on (the default)
+// or "0" for plain red, green and blue. Only colour models have it.
+const KeyColourSpace = "am.colour"
+
+// ColourSpace returns the colour space of ActmaxParams.Decorrelate that
+// asks for decorrelated colours (refused for a grey model) or for plain
+// red, green and blue.
+func ColourSpace(decorrelated bool) actmax.Decorrelation {
+	if decorrelated {
+		return actmax.DecorrelateOn
+	}
+	return actmax.DecorrelateOff
+}
+
+// ActmaxKnobsFor returns the knobs that apply to net: all of ActmaxKnobs
+// for a colour model, all but the colour space for a grey one.
+func ActmaxKnobsFor(net *nn.Sequential) []ActmaxKnob {
+	if IsColour(net) {
+		return ActmaxKnobs
+	}
+	var out []ActmaxKnob
+	for _, k := range ActmaxKnobs {
+		if k.Key != KeyColourSpace {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Value returns the knob's strength in s: its option, or the default when
@@ -283,6 +316,15 @@ func ActmaxState(s State, net *nn.Sequential, class int) (ActmaxParams, error) {
 	whole("am.y", &p.Y)
 	whole("am.x", &p.X)
 	p.Negate = s.Option("am.neg", "") == "1"
+	switch v := s.Option(KeyColourSpace, "on"); v {
+	case "on", "1":
+	case "0":
+		if IsColour(net) {
+			p.Decorrelate = actmax.DecorrelateOff
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("%s: %q is not on or 0", KeyColourSpace, v))
+	}
 	if p.Objective == "direction" {
 		li := net.Index(p.Layer)
 		c := net.OutShape(li)[0]

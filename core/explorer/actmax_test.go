@@ -391,3 +391,86 @@ func TestActmaxDefaultPicture(t *testing.T) {
 		t.Errorf("old defaults (conv1 channel 0, no regularizer): %.2f of the pixels at 0 or 1, want more than %.2f (the degenerate picture)", got, most)
 	}
 }
+
+// TestActmaxColourSpace checks the colour-space knob: decorrelated by
+// default for a colour model, "0" for plain red, green and blue, without
+// effect (and not offered) on a grey model, anything else an error; and
+// the button cycles on → off → on.
+func TestActmaxColourSpace(t *testing.T) {
+	colour, err := models.Builtin("tinyvgg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grey, err := models.Builtin("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		net     *nn.Sequential
+		option  string // "" for none
+		want    actmax.Decorrelation
+		wantErr bool
+	}{
+		{"colour default", colour, "", actmax.DecorrelateAuto, false},
+		{"colour off", colour, "0", actmax.DecorrelateOff, false},
+		{"colour on", colour, "on", actmax.DecorrelateAuto, false},
+		{"grey off", grey, "0", actmax.DecorrelateAuto, false},
+		{"bad value", colour, "yes", actmax.DecorrelateAuto, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Default()
+			if tc.option != "" {
+				s.SetOption(KeyColourSpace, tc.option)
+			}
+			p, err := ActmaxState(s, tc.net, 0)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("ActmaxState error %v, want error %v", err, tc.wantErr)
+			}
+			if p.Decorrelate != tc.want {
+				t.Errorf("Decorrelate = %d, want %d", p.Decorrelate, tc.want)
+			}
+			if _, err := p.Options(tc.net, nil); err != nil {
+				t.Errorf("Options: %v", err)
+			}
+		})
+	}
+	has := func(ks []ActmaxKnob) bool {
+		return slices.ContainsFunc(ks, func(k ActmaxKnob) bool { return k.Key == KeyColourSpace })
+	}
+	if !has(ActmaxKnobsFor(colour)) || has(ActmaxKnobsFor(grey)) {
+		t.Errorf("the colour-space knob is offered to tinyvgg %v and to mnist %v, want true and false", has(ActmaxKnobsFor(colour)), has(ActmaxKnobsFor(grey)))
+	}
+	k := ActmaxKnobsFor(colour)[0]
+	s := Default()
+	var got []string
+	for range 3 {
+		got = append(got, k.Value(s)+"/"+s.Option(k.Key, "-"))
+		s.SetOption(k.Key, k.Next(s))
+	}
+	if want := "[on/- /0 on/-]"; fmt.Sprint(got) != want {
+		t.Errorf("strength/option over 3 presses = %v, want %v", got, want)
+	}
+	// Plain colours through the Options of a state must differ from decorrelated ones.
+	img := func(opt string) []float32 {
+		s := Default()
+		s.View = "actmax"
+		if opt != "" {
+			s.SetOption(KeyColourSpace, opt)
+		}
+		p, _ := ActmaxState(s, colour, 0)
+		p.Steps = 5
+		o, err := p.Options(colour, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := actmax.Maximize(colour, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Image.Data
+	}
+	if slices.Equal(img(""), img("0")) {
+		t.Errorf("the colour-space knob does not change the picture")
+	}
+}

@@ -85,6 +85,12 @@ type App struct {
 	photoVer  int
 	colour    []float32
 	colourKey string
+	// photoFull is the same picture at the resolution overlays are drawn
+	// at (see overlaySide), and crop its part the model sees, for the
+	// shape cropKey names.
+	photoFull image.Image
+	crop      *image.RGBA
+	cropKey   string
 }
 
 // New returns an App with the shipped models and the default state.

@@ -21,9 +21,9 @@ func TestAttrDisplayRoundTrip(t *testing.T) {
 		keys int // options in the link
 	}{
 		{"defaults", def, 0},
-		{"honest", AttrDisplay{Honest: true, ReLU: true, Norm: "minmax", Colormap: "auto", Interp: "bilinear", Alpha: 60, Panel: "metrics", Metric: "curves"}, 1},
-		{"everything else", AttrDisplay{ReLU: false, Norm: "maxabs", Colormap: "diverging", Interp: "nearest", Alpha: 0, Panel: "grid", Metric: "sanity"}, 7},
-		{"alpha 100", AttrDisplay{ReLU: true, Norm: "none", Colormap: "viridis", Interp: "bilinear", Alpha: 100, Panel: "metrics", Metric: "pointing"}, 4},
+		{"honest", AttrDisplay{Honest: true, ReLU: true, Norm: "minmax", Colormap: "auto", Interp: "bilinear", Alpha: 60, Panel: "metrics", Metric: "curves", Base: "photo"}, 1},
+		{"everything else", AttrDisplay{ReLU: false, Norm: "maxabs", Colormap: "diverging", Interp: "nearest", Alpha: 0, Panel: "grid", Metric: "sanity", Base: "input"}, 8},
+		{"alpha 100", AttrDisplay{ReLU: true, Norm: "none", Colormap: "viridis", Interp: "bilinear", Alpha: 100, Panel: "metrics", Metric: "pointing", Base: "photo"}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tc.d.Options()
@@ -58,6 +58,7 @@ func TestAttrDisplayRoundTrip(t *testing.T) {
 		{map[string]string{"alpha": "150"}, `alpha: "150" is not a whole percentage 0..100`},
 		{map[string]string{"alpha": "-1", "panel": "x"}, `alpha: "-1"`},
 		{map[string]string{"metric": "auc"}, `metric: "auc"`},
+		{map[string]string{"base": "full"}, `base: "full" is not one of photo, input`},
 	} {
 		s := Default()
 		for k, v := range tc.opts {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"path"
 	"slices"
 	"strings"
@@ -76,15 +77,39 @@ func (a *App) loadPhoto(name string) error {
 		return err
 	}
 	a.uploadPix = input.Centre(g)
-	a.setPhoto(u.Image(), name)
+	a.setPhoto(u.Image(), u.Image(), name)
 	return nil
 }
 
 // setPhoto keeps the decoded picture of the input (a sample photo's name,
-// or "" for an upload) for colour models.
-func (a *App) setPhoto(img image.Image, name string) {
-	a.photo, a.photoName = img, name
+// or "" for an upload) for colour models: img to compute the model's
+// input from, full (the same picture, perhaps larger) to draw overlays on.
+func (a *App) setPhoto(img, full image.Image, name string) {
+	a.photo, a.photoFull, a.photoName = img, full, name
 	a.photoVer++
+}
+
+// PhotoCrop returns the part of the input photo that the current colour
+// model sees (input.CentreCrop at the aspect ratio of its input) at the
+// resolution of the copy kept for overlays: an upload's short side is
+// shrunk below 2·overlaySide = 1024 pixels, a sample photo or a camera
+// frame is kept whole. It returns nil when the input is not a photo or
+// the model takes grey pictures. The image is cached: do not modify it.
+func (a *App) PhotoCrop() *image.RGBA {
+	k := a.State.Input.Kind
+	net := a.Current().Net
+	if (k != InputUpload && k != InputPhoto && k != InputCamera) || a.photoFull == nil || !IsColour(net) {
+		return nil
+	}
+	in := net.Spec.Input
+	key := fmt.Sprint(a.photoVer, in)
+	if a.cropKey != key {
+		r := input.CentreCrop(a.photoFull.Bounds(), in[2], in[1])
+		crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+		draw.Draw(crop, crop.Rect, a.photoFull, r.Min, draw.Src)
+		a.crop, a.cropKey = crop, key
+	}
+	return a.crop
 }
 
 // photoInput returns the photo through input.Colour at a colour model's
@@ -148,7 +173,7 @@ func (a *App) UseFrame(img image.Image) error {
 		a.State.Input = Input{Kind: InputCamera}
 		a.touch()
 	}
-	a.setPhoto(img, "")
+	a.setPhoto(img, img, "")
 	a.uploadPix = nil
 	a.drawing = false
 	a.Frames++

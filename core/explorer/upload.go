@@ -20,7 +20,7 @@ func (a *App) Upload(b []byte) error {
 	}
 	for !u.Step() {
 	}
-	r := newPhotoReduce(u)
+	r := newPhotoCopies(u)
 	for !r.Step() {
 	}
 	return a.useUpload(u, r)
@@ -33,14 +33,39 @@ func (a *App) Upload(b []byte) error {
 // (BenchmarkColour_JPEG_4000x4000), seconds in the browser.
 const photoSide = 256
 
-// newPhotoReduce returns the stepper that shrinks a read upload's
-// picture, or one with nothing to do when it failed.
-func newPhotoReduce(u *input.Upload) *input.Reduce {
+// overlaySide is the least short side of the copy of an upload that
+// attribution maps are drawn on (App.PhotoCrop): a larger picture is
+// shrunk by a whole factor, so that the copy's short side stays below
+// 2·overlaySide, and a square model's crop below 1024 pixels a side.
+const overlaySide = 512
+
+// photoCopies makes the two copies kept of a read upload's picture, a
+// band of rows per Step: the overlay copy (input.Reduce to overlaySide)
+// and, from it, the colour copy (to photoSide).
+type photoCopies struct {
+	full, small *input.Reduce
+}
+
+// newPhotoCopies returns the stepper that shrinks a read upload's
+// picture, or one with next to nothing to do when it failed.
+func newPhotoCopies(u *input.Upload) *photoCopies {
 	img := u.Image()
 	if img == nil {
 		img = image.NewRGBA(image.Rect(0, 0, 1, 1))
 	}
-	return input.NewReduce(img, photoSide)
+	return &photoCopies{full: input.NewReduce(img, overlaySide)}
+}
+
+// Step shrinks the next band of rows and reports whether both copies are
+// done.
+func (p *photoCopies) Step() (done bool) {
+	if p.small == nil {
+		if p.full.Step() {
+			p.small = input.NewReduce(p.full.Result(), photoSide)
+		}
+		return false
+	}
+	return p.small.Step()
 }
 
 // StartUpload reads an uploaded PNG or JPEG as a stepper under UploadJob,
@@ -81,13 +106,13 @@ type uploadJob struct {
 	u        *input.Upload
 	done     func(error)
 	finished bool
-	reduce   *input.Reduce // the colour copy, once the picture is read
+	reduce   *photoCopies // the copies, once the picture is read
 }
 
 func (j *uploadJob) Step() bool {
 	if j.reduce == nil {
 		if j.u.Step() {
-			j.reduce = newPhotoReduce(j.u)
+			j.reduce = newPhotoCopies(j.u)
 		}
 		return false
 	}
@@ -102,15 +127,15 @@ func (j *uploadJob) Step() bool {
 	return true
 }
 
-// useUpload makes a finished upload's picture the input, with r's result
-// as its colour copy.
-func (a *App) useUpload(u *input.Upload, r *input.Reduce) error {
+// useUpload makes a finished upload's picture the input, with r's
+// copies.
+func (a *App) useUpload(u *input.Upload, r *photoCopies) error {
 	g, err := u.Result()
 	if err != nil {
 		return err
 	}
 	a.uploadPix = input.Centre(g)
-	a.setPhoto(r.Result(), "")
+	a.setPhoto(r.small.Result(), r.full.Result(), "")
 	a.State.Input = Input{Kind: InputUpload}
 	a.drawing = false
 	a.dirty = true

@@ -23,14 +23,8 @@ func Colour(img image.Image, w, h int) ([]float32, error) {
 	if sw <= 0 || sh <= 0 {
 		return nil, fmt.Errorf("the image has no pixels (%d×%d)", sw, sh)
 	}
-	// The centred crop with aspect w:h.
-	cw, ch := sw, sh
-	if int64(sw)*int64(h) > int64(sh)*int64(w) {
-		cw = max(1, int(int64(sh)*int64(w)/int64(h)))
-	} else {
-		ch = max(1, int(int64(sw)*int64(h)/int64(w)))
-	}
-	crop := image.Rect(0, 0, cw, ch).Add(b.Min).Add(image.Pt((sw-cw)/2, (sh-ch)/2))
+	crop := CentreCrop(b, w, h)
+	cw, ch := crop.Dx(), crop.Dy()
 	rgba := image.NewRGBA(image.Rect(0, 0, cw, ch))
 	draw.Draw(rgba, rgba.Rect, img, crop.Min, draw.Src)
 
@@ -69,6 +63,26 @@ func Colour(img image.Image, w, h int) ([]float32, error) {
 		out[i] = min(max(v/255, 0), 1)
 	}
 	return out, nil
+}
+
+// CentreCrop returns the largest rectangle with the aspect ratio of w×h
+// centred in b: the part of a photo that Colour shows a w×h model. It
+// panics if w or h is below 1; an empty b gives an empty rectangle.
+func CentreCrop(b image.Rectangle, w, h int) image.Rectangle {
+	if w < 1 || h < 1 {
+		panic(fmt.Sprintf("input: CentreCrop to %d×%d", w, h))
+	}
+	sw, sh := b.Dx(), b.Dy()
+	if sw <= 0 || sh <= 0 {
+		return image.Rectangle{Min: b.Min, Max: b.Min}
+	}
+	cw, ch := sw, sh
+	if int64(sw)*int64(h) > int64(sh)*int64(w) {
+		cw = max(1, int(int64(sh)*int64(w)/int64(h)))
+	} else {
+		ch = max(1, int(int64(sw)*int64(h)/int64(w)))
+	}
+	return image.Rect(0, 0, cw, ch).Add(b.Min).Add(image.Pt((sw-cw)/2, (sh-ch)/2))
 }
 
 // tap is one source index and its weight in an output sample.

@@ -131,3 +131,21 @@ func BenchmarkColour_600x400to64(b *testing.B) {
 		}
 	}
 }
+
+func TestCentreCrop(t *testing.T) {
+	for _, tc := range []struct {
+		b    image.Rectangle
+		w, h int
+		want image.Rectangle
+	}{
+		{image.Rect(0, 0, 600, 400), 64, 64, image.Rect(100, 0, 500, 400)},
+		{image.Rect(0, 0, 400, 600), 64, 64, image.Rect(0, 100, 400, 500)},
+		{image.Rect(0, 0, 451, 300), 64, 32, image.Rect(0, 37, 451, 262)},
+		{image.Rect(10, 20, 30, 25), 1, 1, image.Rect(17, 20, 22, 25)},
+		{image.Rect(5, 5, 5, 9), 4, 4, image.Rect(5, 5, 5, 5)},
+	} {
+		if got := CentreCrop(tc.b, tc.w, tc.h); got != tc.want {
+			t.Errorf("CentreCrop(%v, %d, %d) = %v, want %v", tc.b, tc.w, tc.h, got, tc.want)
+		}
+	}
+}

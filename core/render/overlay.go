@@ -34,12 +34,20 @@ func OverlayOn(base image.Image, heat []float32, h, w int, scale Scale, cmap Col
 	mix := func(g, c uint8) uint8 {
 		return uint8(math.Floor((1-alpha)*float64(g) + alpha*float64(c) + 0.5))
 	}
+	rgba, _ := base.(*image.RGBA) // read directly: At allocates for every pixel
 	for y := range H {
 		for x := range W {
-			br, bg, bb, _ := base.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			var br, bg, bb uint8
+			if rgba != nil {
+				p := rgba.Pix[rgba.PixOffset(b.Min.X+x, b.Min.Y+y):]
+				br, bg, bb = p[0], p[1], p[2]
+			} else {
+				r16, g16, b16, _ := base.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				br, bg, bb = uint8(r16>>8), uint8(g16>>8), uint8(b16>>8)
+			}
 			c := cmap.At(scale.T(float64(up[y*W+x])))
 			i := img.PixOffset(x, y)
-			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = mix(uint8(br>>8), c.R), mix(uint8(bg>>8), c.G), mix(uint8(bb>>8), c.B), 255
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = mix(br, c.R), mix(bg, c.G), mix(bb, c.B), 255
 		}
 	}
 	return img
