@@ -28,7 +28,9 @@ func graphFixtures() []nn.Spec {
 	conv := func(name, in string, f, k, s, p, groups int) nn.LayerSpec {
 		return nn.LayerSpec{Name: name, Kind: nn.KindConv2D, Inputs: []string{in}, Filters: f, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{p, p}, Groups: groups}
 	}
-	op := func(name, kind string, in ...string) nn.LayerSpec { return nn.LayerSpec{Name: name, Kind: kind, Inputs: in} }
+	op := func(name, kind string, in ...string) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: kind, Inputs: in}
+	}
 	classes := []string{"a", "b", "c", "d", "e"}
 	resnet := nn.Spec{Name: "onnx_resnet", Input: []int{3, 16, 16}, Classes: classes, Layers: []nn.LayerSpec{
 		conv("stem", "input", 8, 3, 1, 1, 0), op("stem_bn", nn.KindAffine), op("stem_relu", nn.KindReLU),
