@@ -1,7 +1,9 @@
 // Builds small random-weight functional Keras models with TensorFlow.js
 // (a ResNet-like and a MobileNetV2-like network), saves each as a layers
-// model (model.json + weights.bin) and writes expected.json: a fixed
-// input (NHWC) and the logits TensorFlow.js computes for it. See README.md.
+// model (model.json + weights.bin) and writes expected.json: the logits
+// TensorFlow.js computes for a fixed input (the formula of graphInput in
+// models/onnx/engine_test.go, laid out NHWC) and the gradient of the
+// largest logit with respect to that input. See README.md.
 import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
 import path from "node:path";
@@ -83,12 +85,22 @@ function mobilenet() {
   return tf.model({ inputs: x, outputs: y, name: "mobilenetv2_like" });
 }
 
-// The fixed input: a smooth colour pattern, rounded to float32.
+// The fixed input: a smooth colour pattern given in CHW order (as cnnviz
+// feeds it), rounded to float32 and laid out NHWC for TensorFlow.js.
 function input() {
   const v = new Float32Array(16 * 16 * 3);
-  for (let i = 0; i < v.length; i++) v[i] = 0.5 + 0.45 * Math.sin(0.37 * i + 0.11 * (i % 3));
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < 256; p++) {
+      const i = c * 256 + p;
+      v[p * 3 + c] = 0.5 + 0.45 * Math.sin(0.37 * i + 0.11 * (i % 3));
+    }
+  }
   return v;
 }
+
+// Eight significant digits keep the JSON small and far finer than the
+// tests' tolerance.
+const round = (a) => Array.from(a, (v) => Number(v.toPrecision(8)));
 
 for (const [name, build] of [["tfjs-resnet", resnet], ["tfjs-mobilenetv2", mobilenet]]) {
   const model = build();
@@ -104,11 +116,13 @@ for (const [name, build] of [["tfjs-resnet", resnet], ["tfjs-mobilenetv2", mobil
     fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
   }));
-  const x = input();
-  const logits = model.predict(tf.tensor4d(x, [1, 16, 16, 3])).dataSync();
+  const x = tf.tensor4d(input(), [1, 16, 16, 3]);
+  const logits = model.predict(x).dataSync();
+  const cls = logits.indexOf(Math.max(...logits));
+  const grad = tf.grad((v) => model.apply(v).gather([cls], 1).sum())(x).dataSync();
   fs.writeFileSync(path.join(dir, "expected.json"), JSON.stringify({
     engine: "@tensorflow/tfjs " + tf.version.tfjs + " (" + tf.getBackend() + " backend)",
-    input_nhwc: Array.from(x), logits: Array.from(logits),
+    logits: Array.from(logits), grad_class: cls, input_grad_nhwc: round(grad),
   }));
-  console.log(name, Array.from(logits));
+  console.log(name, Array.from(logits), cls);
 }
