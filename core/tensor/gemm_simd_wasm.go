@@ -92,4 +92,6 @@ func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
 
 func dotFast(a, b []float32) float32 { return dotSIMD(a, b) }
 
+func relu6Fast(x, y []float32) { relu6SIMD(x, y) }
+
 func axpyFast(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }

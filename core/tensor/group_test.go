@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -101,6 +102,25 @@ func TestCeilOutSize(t *testing.T) {
 		g.Ceil = true
 		if got := g.OutW(); got != tc.ceilMode {
 			t.Errorf("%+v: ceil OutW %d, want %d", tc, got, tc.ceilMode)
+		}
+	}
+}
+
+// TestReLU6 checks ReLU6 (SIMD in that build) against Go's min and max
+// on values around both kinks, NaN, infinities and −0, in a slice long
+// enough for the vector loop and its scalar tail.
+func TestReLU6(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0, 6, 5.9999995, 6.0000005, -1e-30, 1e-30, 3, -7, 100}
+	var x []float32
+	for range 3 {
+		x = append(x, special...)
+	}
+	y := make([]float32, len(x))
+	ReLU6(x, y)
+	for i, v := range x {
+		want := min(max(v, 0), 6)
+		if math.Float32bits(y[i]) != math.Float32bits(want) && !(want != want && y[i] != y[i]) {
+			t.Errorf("ReLU6(%v) = %v, want %v", v, y[i], want)
 		}
 	}
 }
