@@ -135,7 +135,9 @@ func depthwiseForward(g Geom, m int, x, w, b, y []float32) {
 		if b != nil {
 			bias = b[o]
 		}
-		depthwiseRows(g, x, k, bias, out)
+		if !depthwiseFast(g, x, k, bias, out) {
+			depthwiseRows(g, x, k, bias, out)
+		}
 	}
 }
 
