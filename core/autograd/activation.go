@@ -34,9 +34,7 @@ func (a Act) Apply(x, y []float32) {
 	y = y[:len(x)]
 	switch a.Kind {
 	case ActReLU6:
-		for i, v := range x {
-			y[i] = min(max(v, 0), 6)
-		}
+		tensor.ReLU6(x, y)
 	case ActLeakyReLU:
 		for i, v := range x {
 			if v > 0 {

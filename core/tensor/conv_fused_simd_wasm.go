@@ -496,6 +496,22 @@ func reluSIMD(x, y []float32) {
 	reluPortable(x, y)
 }
 
+// relu6SIMD is ReLU6 sixteen values at a time; the F32x4 minimum and
+// maximum treat NaN and −0 as Go's min and max do.
+func relu6SIMD(x, y []float32) {
+	y = y[:len(x)]
+	z, six := archsimd.BroadcastFloat32x4(0), archsimd.BroadcastFloat32x4(6)
+	for len(x) >= 16 {
+		a, d := (*[16]float32)(x), (*[16]float32)(y)
+		archsimd.LoadFloat32x4Array((*[4]float32)(a[0:4])).Max(z).Min(six).StoreArray((*[4]float32)(d[0:4]))
+		archsimd.LoadFloat32x4Array((*[4]float32)(a[4:8])).Max(z).Min(six).StoreArray((*[4]float32)(d[4:8]))
+		archsimd.LoadFloat32x4Array((*[4]float32)(a[8:12])).Max(z).Min(six).StoreArray((*[4]float32)(d[8:12]))
+		archsimd.LoadFloat32x4Array((*[4]float32)(a[12:16])).Max(z).Min(six).StoreArray((*[4]float32)(d[12:16]))
+		x, y = x[16:], y[16:]
+	}
+	relu6Portable(x, y)
+}
+
 // reluBackwardSIMD is ReLUBackward eight values at a time.
 func reluBackwardSIMD(x, dy, dx []float32, gateX, gateG bool) {
 	x, dx = x[:len(dy)], dx[:len(dy)]

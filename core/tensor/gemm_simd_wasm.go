@@ -92,4 +92,10 @@ func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
 
 func dotFast(a, b []float32) float32 { return dotSIMD(a, b) }
 
+func relu6Fast(x, y []float32) { relu6SIMD(x, y) }
+
+func depthwiseFast(g Geom, x, k []float32, bias float32, out []float32) bool {
+	return depthwise3x3SIMD(g, x, k, bias, out)
+}
+
 func axpyFast(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }

@@ -42,4 +42,10 @@ func reluBackwardFast(x, dy, dx []float32, gateX, gateG bool) {
 
 func dotFast(a, b []float32) float32 { return dotPortable(a, b) }
 
+func relu6Fast(x, y []float32) { relu6Portable(x, y) }
+
+func depthwiseFast(g Geom, x, k []float32, bias float32, out []float32) bool {
+	return false
+}
+
 func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }

@@ -135,59 +135,44 @@ func depthwiseForward(g Geom, m int, x, w, b, y []float32) {
 		if b != nil {
 			bias = b[o]
 		}
-		if g.KH == 3 && g.KW == 3 && g.SW == 1 {
-			depthwise3x3(g, x, k, bias, out)
-			continue
-		}
-		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				s := bias
-				for ky := 0; ky < g.KH; ky++ {
-					iy := oy*g.SH + ky - g.PH
-					if iy < 0 || iy >= g.H {
-						continue
-					}
-					row := x[iy*g.W : (iy+1)*g.W]
-					kr := k[ky*g.KW : (ky+1)*g.KW]
-					for kx, kv := range kr {
-						if ix := ox*g.SW + kx - g.PW; ix >= 0 && ix < g.W {
-							s += kv * row[ix]
-						}
-					}
-				}
-				out[oy*ow+ox] = s
-			}
+		if !depthwiseFast(g, x, k, bias, out) {
+			depthwiseRows(g, x, k, bias, out)
 		}
 	}
 }
 
-// depthwise3x3 is depthwiseForward's loop for one 3×3 kernel at column
-// stride 1: each output row is three axpys per kernel row over the
-// columns whose window lies inside the image, with the edges done apart.
-func depthwise3x3(g Geom, x, k []float32, bias float32, out []float32) {
+// depthwiseRows is depthwiseForward's loop for one kernel: each output
+// row adds, for every kernel tap, the tap times the input row's columns
+// under it, found once per row (validRange) rather than tested per
+// value; at column stride 1 that is an axpy, SIMD where the build has it.
+func depthwiseRows(g Geom, x, k []float32, bias float32, out []float32) {
 	oh, ow := g.OutH(), g.OutW()
 	for oy := 0; oy < oh; oy++ {
 		o := out[oy*ow : (oy+1)*ow]
 		for i := range o {
 			o[i] = bias
 		}
-		for ky := 0; ky < 3; ky++ {
+		for ky := 0; ky < g.KH; ky++ {
 			iy := oy*g.SH + ky - g.PH
 			if iy < 0 || iy >= g.H {
 				continue
 			}
 			row := x[iy*g.W : (iy+1)*g.W]
-			for kx := 0; kx < 3; kx++ {
-				kv := k[ky*3+kx]
+			for kx := 0; kx < g.KW; kx++ {
+				kv := k[ky*g.KW+kx]
 				off := kx - g.PW
-				lo, hi := validRange(off, 1, g.W, ow)
+				lo, hi := validRange(off, g.SW, g.W, ow)
 				if lo >= hi {
 					continue
 				}
-				src := row[lo+off : hi+off]
+				if g.SW == 1 {
+					axpyFast(kv, row[lo+off:hi+off], o[lo:hi])
+					continue
+				}
+				src := row[lo*g.SW+off : (hi-1)*g.SW+off+1]
 				dst := o[lo:hi]
-				for i, v := range src {
-					dst[i] += kv * v
+				for i := range dst {
+					dst[i] += kv * src[i*g.SW]
 				}
 			}
 		}
@@ -196,7 +181,7 @@ func depthwise3x3(g Geom, x, k []float32, bias float32, out []float32) {
 
 // depthwiseBackward is the backward pass of depthwiseForward: it
 // OVERWRITES dx ([H, W], may be nil) and ADDS to dw ([m, KH, KW], may be
-// nil).
+// nil), row by row as depthwiseRows.
 func depthwiseBackward(g Geom, m int, x, w, dy, dx, dw []float32) {
 	oh, ow := g.OutH(), g.OutW()
 	kk := g.KH * g.KW
@@ -205,29 +190,43 @@ func depthwiseBackward(g Geom, m int, x, w, dy, dx, dw []float32) {
 	}
 	for o := 0; o < m; o++ {
 		k := w[o*kk : (o+1)*kk]
-		d := dy[o*oh*ow : (o+1)*oh*ow]
 		for oy := 0; oy < oh; oy++ {
+			d := dy[(o*oh+oy)*ow : (o*oh+oy+1)*ow]
 			for ky := 0; ky < g.KH; ky++ {
 				iy := oy*g.SH + ky - g.PH
 				if iy < 0 || iy >= g.H {
 					continue
 				}
 				for kx := 0; kx < g.KW; kx++ {
-					lo, hi := validRange(kx-g.PW, g.SW, g.W, ow)
-					t := o*kk + ky*g.KW + kx
-					var s float32
-					for ox := lo; ox < hi; ox++ {
-						ix := iy*g.W + ox*g.SW + kx - g.PW
-						gv := d[oy*ow+ox]
+					off := kx - g.PW
+					lo, hi := validRange(off, g.SW, g.W, ow)
+					if lo >= hi {
+						continue
+					}
+					t := ky*g.KW + kx
+					start, end := iy*g.W+lo*g.SW+off, iy*g.W+(hi-1)*g.SW+off+1
+					dr := d[lo:hi]
+					if g.SW == 1 {
 						if dx != nil {
-							dx[ix] += gv * k[ky*g.KW+kx]
+							axpyFast(k[t], dr, dx[start:end])
 						}
 						if dw != nil {
-							s += gv * x[ix]
+							dw[o*kk+t] += dotFast(dr, x[start:end])
+						}
+						continue
+					}
+					var s float32
+					for i, gv := range dr {
+						j := start + i*g.SW
+						if dx != nil {
+							dx[j] += gv * k[t]
+						}
+						if dw != nil {
+							s += gv * x[j]
 						}
 					}
 					if dw != nil {
-						dw[t] += s
+						dw[o*kk+t] += s
 					}
 				}
 			}

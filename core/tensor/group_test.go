@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -49,6 +50,8 @@ func TestGroupConvForward(t *testing.T) {
 	}{
 		{"depthwise 3x3 s1 p1", Geom{C: 4, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 4, 2, 4},
 		{"depthwise 3x3 s2 p1", Geom{C: 3, H: 8, W: 7, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}, 3, 1, 3},
+		{"depthwise 3x3 s1 p1 wide", Geom{C: 3, H: 5, W: 37, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 3, 1, 3},
+		{"depthwise 3x3 s1 p0 wide", Geom{C: 2, H: 6, W: 23, KH: 3, KW: 3, SH: 1, SW: 1}, 2, 2, 2},
 		{"depthwise 3x3 s1 p0 narrow", Geom{C: 2, H: 3, W: 4, KH: 3, KW: 3, SH: 1, SW: 1}, 2, 1, 2},
 		{"depthwise multiplier 3, 5x5", Geom{C: 2, H: 6, W: 6, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2}, 2, 2, 6},
 		{"two groups of 3", Geom{C: 6, H: 5, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 2, 2, 4},
@@ -101,6 +104,25 @@ func TestCeilOutSize(t *testing.T) {
 		g.Ceil = true
 		if got := g.OutW(); got != tc.ceilMode {
 			t.Errorf("%+v: ceil OutW %d, want %d", tc, got, tc.ceilMode)
+		}
+	}
+}
+
+// TestReLU6 checks ReLU6 (SIMD in that build) against Go's min and max
+// on values around both kinks, NaN, infinities and −0, in a slice long
+// enough for the vector loop and its scalar tail.
+func TestReLU6(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0, 6, 5.9999995, 6.0000005, -1e-30, 1e-30, 3, -7, 100}
+	var x []float32
+	for range 3 {
+		x = append(x, special...)
+	}
+	y := make([]float32, len(x))
+	ReLU6(x, y)
+	for i, v := range x {
+		want := min(max(v, 0), 6)
+		if math.Float32bits(y[i]) != math.Float32bits(want) && !(want != want && y[i] != y[i]) {
+			t.Errorf("ReLU6(%v) = %v, want %v", v, y[i], want)
 		}
 	}
 }

@@ -86,6 +86,24 @@ func ReLU(x, y []float32) {
 	reluFast(x, y)
 }
 
+// ReLU6 writes y = min(max(x, 0), 6) elementwise, as Go's min and max
+// compute it (NaN stays NaN, −0 gives +0). It panics when the lengths
+// differ.
+func ReLU6(x, y []float32) {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor: ReLU6 of %d values into %d", len(x), len(y)))
+	}
+	relu6Fast(x, y)
+}
+
+// relu6Portable is ReLU6's scalar loop.
+func relu6Portable(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = min(max(v, 0), 6)
+	}
+}
+
 // ReLUBackward OVERWRITES dx with the gradient a ReLU passes back from dy
 // given its input x: dy[i] where (x[i] > 0 or !gateX) and (dy[i] > 0 or
 // !gateG), else 0. gateX alone is the true gradient, both gates guided

@@ -23,6 +23,24 @@ type Layer struct {
 	W, B []float32
 }
 
+// Link makes l read the layers named by from (nn.InputName for the model
+// input), to be appended after layers: it sets l's Spec.Inputs, unless
+// from names just the last of layers (or the input when there are none),
+// so that an imported chain keeps the spec it always had. A nil from
+// leaves l alone.
+func Link(layers []Layer, l *Layer, from []string) {
+	if from == nil {
+		return
+	}
+	prev := nn.InputName
+	if n := len(layers); n > 0 {
+		prev = layers[n-1].Spec.Name
+	}
+	if len(from) != 1 || from[0] != prev {
+		l.Spec.Inputs = from
+	}
+}
+
 // Options are what a foreign model file may not say about itself.
 type Options struct {
 	// Name is the model's name; empty keeps the name found in the file.

@@ -17,18 +17,32 @@ const exportOpset = 14
 // [N, C, H, W] with a symbolic batch N and one output "logits"
 // [N, classes]. Each layer becomes the operator that Import reads back
 // as the same layer kind (a dropout is left out, a global average pool
-// is followed by a Flatten), with the current weights as initializers.
+// is followed by a Flatten, an affine layer is a BatchNormalization of
+// mean 0, variance 1 and epsilon 0, an add of more than two inputs a
+// Sum), with the current weights as initializers. A graph's layers read
+// the tensors of the layers they name.
 // It panics on a layer kind it does not know, which a Sequential built
 // from a checked Spec does not hold.
 func Export(net *nn.Sequential) []byte {
 	e := &exporter{cur: "input"}
 	params := net.Params()
 	k := 0
+	graph := net.Spec.Graph()
+	tensors := make([]string, len(net.Spec.Layers)) // each layer's output
 	for i, l := range net.Spec.Layers {
 		out := l.Name
 		if i == len(net.Spec.Layers)-1 {
 			out = "logits"
 		}
+		var ins []string
+		for _, j := range graph[i] {
+			if j < 0 {
+				ins = append(ins, "input")
+			} else {
+				ins = append(ins, tensors[j])
+			}
+		}
+		e.cur = ins[0]
 		switch l.Kind {
 		case nn.KindConv2D, nn.KindDense:
 			w, b := params[k], params[k+1]
@@ -39,7 +53,32 @@ func Export(net *nn.Sequential) []byte {
 				e.node("Gemm", out, []string{e.cur, w.Name, b.Name}, encIntAttr("transB", 1))
 				break
 			}
-			e.node("Conv", out, []string{e.cur, w.Name, b.Name}, e.window(l)...)
+			attrs := e.window(l)
+			if l.Groups > 1 {
+				attrs = append(attrs, encIntAttr("group", int64(l.Groups)))
+			}
+			e.node("Conv", out, []string{e.cur, w.Name, b.Name}, attrs...)
+		case nn.KindAffine:
+			scale, shift := params[k], params[k+1]
+			k += 2
+			c := scale.Var.Value.Size()
+			zero, one := make([]float32, c), make([]float32, c)
+			for i := range one {
+				one[i] = 1
+			}
+			e.init(floatTensorProto(scale.Name, []int{c}, scale.Var.Value.Data))
+			e.init(floatTensorProto(shift.Name, []int{c}, shift.Var.Value.Data))
+			e.init(floatTensorProto(l.Name+".mean", []int{c}, zero))
+			e.init(floatTensorProto(l.Name+".var", []int{c}, one))
+			e.node("BatchNormalization", out, []string{e.cur, scale.Name, shift.Name, l.Name + ".mean", l.Name + ".var"}, encFloatAttr("epsilon", 0))
+		case nn.KindAdd:
+			op := "Add"
+			if len(ins) > 2 {
+				op = "Sum"
+			}
+			e.node(op, out, ins)
+		case nn.KindConcat:
+			e.node("Concat", out, ins, encIntAttr("axis", 1))
 		case nn.KindReLU:
 			e.node("Relu", out, []string{e.cur})
 		case nn.KindReLU6:
@@ -59,10 +98,10 @@ func Export(net *nn.Sequential) []byte {
 			e.init(int64TensorProto(name, []int64{0, 0, int64(p[0]), int64(p[2]), 0, 0, int64(p[1]), int64(p[3])}))
 			e.node("Pad", out, []string{e.cur, name})
 		case nn.KindMaxPool2D:
-			e.node("MaxPool", out, []string{e.cur}, e.window(l)...)
+			e.node("MaxPool", out, []string{e.cur}, append(e.window(l), encIntAttr("ceil_mode", ceil(l)))...)
 		case nn.KindAvgPool2D:
 			// cnnviz divides by the whole window, padding included.
-			e.node("AveragePool", out, []string{e.cur}, append(e.window(l), encIntAttr("count_include_pad", 1))...)
+			e.node("AveragePool", out, []string{e.cur}, append(e.window(l), encIntAttr("count_include_pad", 1), encIntAttr("ceil_mode", ceil(l)))...)
 		case nn.KindGlobalAvgPool:
 			e.node("GlobalAveragePool", l.Name+".map", []string{e.cur})
 			e.node("Flatten", out, []string{e.cur})
@@ -75,6 +114,7 @@ func Export(net *nn.Sequential) []byte {
 		default:
 			panic(fmt.Sprintf("onnx: Export of layer kind %q", l.Kind))
 		}
+		tensors[i] = e.cur
 	}
 	in := append([]int64{-1}, ints64(net.Spec.Input)...)
 	e.graph = appendField(e.graph, 11, valueInfo4("input", in))
@@ -89,6 +129,14 @@ func Export(net *nn.Sequential) []byte {
 	opset = protowire.AppendVarint(opset, exportOpset)
 	m = appendField(m, 8, opset)
 	return appendField(m, 7, e.graph)
+}
+
+// ceil returns a pooling's ceil_mode attribute value.
+func ceil(l nn.LayerSpec) int64 {
+	if l.Ceil {
+		return 1
+	}
+	return 0
 }
 
 // exporter collects a graph's nodes and initializers.

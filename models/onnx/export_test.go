@@ -3,6 +3,7 @@ package onnx
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"cnnviz/core/nn"
@@ -38,8 +39,35 @@ func TestExportRoundTrip(t *testing.T) {
 		{Name: "fc", Kind: nn.KindDense, Units: 3},
 		{Name: "drop", Kind: nn.KindDropout},
 	}}
+	conv := func(name, in string, f, k, s, p, groups int) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: nn.KindConv2D, Inputs: []string{in}, Filters: f, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{p, p}, Groups: groups}
+	}
+	op := func(name, kind string, in ...string) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: kind, Inputs: in}
+	}
+	// A graph: an inverted residual with a depthwise convolution, a
+	// batch norm that cannot be folded (two layers read its input), a
+	// three-way add (Sum), a concat of feature maps and one of flat
+	// vectors, ceil-mode pools and a dropout read by two layers.
+	graph := nn.Spec{Name: "graph", Input: []int{3, 9, 9}, Classes: abc, Layers: []nn.LayerSpec{
+		conv("stem", "input", 6, 3, 1, 1, 0), op("r0", nn.KindReLU6),
+		conv("exp", "r0", 12, 1, 1, 0, 0), op("bn", nn.KindAffine), op("r1", nn.KindReLU6),
+		conv("dw", "r1", 12, 3, 1, 1, 12), op("r2", nn.KindReLU6),
+		conv("proj", "r2", 6, 1, 1, 0, 0),
+		conv("side", "exp", 6, 1, 1, 0, 0),
+		op("sum", nn.KindAdd, "proj", "r0", "side"),
+		op("drop", nn.KindDropout, "sum"),
+		conv("b1", "drop", 4, 3, 1, 1, 2), op("b1r", nn.KindReLU),
+		op("cat", nn.KindConcat, "b1r", "drop", "input"),
+		{Name: "p1", Kind: nn.KindMaxPool2D, Inputs: []string{"cat"}, Kernel: [2]int{2, 2}, Ceil: true},
+		{Name: "p2", Kind: nn.KindAvgPool2D, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}, Ceil: true},
+		op("f", nn.KindFlatten),
+		op("g", nn.KindGlobalAvgPool, "drop"),
+		op("fcat", nn.KindConcat, "f", "g"),
+		{Name: "fc", Kind: nn.KindDense, Units: 3},
+	}}
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, net := range []*nn.Sequential{nn.MustBuild(mixed, 3), nn.MustBuild(convnetjs, 4)} {
+	for _, net := range []*nn.Sequential{nn.MustBuild(mixed, 3), nn.MustBuild(convnetjs, 4), nn.MustBuild(graph, 5)} {
 		t.Run(net.Spec.Name, func(t *testing.T) {
 			for _, p := range net.Params() {
 				for i := range p.Var.Value.Data {
@@ -49,6 +77,24 @@ func TestExportRoundTrip(t *testing.T) {
 			back, err := Import(Export(net), chain.Options{Classes: net.Spec.Classes})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !net.Spec.IsChain() {
+				// The graph comes back a graph, with its grouped
+				// convolutions, merges and ceil-mode pools.
+				var kinds []string
+				for _, l := range back.Spec.Layers {
+					k := l.Kind
+					if l.Groups > 1 || l.Ceil {
+						k += "*"
+					}
+					kinds = append(kinds, k)
+				}
+				got := strings.Join(kinds, " ")
+				for _, want := range []string{"conv2d*", "add", "concat", "affine", "maxpool2d*", "avgpool2d*"} {
+					if !strings.Contains(got, want) {
+						t.Errorf("re-imported layers %s lack %s", got, want)
+					}
+				}
 			}
 			const batch = 2
 			x := make([]float32, batch*numel(net.Spec.Input))

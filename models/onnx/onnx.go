@@ -1,13 +1,17 @@
-// Package onnx imports an ONNX model whose graph is a chain of
-// convolutions, activations, pooling and dense layers into a cnnviz model,
-// and exports a cnnviz model to ONNX (Export).
+// Package onnx imports an ONNX model whose graph is made of
+// convolutions, activations, pooling and dense layers, in a chain or with
+// branches (Add of two tensors, Concat on the channels), into a cnnviz
+// model, and exports a cnnviz model, chain or graph, to ONNX (Export).
 //
 // It reads the protobuf file with its own small decoder (onnx.proto's
 // field numbers on top of protowire), keeps only what a chain needs, and
 // maps each ONNX operator to a layer kind of core/nn: Conv (with pads or
 // SAME/VALID auto_pad) plus a following Add of a per-channel bias becomes
-// conv2d, MatMul plus Add or Gemm becomes dense, a BatchNormalization is
-// folded into the Conv or dense layer before it, Reshape and Flatten become
+// conv2d (grouped with its group attribute), MatMul plus Add or Gemm
+// becomes dense, a BatchNormalization is folded into the Conv or dense
+// layer before it when it alone reads that layer (else it becomes an
+// affine layer), an Add of two tensors becomes add and a Concat on axis 1
+// concat, MaxPool and AveragePool keep ceil_mode, Reshape and Flatten become
 // flatten, Clip to 0..6 becomes relu6, a zero Pad of height and width (or
 // the uneven SAME padding of a Conv) becomes zeropad2d, Dropout is left
 // out, and Relu, LeakyRelu, Sigmoid, HardSwish, MaxPool, AveragePool and
@@ -26,6 +30,7 @@ import (
 	"strings"
 
 	"cnnviz/core/nn"
+	"cnnviz/core/tensor"
 	"cnnviz/models/chain"
 )
 
@@ -36,6 +41,7 @@ var supported = map[string]bool{
 	"Gemm": true, "Transpose": true, "Softmax": true, "Dropout": true,
 	"Identity": true, "Constant": true, "Clip": true, "LeakyRelu": true,
 	"Sigmoid": true, "HardSwish": true, "Pad": true, "BatchNormalization": true,
+	"Concat": true, "Sum": true,
 }
 
 // Import decodes an ONNX model file and returns it as a cnnviz model.
@@ -70,15 +76,31 @@ func (c constant) size() int {
 	return len(c.i)
 }
 
-// converter walks the nodes of a chain graph in order.
+// converter walks the nodes of the graph in order (ONNX keeps them
+// topologically sorted).
 type converter struct {
 	consts map[string]constant
-	cur    string // the name of the chain's current activation
+	cur    string // the name of the node's data input
 	shape  []int  // its shape without the batch dimension
 	input  []int  // the model's input [C, H, W]
 	layers []chain.Layer
 	linear int // index of the layer whose output cur is, if conv2d or dense; else -1
 	count  map[string]int
+	// vals maps each tensor the layers compute to what computes it;
+	// readers counts the nodes that read each tensor; from names the
+	// cnnviz outputs the next layer added reads.
+	vals    map[string]value
+	readers map[string]int
+	from    []string
+}
+
+// value is a tensor of the graph in the converted model: the cnnviz layer
+// that computes it (nn.InputName for the input), its shape and the index
+// of that layer when it is a conv2d or dense (else -1).
+type value struct {
+	layer  string
+	shape  []int
+	linear int
 }
 
 func convert(g *graph) ([]chain.Layer, []int, error) {
@@ -90,9 +112,14 @@ func convert(g *graph) ([]chain.Layer, []int, error) {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, BatchNormalization after Conv or Gemm, Relu, Clip to 0..6, LeakyRelu, Sigmoid, HardSwish, Pad with zeros, MaxPool, AveragePool, GlobalAveragePool, Add of a bias, MatMul, Gemm, Flatten, Reshape, Dropout, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
+		return nil, nil, fmt.Errorf("unsupported operators %s (cnnviz imports Conv, BatchNormalization, Relu, Clip to 0..6, LeakyRelu, Sigmoid, HardSwish, Pad with zeros, MaxPool, AveragePool, GlobalAveragePool, Add, Sum, Concat on the channels, MatMul, Gemm, Flatten, Reshape, Dropout, a Transpose at the input and a final Softmax)", strings.Join(bad, ", "))
 	}
-	c := &converter{consts: map[string]constant{}, linear: -1, count: map[string]int{}}
+	c := &converter{consts: map[string]constant{}, linear: -1, count: map[string]int{}, vals: map[string]value{}, readers: map[string]int{}}
+	for _, n := range g.nodes {
+		for _, in := range n.inputs {
+			c.readers[in]++
+		}
+	}
 	for i := range g.initializers {
 		t := &g.initializers[i]
 		k, err := readConstant(t)
@@ -116,8 +143,12 @@ func convert(g *graph) ([]chain.Layer, []int, error) {
 			return nil, nil, fmt.Errorf("node %q (%s): %v", name, n.opType, err)
 		}
 	}
-	if c.cur != g.outputs[0].name {
-		return nil, nil, fmt.Errorf("the graph output %q is not the end of the layer chain", g.outputs[0].name)
+	last := nn.InputName
+	if len(c.layers) > 0 {
+		last = c.layers[len(c.layers)-1].Spec.Name
+	}
+	if v, ok := c.vals[g.outputs[0].name]; !ok || v.layer != last {
+		return nil, nil, fmt.Errorf("the graph output %q is not computed by the last layer", g.outputs[0].name)
 	}
 	return c.layers, c.input, nil
 }
@@ -157,6 +188,7 @@ func (c *converter) start(g *graph) error {
 	c.cur = in[0].name
 	c.input = []int{int(s[1]), int(s[2]), int(s[3])}
 	c.shape = c.input
+	c.vals[c.cur] = value{layer: nn.InputName, shape: c.input, linear: -1}
 	return nil
 }
 
@@ -189,7 +221,11 @@ func (c *converter) name(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, c.count[prefix])
 }
 
+// add appends l, reading c.from when that is not simply the previous
+// layer (a chain keeps its spec).
 func (c *converter) add(l chain.Layer, shape []int) {
+	chain.Link(c.layers, &l, c.from)
+	c.from = nil
 	c.layers = append(c.layers, l)
 	c.shape = shape
 	c.linear = -1
@@ -219,26 +255,44 @@ func (c *converter) node(n node, last bool) error {
 	if len(n.inputs) == 0 {
 		return fmt.Errorf("the node has no input")
 	}
-	if n.opType == "Add" && len(n.inputs) == 2 && n.inputs[1] == c.cur {
+	if _, ok := c.consts[n.inputs[0]]; ok && n.opType == "Add" && len(n.inputs) == 2 {
 		n.inputs = []string{n.inputs[1], n.inputs[0]} // bias + x is x + bias
 	}
 	if k, ok := c.consts[n.inputs[0]]; ok {
 		return c.constNode(n, k)
 	}
-	if n.inputs[0] != c.cur {
-		return fmt.Errorf("it reads %q, which is not the previous layer's output: cnnviz imports chains of layers only", n.inputs[0])
-	}
-	for _, in := range n.inputs[1:] {
-		if _, ok := c.consts[in]; !ok && in != "" {
-			return fmt.Errorf("its input %q is not a constant: cnnviz imports chains of layers only", in)
+	// The data inputs: every input of a merge, else the first alone.
+	var data []value
+	for i, in := range n.inputs {
+		if _, ok := c.consts[in]; ok || in == "" {
+			continue
 		}
+		v, ok := c.vals[in]
+		if !ok {
+			return fmt.Errorf("it reads %q, which no earlier node computes", in)
+		}
+		if i > 0 && n.opType != "Add" && n.opType != "Sum" && n.opType != "Concat" {
+			return fmt.Errorf("its input %q is not a constant (only Add, Sum and Concat read several tensors)", in)
+		}
+		data = append(data, v)
 	}
+	c.cur, c.shape, c.linear = n.inputs[0], data[0].shape, data[0].linear
+	c.from = []string{data[0].layer}
+	before := len(c.layers)
 	var err error
+	switch {
+	case len(data) > 1 || n.opType == "Concat" || n.opType == "Sum":
+		err = c.merge(n, data)
+	case n.opType == "Add":
+		err = c.bias(n)
+	}
+	if err != nil {
+		return err
+	}
 	switch n.opType {
+	case "Add", "Sum", "Concat":
 	case "Conv":
 		err = c.conv(n)
-	case "Add":
-		err = c.bias(n)
 	case "Relu":
 		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("relu"), Kind: nn.KindReLU}}, c.shape)
 	case "Clip":
@@ -286,9 +340,52 @@ func (c *converter) node(n node, last bool) error {
 	if err != nil {
 		return err
 	}
+	v := value{layer: data[0].layer, shape: c.shape, linear: c.linear}
+	if len(c.layers) > before {
+		v.layer = c.layers[len(c.layers)-1].Spec.Name
+	}
+	c.vals[out] = v
 	c.cur = out
 	return nil
 }
+
+// merge maps an Add or Sum of two or more tensors to add and a Concat on
+// the channels to concat.
+func (c *converter) merge(n node, data []value) error {
+	if len(data) < 2 {
+		return fmt.Errorf("needs two or more tensors, got %d", len(data))
+	}
+	shape := data[0].shape
+	c.from = nil
+	for _, d := range data {
+		c.from = append(c.from, d.layer)
+	}
+	if n.opType != "Concat" {
+		for _, d := range data[1:] {
+			if !slices.Equal(d.shape, shape) {
+				return fmt.Errorf("adds shapes %v and %v: cnnviz adds tensors of one shape", shape, d.shape)
+			}
+		}
+		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("add"), Kind: nn.KindAdd}}, shape)
+		return nil
+	}
+	if axis := intAttr(n, "axis", 1); axis != 1 && axis != 1-int64(len(shape))-1 {
+		return fmt.Errorf("axis %d: only the channels (axis 1) can be concatenated", axis)
+	}
+	total := 0
+	for _, d := range data {
+		if len(d.shape) != len(shape) || !slices.Equal(d.shape[1:], shape[1:]) {
+			return fmt.Errorf("concatenates shapes %v and %v", shape, d.shape)
+		}
+		total += d.shape[0]
+	}
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name("concat"), Kind: nn.KindConcat}}, append([]int{total}, shape[1:]...))
+	return nil
+}
+
+// onlyReader reports whether the node being converted is the only reader
+// of its data input, so that it may be folded into the layer computing it.
+func (c *converter) onlyReader() bool { return c.readers[c.cur] == 1 }
 
 // constNode evaluates a node whose data input is a constant.
 func (c *converter) constNode(n node, k constant) error {
@@ -437,11 +534,15 @@ func (c *converter) conv(n node) error {
 	if !ok || w.f == nil || len(w.dims) != 4 {
 		return fmt.Errorf("the weights must be a float initializer [out, in, kh, kw]")
 	}
-	if g := intAttr(n, "group", 1); g != 1 {
-		return fmt.Errorf("group %d: only ungrouped convolutions are supported", g)
+	groups := intAttr(n, "group", 1)
+	if groups < 1 || groups > nn.MaxDim {
+		return fmt.Errorf("group %d: must be 1..%d", groups, nn.MaxDim)
 	}
-	if len(c.shape) == 3 && w.dims[1] != int64(c.shape[0]) {
-		return fmt.Errorf("the weights %v do not fit the input %v", w.dims, c.shape)
+	if len(c.shape) == 3 && w.dims[1]*groups != int64(c.shape[0]) {
+		return fmt.Errorf("the weights %v in %d groups do not fit the input %v", w.dims, groups, c.shape)
+	}
+	if groups == 1 {
+		groups = 0
 	}
 	k, s, p4, err := c.window4(n, intsAttr(n, "kernel_shape", w.dims[2:]))
 	if err != nil {
@@ -458,7 +559,10 @@ func (c *converter) conv(n node) error {
 	if int64(k[0]) != w.dims[2] || int64(k[1]) != w.dims[3] || w.dims[0] <= 0 || w.dims[0] > nn.MaxDim {
 		return fmt.Errorf("kernel_shape %v does not fit the weights %v", k, w.dims)
 	}
-	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("conv"), Kind: nn.KindConv2D, Filters: int(w.dims[0]), Kernel: k, Stride: s, Pad: p}, W: w.f}
+	if groups > 0 && w.dims[0]%groups != 0 {
+		return fmt.Errorf("group %d does not divide the %d filters", groups, w.dims[0])
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("conv"), Kind: nn.KindConv2D, Filters: int(w.dims[0]), Kernel: k, Stride: s, Pad: p, Groups: int(groups)}, W: w.f}
 	if len(n.inputs) > 2 && n.inputs[2] != "" {
 		b := c.consts[n.inputs[2]]
 		if b.f == nil || len(b.f) != l.Spec.Filters {
@@ -474,17 +578,21 @@ func (c *converter) conv(n node) error {
 	return nil
 }
 
+// pool maps MaxPool and AveragePool, ceil_mode included. A max pooling
+// padded by one more row or column below and right than above and left
+// (SAME_UPPER of an odd total) is ceil mode with the smaller padding when
+// that gives the same size: its last window is cut short, and padding
+// never wins a max.
 func (c *converter) pool(n node) error {
-	if intAttr(n, "ceil_mode", 0) != 0 {
-		return fmt.Errorf("ceil_mode 1 is not supported")
-	}
 	if intAttr(n, "storage_order", 0) != 0 {
 		return fmt.Errorf("storage_order 1 is not supported")
 	}
-	k, s, p, err := c.window(n, intsAttr(n, "kernel_shape", nil))
+	ceil := intAttr(n, "ceil_mode", 0) != 0
+	k, s, p4, err := c.window4(n, intsAttr(n, "kernel_shape", nil))
 	if err != nil {
 		return err
 	}
+	p := [2]int{p4[0], p4[2]}
 	kind := nn.KindMaxPool2D
 	if n.opType == "AveragePool" {
 		kind = nn.KindAvgPool2D
@@ -492,7 +600,25 @@ func (c *converter) pool(n node) error {
 			return fmt.Errorf("padded average pooling is supported only with count_include_pad 1")
 		}
 	}
-	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("pool"), Kind: kind, Kernel: k, Stride: s, Pad: p}}
+	if p4[0] != p4[1] || p4[2] != p4[3] {
+		bad := fmt.Errorf("padding %v is not the same on both sides, which cnnviz cannot show for this pooling", []int{p4[0], p4[2], p4[1], p4[3]})
+		if kind != nn.KindMaxPool2D || ceil {
+			return bad
+		}
+		for i := range 2 {
+			size, extra := c.shape[1+i], p4[2*i+1]-p4[2*i]
+			floor := (size+p4[2*i]+p4[2*i+1]-k[i])/s[i] + 1
+			g := tensor.Geom{C: 1, H: size, W: size, KH: k[i], KW: k[i], SH: s[i], SW: s[i], PH: p4[2*i], PW: p4[2*i], Ceil: true}
+			if extra < 0 || extra > 1 || g.OutH() != floor {
+				return bad
+			}
+		}
+		ceil = true
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("pool"), Kind: kind, Kernel: k, Stride: s, Pad: p, Ceil: ceil}}
+	if 2*p[0] > k[0] || 2*p[1] > k[1] || k[0] > c.shape[1]+2*p[0] || k[1] > c.shape[2]+2*p[1] {
+		return fmt.Errorf("kernel %v does not fit the input %v with pads %v", k, c.shape, p)
+	}
 	g := l.Spec.Geom(c.shape)
 	if g.OutH() <= 0 || g.OutW() <= 0 {
 		return fmt.Errorf("kernel %v is larger than the padded input %v", k, c.shape)
@@ -507,8 +633,11 @@ func (c *converter) bias(n node) error {
 		return fmt.Errorf("add needs two inputs")
 	}
 	b := c.consts[n.inputs[1]]
-	if c.linear < 0 || b.f == nil {
-		return fmt.Errorf("cnnviz supports Add only of a constant bias right after Conv, MatMul or Gemm")
+	if b.f == nil {
+		return fmt.Errorf("the added constant is not a float tensor")
+	}
+	if c.linear < 0 || !c.onlyReader() {
+		return c.shift(b)
 	}
 	l := &c.layers[c.linear]
 	units := l.Spec.Units
@@ -534,6 +663,27 @@ func (c *converter) bias(n node) error {
 		sum[i] += v
 	}
 	l.B = sum
+	return nil
+}
+
+// shift maps an Add of a per-channel constant that cannot be folded into
+// a layer before it to an affine layer of scale 1.
+func (c *converter) shift(b constant) error {
+	units := c.shape[0]
+	dims := b.dims
+	for len(dims) > 1 && dims[0] == 1 {
+		dims = dims[1:]
+	}
+	ok := len(b.f) == units && (len(c.shape) == 1 && len(dims) == 1 ||
+		len(c.shape) == 3 && len(dims) == 3 && dims[1] == 1 && dims[2] == 1)
+	if !ok {
+		return fmt.Errorf("the added constant has shape %v, not one value per channel of %v", b.dims, c.shape)
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("affine"), Kind: nn.KindAffine}, W: make([]float32, units), B: slices.Clone(b.f)}
+	for i := range l.W {
+		l.W[i] = 1
+	}
+	c.add(l, c.shape)
 	return nil
 }
 
@@ -729,22 +879,17 @@ func (c *converter) pad(n node) error {
 // batchNorm folds an inference BatchNormalization into the conv2d or
 // dense layer before it: y = (x − mean)·scale/√(var + ε) + B per channel,
 // so each output's weights are multiplied by s = scale/√(var + ε) and its
-// bias becomes (bias − mean)·s + B.
+// bias becomes (bias − mean)·s + B. When no such layer computes its input
+// alone, it becomes an affine layer with scale s and shift B − mean·s.
 func (c *converter) batchNorm(n node) error {
-	if c.linear < 0 {
-		return fmt.Errorf("batch normalization is supported only right after Conv, MatMul or Gemm, where it is folded into the weights")
-	}
 	if intAttr(n, "training_mode", 0) != 0 {
 		return fmt.Errorf("training_mode 1 is not supported")
 	}
 	if len(n.outputs) > 1 {
 		return fmt.Errorf("the running mean and variance outputs are not supported")
 	}
-	l := &c.layers[c.linear]
-	units := l.Spec.Units
-	if l.Spec.Kind == nn.KindConv2D {
-		units = l.Spec.Filters
-	}
+	fold := c.linear >= 0 && c.onlyReader()
+	units := c.shape[0]
 	if len(n.inputs) != 5 {
 		return fmt.Errorf("needs the inputs X, scale, B, mean and var")
 	}
@@ -759,6 +904,15 @@ func (c *converter) batchNorm(n node) error {
 	if a, ok := attr(n, "epsilon"); ok {
 		eps = a.f
 	}
-	chain.FoldBatchNorm(l, p[0], p[1], p[2], p[3], eps)
+	if fold {
+		chain.FoldBatchNorm(&c.layers[c.linear], p[0], p[1], p[2], p[3], eps)
+		return nil
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name("bn"), Kind: nn.KindAffine}, W: make([]float32, units), B: make([]float32, units)}
+	for o := range units {
+		sc := float32(float64(p[0][o]) / math.Sqrt(float64(p[3][o])+float64(eps)))
+		l.W[o], l.B[o] = sc, p[1][o]-p[2][o]*sc
+	}
+	c.add(l, c.shape)
 	return nil
 }

@@ -197,8 +197,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"unsupported", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Tanh", []string{"x"}, "a"), nodeProto("Conv", []string{"a", "W"}, "b"),
-			nodeProto("Concat", []string{"b"}, "c"), nodeProto("Tanh", []string{"c"}, "y"),
-		}, [][]byte{w}), "unsupported operators Concat, Tanh"},
+			nodeProto("Erf", []string{"b"}, "c"), nodeProto("Tanh", []string{"c"}, "y"),
+		}, [][]byte{w}), "unsupported operators Erf, Tanh"},
 		{"clip bounds", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Clip", []string{"x", "", "H"}, "y"),
 		}, [][]byte{floatTensor("H", nil, []float32{1})}), "clip to -Inf..1"},
@@ -208,10 +208,10 @@ func TestErrors(t *testing.T) {
 		{"pad channels", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Pad", []string{"x", "P"}, "y"),
 		}, [][]byte{int64Tensor("P", 0, 1, 0, 0, 0, 0, 0, 0)}), "only the height and width"},
-		{"batch norm alone", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+		{"batch norm of the wrong size", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Relu", []string{"x"}, "a"),
 			nodeProto("BatchNormalization", []string{"a", "W", "W", "W", "W"}, "y"),
-		}, [][]byte{w}), "only right after Conv"},
+		}, [][]byte{w}), "must hold 1 floats, one per channel"},
 		{"even same padding of a pool", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("MaxPool", []string{"x"}, "y", stringAttribute("auto_pad", "SAME_UPPER"), intsAttribute("kernel_shape", 2, 2)),
 		}, nil), "not the same on both sides"},
@@ -219,7 +219,15 @@ func TestErrors(t *testing.T) {
 			nodeProto("Conv", []string{"x", "W"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
 			nodeProto("Relu", []string{"a"}, "b"),
 			nodeProto("Add", []string{"b", "a"}, "y"),
-		}, [][]byte{w}), "not a constant: cnnviz imports chains"},
+		}, [][]byte{w}), "the model ends in shape [2 4 4]"},
+		{"concat axis", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Relu", []string{"x"}, "a"),
+			nodeProto("Concat", []string{"a", "x"}, "y", intAttribute("axis", 2)),
+		}, nil), "only the channels (axis 1)"},
+		{"add shapes", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
+			nodeProto("Conv", []string{"x", "W"}, "a"),
+			nodeProto("Add", []string{"a", "x"}, "y"),
+		}, [][]byte{w}), "adds shapes [2 2 2] and [1 4 4]"},
 		{"add not a bias", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Conv", []string{"x", "W"}, "a", intsAttribute("pads", 1, 1, 1, 1)),
 			nodeProto("Add", []string{"a", "B"}, "y"),
@@ -232,7 +240,7 @@ func TestErrors(t *testing.T) {
 		}, [][]byte{w}), "not in one score per class"},
 		{"wrong output", graphFile([]int64{1, 1, 4, 4}, "z", [][]byte{
 			nodeProto("Reshape", []string{"x", "S"}, "f"), nodeProto("MatMul", []string{"f", "G"}, "y"),
-		}, [][]byte{shape, floatTensor("G", []int64{16, 2}, ramp(32, 1))}), `output "z" is not the end`},
+		}, [][]byte{shape, floatTensor("G", []int64{16, 2}, ramp(32, 1))}), `output "z" is not computed by the last layer`},
 		{"matmul size", graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 			nodeProto("Reshape", []string{"x", "S"}, "f"), nodeProto("MatMul", []string{"f", "F"}, "y"),
 		}, [][]byte{shape, fc}), "do not fit the input [16]"},

@@ -474,16 +474,8 @@ func (c *converter) name(s string) string {
 // add appends l, reading c.from when that is not simply the previous
 // layer (a chain keeps the spec of a Sequential model).
 func (c *converter) add(l chain.Layer, shape []int) {
-	if c.from != nil {
-		prev := nn.InputName
-		if n := len(c.layers); n > 0 {
-			prev = c.layers[n-1].Spec.Name
-		}
-		if len(c.from) != 1 || c.from[0] != prev {
-			l.Spec.Inputs = c.from
-		}
-		c.from = nil
-	}
+	chain.Link(c.layers, &l, c.from)
+	c.from = nil
 	c.layers = append(c.layers, l)
 	c.shape = shape
 }
