@@ -19,8 +19,8 @@ import (
 
 // The files of the MNIST test set, fetched through window.cnnvizFetch.
 const (
-	testImagesPath = "web/data/t10k-images-idx3-ubyte.gz"
-	testLabelsPath = "web/data/t10k-labels-idx1-ubyte.gz"
+	testImagesPath = "web/data/t10k-images-idx3-ubyte"
+	testLabelsPath = "web/data/t10k-labels-idx1-ubyte"
 	uploadInputID  = "cnnviz-upload"
 )
 

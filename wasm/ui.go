@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,6 +14,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/hajimehoshi/ebiten/v2/vector"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
 )
 
 // The colours of the app.
@@ -33,15 +33,18 @@ var (
 	colOverlay = color.RGBA{0x00, 0x00, 0x00, 0xc0}
 )
 
-// fontSource is the Go Regular typeface, parsed once.
-var fontSource *text.GoTextFaceSource
+// fontSource is the Go Regular typeface, parsed once. The faces are
+// golang.org/x/image's OpenType rasterizer behind ebiten's GoXFace: the
+// page's labels are Latin text that needs no shaping, and a shaping
+// engine would add about 0.8 MB to the download.
+var fontSource *opentype.Font
 
 func init() {
-	s, err := text.NewGoTextFaceSource(bytes.NewReader(goregular.TTF))
+	f, err := opentype.Parse(goregular.TTF)
 	if err != nil {
 		panic(err)
 	}
-	fontSource = s
+	fontSource = f
 }
 
 // pointer is the mouse or the first touch, in screen pixels.
@@ -171,7 +174,7 @@ type ui struct {
 	widgets []widget
 	focus   string // id of the focused widget, "" for none
 	ptr     pointer
-	faces   map[float64]*text.GoTextFace
+	faces   map[float64]*text.GoXFace
 	hover   string
 	overlay bool // a modal (the help) covers the page
 	// clip is given to the controls added from now on (see widget.clip).
@@ -180,18 +183,22 @@ type ui struct {
 }
 
 func newUI() *ui {
-	return &ui{s: 1, faces: map[float64]*text.GoTextFace{}, wraps: map[string][]string{}}
+	return &ui{s: 1, faces: map[float64]*text.GoXFace{}, wraps: map[string][]string{}}
 }
 
 // u converts layout units to physical pixels.
 func (u *ui) u(v float64) int { return int(math.Round(v * u.s)) }
 
 // face returns the text face of size (layout units).
-func (u *ui) face(size float64) *text.GoTextFace {
+func (u *ui) face(size float64) *text.GoXFace {
 	px := math.Round(size * u.s)
 	f, ok := u.faces[px]
 	if !ok {
-		f = &text.GoTextFace{Source: fontSource, Size: px}
+		xf, err := opentype.NewFace(fontSource, &opentype.FaceOptions{Size: px, DPI: 72})
+		if err != nil {
+			panic(err) // the font is built in and parsed above; the options are fixed
+		}
+		f = text.NewGoXFace(xf)
 		u.faces[px] = f
 	}
 	return f

@@ -12,7 +12,7 @@
 //   window.cnnvizStarted()    called by the Go program once window.cnnviz exists.
 //   window.cnnvizShowError(m) shows m in a dismissable banner over the page.
 //   window.cnnvizFetch(path)  a Promise of the bytes (Uint8Array) of a file of
-//                             the site, such as "web/data/t10k-labels-idx1-ubyte.gz".
+//                             the site, such as "web/data/t10k-labels-idx1-ubyte".
 //   window.cnnvizTimings      milliseconds since the navigation started at which
 //                             each loading stage ended.
 //   window.cnnvizProgram      the program file chosen: web/cnnviz.wasm (WebAssembly
@@ -476,8 +476,8 @@
   // thread) when it can: the program reads both forms, and unpacking in
   // WebAssembly would hold up its single thread.
   var PREFETCH = [
-    "web/data/t10k-images-idx3-ubyte.gz",
-    "web/data/t10k-labels-idx1-ubyte.gz"
+    "web/data/t10k-images-idx3-ubyte",
+    "web/data/t10k-labels-idx1-ubyte"
   ];
   var prefetched = {};
 

@@ -17,7 +17,7 @@ import (
 )
 
 // testLabels is a small data file that every page can fetch.
-const testLabels = "web/data/t10k-labels-idx1-ubyte.gz"
+const testLabels = "web/data/t10k-labels-idx1-ubyte"
 
 func TestPageLoads(t *testing.T) {
 	ctx := openPage(t, "")

@@ -33,8 +33,8 @@ import (
 // data. Each must exist.
 var dataFiles = []string{
 	"web/cnnviz.wasm",
-	"web/data/t10k-images-idx3-ubyte.gz",
-	"web/data/t10k-labels-idx1-ubyte.gz",
+	"web/data/t10k-images-idx3-ubyte",
+	"web/data/t10k-labels-idx1-ubyte",
 }
 
 // optionalData are glob patterns, relative to the root, of more data files

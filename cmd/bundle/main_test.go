@@ -58,15 +58,15 @@ func baseSite(t *testing.T) map[string][]byte {
 		noise[i] = byte(rng.IntN(256))
 	}
 	return map[string][]byte{
-		"index.html":                         []byte(testIndex),
-		"web/style.css":                      []byte("body { margin: 0 }\n"),
-		"web/wasm_exec.js":                   []byte("var Go = function () {};\n"),
-		"web/loader.js":                      []byte("console.log('$1 ${x}');\n"),
-		"web/cnnviz.wasm":                    append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{1, 2, 3, 4}, 1000)...),
-		"web/data/t10k-images-idx3-ubyte.gz": gzipped(t, []byte("images")),
-		"web/data/t10k-labels-idx1-ubyte.gz": gzipped(t, []byte("labels")),
-		"models/b.safetensors":               noise,
-		"models/a.safetensors":               []byte("small"),
+		"index.html":                      []byte(testIndex),
+		"web/style.css":                   []byte("body { margin: 0 }\n"),
+		"web/wasm_exec.js":                []byte("var Go = function () {};\n"),
+		"web/loader.js":                   []byte("console.log('$1 ${x}');\n"),
+		"web/cnnviz.wasm":                 append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{1, 2, 3, 4}, 1000)...),
+		"web/data/t10k-images-idx3-ubyte": bytes.Repeat([]byte{0, 0, 0, 9}, 1000), // plain IDX compresses
+		"web/data/t10k-labels-idx1-ubyte": gzipped(t, []byte("labels")),           // gzipped already
+		"models/b.safetensors":            noise,
+		"models/a.safetensors":            []byte("small"),
 	}
 }
 
@@ -112,12 +112,12 @@ func TestBundle(t *testing.T) {
 		if !bytes.Equal(b, files[name]) {
 			t.Errorf("block %s holds %d bytes that differ from the file's %d", name, len(b), len(files[name]))
 		}
-		wantGzip := name == "web/cnnviz.wasm"
+		wantGzip := name == "web/cnnviz.wasm" || name == "web/data/t10k-images-idx3-ubyte"
 		if gz != wantGzip {
 			t.Errorf("block %s: gzipped = %v, want %v", name, gz, wantGzip)
 		}
 	}
-	wantOrder := "web/cnnviz.wasm web/data/t10k-images-idx3-ubyte.gz web/data/t10k-labels-idx1-ubyte.gz models/a.safetensors models/b.safetensors"
+	wantOrder := "web/cnnviz.wasm web/data/t10k-images-idx3-ubyte web/data/t10k-labels-idx1-ubyte models/a.safetensors models/b.safetensors"
 	if got := strings.Join(order, " "); got != wantOrder {
 		t.Errorf("blocks = %s, want %s", got, wantOrder)
 	}
@@ -133,7 +133,7 @@ func TestBundleErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no wasm", func(f map[string][]byte) { delete(f, "web/cnnviz.wasm") }, "cnnviz.wasm"},
-		{"no test images", func(f map[string][]byte) { delete(f, "web/data/t10k-images-idx3-ubyte.gz") }, "t10k-images"},
+		{"no test images", func(f map[string][]byte) { delete(f, "web/data/t10k-images-idx3-ubyte") }, "t10k-images"},
 		{"missing script", func(f map[string][]byte) { delete(f, "web/loader.js") }, "loader.js"},
 		{"closing tag in script", func(f map[string][]byte) { f["web/loader.js"] = []byte("s = '</SCRIPT>'") }, "</script"},
 		{"comment in style", func(f map[string][]byte) { f["web/style.css"] = []byte("<!-- x -->") }, "<!--"},

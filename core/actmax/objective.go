@@ -156,8 +156,8 @@ var noNarrow bool
 // objective on a 16-filter layer does 1/16 of that layer's work. The kept
 // filters are copies made now; the other layers share the model's weights.
 func (t *target) narrow(m *nn.Sequential, shape []int) {
-	if t.mask == nil {
-		return
+	if t.mask == nil || !m.Spec.IsChain() {
+		return // in a graph another layer may read the narrowed outputs
 	}
 	channels, per := shape[0], tensor.Numel(shape[1:])
 	var keep []int
@@ -220,6 +220,8 @@ func frozen(m *nn.Sequential, last int) *nn.Sequential {
 			ls[i] = &nn.Conv2D{S: l.S, W: ag.Constant(l.W.Value), B: ag.Constant(l.B.Value)}
 		case *nn.Dense:
 			ls[i] = &nn.Dense{S: l.S, W: ag.Constant(l.W.Value), B: ag.Constant(l.B.Value)}
+		case *nn.Affine:
+			ls[i] = &nn.Affine{S: l.S, Scale: ag.Constant(l.Scale.Value), Shift: ag.Constant(l.Shift.Value)}
 		case *nn.ReLU:
 			ls[i] = &nn.ReLU{S: l.S, Rule: ag.ReLUGradient}
 		default:

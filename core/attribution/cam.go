@@ -25,8 +25,8 @@ func CAMLayer(m *nn.Sequential) (int, error) {
 	if _, ok := m.Layers[n-1].(*nn.Dense); !ok {
 		return 0, fmt.Errorf("CAM needs a model ending in globalavgpool and dense; %q ends in %s", m.Spec.Name, m.Spec.Layers[n-1].Kind)
 	}
-	if _, ok := m.Layers[n-2].(*nn.GlobalAvgPool); !ok {
-		return 0, fmt.Errorf("CAM needs a model ending in globalavgpool and dense; in %q the dense layer follows %s (use Grad-CAM instead)", m.Spec.Name, m.Spec.Layers[n-2].Kind)
+	if j := m.Spec.Prev(n - 1); j < 0 || m.Spec.Layers[j].Kind != nn.KindGlobalAvgPool {
+		return 0, fmt.Errorf("CAM needs a model ending in globalavgpool and dense; in %q the dense layer follows %s (use Grad-CAM instead)", m.Spec.Name, m.Spec.Layers[max(j, 0)].Kind)
 	}
 	return n - 3, nil
 }

@@ -77,6 +77,8 @@ func frozen(m *nn.Sequential, rule ag.ReLURule) *nn.Sequential {
 			v.Layers[i] = &nn.Conv2D{S: l.S, W: ag.Constant(l.W.Value), B: ag.Constant(l.B.Value)}
 		case *nn.Dense:
 			v.Layers[i] = &nn.Dense{S: l.S, W: ag.Constant(l.W.Value), B: ag.Constant(l.B.Value)}
+		case *nn.Affine:
+			v.Layers[i] = &nn.Affine{S: l.S, Scale: ag.Constant(l.Scale.Value), Shift: ag.Constant(l.Shift.Value)}
 		case *nn.ReLU:
 			v.Layers[i] = &nn.ReLU{S: l.S, Rule: rule}
 		default:
@@ -93,12 +95,17 @@ func batchShape(n int, chw []int) []int { return append([]int{n}, chw...) }
 // graph (nor graph nodes: the weights are read as constants) and returns
 // that layer's output for the one image, shape m.OutShape(layer).
 func forwardTo(m *nn.Sequential, x *tensor.Tensor, layer int) *tensor.Tensor {
+	a, _ := traceTo(m, x, layer)
+	return a
+}
+
+// traceTo is forwardTo that also returns the trace of the pass, which
+// ForwardFrom needs to rerun the top of a graph from layer's output.
+func traceTo(m *nn.Sequential, x *tensor.Tensor, layer int) (*tensor.Tensor, *nn.Trace) {
 	f := frozen(m, ag.ReLUGradient)
-	h := ag.Constant(x.Reshape(batchShape(1, x.Shape)...))
-	for i := 0; i <= layer; i++ {
-		h = f.Layers[i].Forward(h)
-	}
-	return h.Value.Reshape(h.Value.Shape[1:]...)
+	t := f.ForwardTrace(ag.Constant(x.Reshape(batchShape(1, x.Shape)...)), layer, nil)
+	h := t.Out[layer]
+	return h.Value.Reshape(h.Value.Shape[1:]...), t
 }
 
 // classSeed returns the seed for Backward from logits [n, K] that selects
@@ -118,9 +125,9 @@ func classSeed(n, k, class int) *tensor.Tensor {
 // Backward fills exactly G.
 func featureGrad(m *nn.Sequential, x *tensor.Tensor, layer, class int) (a, g *tensor.Tensor, logit float32) {
 	f := frozen(m, ag.ReLUGradient)
-	act := forwardTo(f, x, layer)
+	act, trace := traceTo(f, x, layer)
 	av := ag.New(act.Reshape(batchShape(1, act.Shape)...))
-	y := f.ForwardFrom(layer+1, av, nil)
+	y := f.ForwardFrom(layer+1, av, trace, nil)
 	k := y.Value.Shape[1]
 	ag.Backward(y, classSeed(1, k, class))
 	return act, av.Grad.Reshape(act.Shape...), y.Value.Data[class]

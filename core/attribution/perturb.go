@@ -179,11 +179,11 @@ func NewAblationCAM(m *nn.Sequential, x *tensor.Tensor, layer, class, batch int)
 		return nil, err
 	}
 	checkInput(m, x)
-	a := forwardTo(m, x, layer)
+	a, trace := traceTo(m, x, layer)
 	hw := a.Shape[1] * a.Shape[2]
 	f := frozen(m, ag.ReLUGradient)
 	top := func(xs []float32, n int) []float32 {
-		y := f.ForwardFrom(layer+1, ag.Constant(tensor.FromSlice(xs, batchShape(n, a.Shape)...)), nil)
+		y := f.ForwardFrom(layer+1, ag.Constant(tensor.FromSlice(xs, batchShape(n, a.Shape)...)), trace, nil)
 		k := y.Value.Shape[1]
 		out := make([]float32, n)
 		for i := range out {

@@ -110,6 +110,36 @@ func TestOpGradients(t *testing.T) {
 		{"avgpool 2x3 padded", []*ag.Var{randVar(r, 2, 2, 5, 6)}, func(v []*ag.Var) *ag.Var {
 			return ag.AvgPool2D(v[0], 2, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
 		}},
+		{"grouped conv 2 groups", []*ag.Var{randVar(r, 2, 4, 5, 5), randVar(r, 6, 2, 3, 3), randVar(r, 6)},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, Groups: 2})
+			}},
+		{"depthwise 3x3 stride 1 pad 1", []*ag.Var{randVar(r, 2, 3, 5, 6), randVar(r, 3, 1, 3, 3), randVar(r, 3)},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, Groups: 3})
+			}},
+		{"depthwise 3x3 stride 2 pad 1", []*ag.Var{randVar(r, 1, 3, 7, 6), randVar(r, 3, 1, 3, 3), randVar(r, 3)},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, Groups: 3})
+			}},
+		{"depthwise multiplier 2, 5x3 kernel, stride 2x1", []*ag.Var{randVar(r, 2, 2, 7, 5), randVar(r, 4, 1, 5, 3), randVar(r, 4)},
+			func(v []*ag.Var) *ag.Var {
+				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 2, StrideW: 1, PadH: 2, PadW: 0, Groups: 2})
+			}},
+		{"maxpool 3x3 stride 2 ceil", []*ag.Var{spacedVar(r, -3, 1, 2, 6, 6)}, func(v []*ag.Var) *ag.Var {
+			return ag.MaxPool2D(v[0], 3, 3, ag.Window{StrideH: 2, StrideW: 2, Ceil: true})
+		}},
+		{"avgpool 2x2 padded ceil", []*ag.Var{randVar(r, 1, 2, 5, 5)}, func(v []*ag.Var) *ag.Var {
+			return ag.AvgPool2D(v[0], 2, 2, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, Ceil: true})
+		}},
+		{"avgpool 3x3 stride 2 ceil", []*ag.Var{randVar(r, 2, 1, 6, 7)}, func(v []*ag.Var) *ag.Var {
+			return ag.AvgPool2D(v[0], 3, 3, ag.Window{StrideH: 2, StrideW: 2, Ceil: true})
+		}},
+		{"concat channels", []*ag.Var{randVar(r, 2, 3, 2, 2), randVar(r, 2, 1, 2, 2), randVar(r, 2, 2, 2, 2)},
+			func(v []*ag.Var) *ag.Var { return ag.Mul(ag.Concat(v...), ag.Concat(v[2], v[0], v[1])) }},
+		{"concat flat", []*ag.Var{randVar(r, 3, 2), randVar(r, 3, 4)}, func(v []*ag.Var) *ag.Var { return ag.Concat(v[0], v[1], v[0]) }},
+		{"channel affine", []*ag.Var{randVar(r, 2, 3, 2, 3), randVar(r, 3), randVar(r, 3)}, func(v []*ag.Var) *ag.Var { return ag.ChannelAffine(v[0], v[1], v[2]) }},
+		{"channel affine flat", []*ag.Var{randVar(r, 2, 4), randVar(r, 4), randVar(r, 4)}, func(v []*ag.Var) *ag.Var { return ag.ChannelAffine(v[0], v[1], v[2]) }},
 		{"global avg pool", []*ag.Var{randVar(r, 3, 2, 3, 4)}, func(v []*ag.Var) *ag.Var { return ag.GlobalAvgPool(v[0]) }},
 		{"conv relu pool chain", []*ag.Var{randVar(r, 1, 1, 6, 6), randVar(r, 2, 1, 3, 3)}, func(v []*ag.Var) *ag.Var {
 			return ag.GlobalAvgPool(ag.Conv2D(v[0], v[1], nil, s1))

@@ -6,30 +6,38 @@ import (
 	"cnnviz/core/tensor"
 )
 
-// Window is the stride and zero padding of a convolution or pooling window.
+// Window is the stride and zero padding of a convolution or pooling window,
+// the number of channel groups of a convolution (0 means 1) and a
+// pooling's ceil-mode output size.
 type Window struct {
 	StrideH, StrideW int
 	PadH, PadW       int
+	Groups           int
+	Ceil             bool
 }
+
+// groups returns the window's channel groups, at least 1.
+func (w Window) groups() int { return max(1, w.Groups) }
 
 func geom(op string, xs []int, kh, kw int, win Window) tensor.Geom {
 	if len(xs) != 4 {
 		panic(fmt.Sprintf("autograd: %s needs x [N, C, H, W], got %v", op, xs))
 	}
-	g := tensor.Geom{C: xs[1], H: xs[2], W: xs[3], KH: kh, KW: kw, SH: win.StrideH, SW: win.StrideW, PH: win.PadH, PW: win.PadW}
+	g := tensor.Geom{C: xs[1], H: xs[2], W: xs[3], KH: kh, KW: kw, SH: win.StrideH, SW: win.StrideW, PH: win.PadH, PW: win.PadW, Ceil: win.Ceil}
 	g.Check()
 	return g
 }
 
 // Conv2D returns the cross-correlation of x [N, C, H, W] with w
-// [OutC, C, KH, KW], plus b [OutC] (b may be nil): shape
-// [N, OutC, OH, OW]. It runs tensor.ConvForward and tensor.ConvBackward,
-// the kernels nn.Plan runs too.
+// [OutC, C/G, KH, KW] in G = win.Groups channel groups, plus b [OutC] (b
+// may be nil): shape [N, OutC, OH, OW]. It runs tensor.GroupConvForward
+// and tensor.GroupConvBackward, the kernels nn.Plan runs too.
 func Conv2D(x, w, b *Var, win Window) *Var {
-	ws := w.Value.Shape
-	if len(ws) != 4 || len(x.Value.Shape) != 4 || ws[1] != x.Value.Shape[1] || (b != nil && (len(b.Value.Shape) != 1 || b.Value.Shape[0] != ws[0])) {
-		panic(fmt.Sprintf("autograd: Conv2D of x %v with w %v", x.Value.Shape, ws))
+	ws, gr := w.Value.Shape, win.groups()
+	if len(ws) != 4 || len(x.Value.Shape) != 4 || ws[1]*gr != x.Value.Shape[1] || ws[0]%gr != 0 || (b != nil && (len(b.Value.Shape) != 1 || b.Value.Shape[0] != ws[0])) {
+		panic(fmt.Sprintf("autograd: Conv2D of x %v with w %v in %d groups", x.Value.Shape, ws, gr))
 	}
+	win.Ceil = false
 	g := geom("Conv2D", x.Value.Shape, ws[2], ws[3], win)
 	n, oc := x.Value.Shape[0], ws[0]
 	y := tensor.New(n, oc, g.OutH(), g.OutW())
@@ -37,7 +45,7 @@ func Conv2D(x, w, b *Var, win Window) *Var {
 	if b != nil {
 		bias = b.Value.Data
 	}
-	tensor.ConvForward(g, n, oc, x.Value.Data, w.Value.Data, bias, y.Data, nil, nil)
+	tensor.GroupConvForward(g, gr, n, oc, x.Value.Data, w.Value.Data, bias, y.Data, nil, nil)
 	out := result(y, x, w, b)
 	out.backward = func() {
 		var dx, dw, db []float32
@@ -58,7 +66,7 @@ func Conv2D(x, w, b *Var, win Window) *Var {
 		if needs(b) {
 			db = b.grad().Data
 		}
-		tensor.ConvBackward(g, n, oc, x.Value.Data, w.Value.Data, out.Grad.Data, dx, dw, db, nil)
+		tensor.GroupConvBackward(g, gr, n, oc, x.Value.Data, w.Value.Data, out.Grad.Data, dx, dw, db, nil)
 		if dx != nil && !fresh {
 			tensor.Axpy(1, dx, x.Grad.Data)
 		}

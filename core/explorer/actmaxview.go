@@ -332,7 +332,8 @@ type FilterWeights struct {
 // at or before layer i, showing at most most input channels; ok is false
 // when there is no such convolution or filter.
 func AtlasWeights(net *nn.Sequential, i, ch, most int) (w FilterWeights, ok bool) {
-	for ; i >= 0 && net.Spec.Layers[i].Kind != nn.KindConv2D; i-- {
+	for i >= 0 && net.Spec.Layers[i].Kind != nn.KindConv2D {
+		i = net.Spec.Prev(i)
 	}
 	if i < 0 {
 		return w, false

@@ -282,7 +282,7 @@ func GradCAMChange(net *nn.Sequential, res attack.Result) ([]CAMChange, error) {
 	h, w := net.Spec.Input[1], net.Spec.Input[2]
 	var out []CAMChange
 	for i, l := range net.Spec.Layers {
-		if l.Kind != nn.KindReLU || i == 0 || net.Spec.Layers[i-1].Kind != nn.KindConv2D {
+		if j := net.Spec.Prev(i); l.Kind != nn.KindReLU || j < 0 || net.Spec.Layers[j].Kind != nn.KindConv2D {
 			continue
 		}
 		c := CAMChange{Layer: l.Name}

@@ -232,19 +232,24 @@ func AttrLayerOf(net *nn.Sequential, m AttrMethod, layer string) int {
 func NeedsNonNegative(method string) bool { return method == "gradcampp" || method == "xgradcam" }
 
 // NonNegative reports whether layer i's output can have no negative
-// values: a ReLU, or a pooling or flattening of such an output.
+// values: a ReLU, ReLU6 or sigmoid, a pooling or flattening of such an
+// output, or an add or concat of such outputs.
 func NonNegative(net *nn.Sequential, i int) bool {
-	for ; i >= 0; i-- {
-		switch net.Spec.Layers[i].Kind {
-		case nn.KindReLU:
-			return true
-		case nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten:
-			continue // as non-negative as its input
-		default:
-			return false
-		}
+	if i < 0 {
+		return false // the input itself: not known to be non-negative
 	}
-	return false // the input itself: not known to be non-negative
+	switch net.Spec.Layers[i].Kind {
+	case nn.KindReLU, nn.KindReLU6, nn.KindSigmoid:
+		return true
+	case nn.KindMaxPool2D, nn.KindAvgPool2D, nn.KindGlobalAvgPool, nn.KindFlatten, nn.KindDropout, nn.KindAdd, nn.KindConcat:
+		for _, j := range net.Spec.InputsOf(i) { // as non-negative as the inputs
+			if !NonNegative(net, j) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // NonNegativeLayer returns the layer that method uses when layer i is
@@ -258,7 +263,10 @@ func NonNegativeLayer(net *nn.Sequential, method string, i int) (layer int, note
 	}
 	m, _ := AttrMethodByID(method)
 	name := net.Spec.Layers[i].Name
-	if j := i + 1; j < len(net.Layers) && net.Spec.Layers[j].Kind == nn.KindReLU {
+	for _, j := range net.Spec.Consumers(i) {
+		if net.Spec.Layers[j].Kind != nn.KindReLU {
+			continue
+		}
 		return j, fmt.Sprintf("%s needs non-negative activations: %s (the ReLU after %s) is used", m.Name, net.Spec.Layers[j].Name, name), nil
 	}
 	return i, "", fmt.Errorf("%s needs non-negative activations (a relu layer or a pooling after one); %s can be negative and no relu follows it", m.Name, name)

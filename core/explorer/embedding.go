@@ -136,8 +136,11 @@ const featureStepMACs = 8_000_000
 // through net's convolution and dense layers.
 func ForwardMACs(net *nn.Sequential) int {
 	total := 0
-	in := net.Spec.Input[:]
 	for i, l := range net.Spec.Layers {
+		in := net.Spec.Input[:]
+		if j := net.Spec.Prev(i); j >= 0 {
+			in = net.OutShape(j)
+		}
 		out := net.OutShape(i)
 		per := 1
 		for _, v := range out {
@@ -145,7 +148,7 @@ func ForwardMACs(net *nn.Sequential) int {
 		}
 		switch l.Kind {
 		case "conv2d":
-			total += per * in[0] * l.Kernel[0] * l.Kernel[1]
+			total += per * in[0] / max(1, l.Groups) * l.Kernel[0] * l.Kernel[1]
 		case "dense":
 			n := 1
 			for _, v := range in {
@@ -153,7 +156,6 @@ func ForwardMACs(net *nn.Sequential) int {
 			}
 			total += per * n
 		}
-		in = out
 	}
 	return total
 }

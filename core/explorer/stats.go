@@ -61,7 +61,7 @@ func (o StatsOptions) Store(s *State) {
 // AfterReLU reports whether output i of m follows a ReLU, so that its
 // sparsity means something: a ReLU, and pooling or flattening after one.
 func AfterReLU(m *Model, i int) bool {
-	for j := i; j >= 0; j-- {
+	for j := i; j >= 0; j = m.Net.Spec.Prev(j) {
 		switch m.Net.Spec.Layers[j].Kind {
 		case nn.KindReLU:
 			return true

@@ -58,13 +58,11 @@ func checkImages(m *nn.Sequential, images []float32, n int) {
 // weights are graph leaves, so a small graph is built and then dropped.
 func forward(m *nn.Sequential, images []float32, n, last int, observe func(i int, out *ag.Var)) {
 	shape := append([]int{n}, m.Spec.Input...)
-	h := ag.Constant(tensor.FromSlice(images, shape...))
-	for i := 0; i <= last; i++ {
-		h = m.Layers[i].Forward(h)
-		if observe != nil {
-			observe(i, h)
-		}
+	var obs nn.Observer
+	if observe != nil {
+		obs = func(i int, _ nn.Layer, out *ag.Var) { observe(i, out) }
 	}
+	m.ForwardTrace(ag.Constant(tensor.FromSlice(images, shape...)), last, obs)
 }
 
 // macs estimates the multiply-adds of layers 0..last for one image, to size
@@ -77,14 +75,14 @@ func macs(m *nn.Sequential, last int) int {
 		switch s.Kind {
 		case nn.KindConv2D:
 			in := m.Spec.Input[0]
-			if i > 0 {
-				in = m.OutShape(i - 1)[0]
+			if j := m.Spec.Prev(i); j >= 0 {
+				in = m.OutShape(j)[0]
 			}
-			total += out * in * s.Kernel[0] * s.Kernel[1]
+			total += out * in / max(1, s.Groups) * s.Kernel[0] * s.Kernel[1]
 		case nn.KindDense:
 			in := tensor.Numel(m.Spec.Input)
-			if i > 0 {
-				in = tensor.Numel(m.OutShape(i - 1))
+			if j := m.Spec.Prev(i); j >= 0 {
+				in = tensor.Numel(m.OutShape(j))
 			}
 			total += out * in
 		default:

@@ -11,11 +11,12 @@ import (
 // stepping through it: output channel O at row Y, column X is the sum over
 // the input patch of patch × kernel, plus the bias. Patch, Kernel, Products
 // and Padding are [C, KH, KW] row-major, tap (c, i, j) reading input
-// (c, InY+i, InX+j).
+// (C0+c, InY+i, InX+j): in a grouped convolution the filter reads the C
+// channels of its group, from C0.
 type ConvUnit struct {
 	Layer   int
 	O, Y, X int
-	C       int
+	C, C0   int
 	KH, KW  int
 	// InY, InX is the input position under the kernel's top-left tap; it is
 	// negative where the window starts in the padding.
@@ -55,29 +56,34 @@ func Conv(m *nn.Sequential, x []float32, layer, o, y, xx int) ConvUnit {
 		panic(fmt.Sprintf("featuremaps: Conv unit (%d, %d, %d) of layer %s with output %v", o, y, xx, cl.S.Name, out))
 	}
 	in := m.Spec.Input
+	prev := m.Spec.Prev(layer)
 	var input, output []float32
 	forward(m, x, 1, layer, func(i int, v *ag.Var) {
-		if i == layer-1 {
+		if i == prev {
 			input = v.Value.Data
 		}
 		if i == layer {
 			output = v.Value.Data
 		}
 	})
-	if layer == 0 {
+	if prev < 0 {
 		input = x
 	} else {
-		in = m.OutShape(layer - 1)
+		in = m.OutShape(prev)
 	}
 	g := cl.S.Geom(in)
-	u := ConvUnit{Layer: layer, O: o, Y: y, X: xx, C: g.C, KH: g.KH, KW: g.KW,
+	// A grouped convolution's filter reads the channels of its group.
+	groups := max(1, cl.S.Groups)
+	gc := g.C / groups
+	c0 := o / (out[0] / groups) * gc
+	u := ConvUnit{Layer: layer, O: o, Y: y, X: xx, C: gc, C0: c0, KH: g.KH, KW: g.KW,
 		InY: y*g.SH - g.PH, InX: xx*g.SW - g.PW}
-	taps := g.C * g.KH * g.KW
+	taps := gc * g.KH * g.KW
 	u.Patch = make([]float32, taps)
 	u.Padding = make([]bool, taps)
 	u.Products = make([]float32, taps)
 	u.Kernel = append([]float32(nil), cl.W.Value.Data[o*taps:(o+1)*taps]...)
-	for c := range g.C {
+	for c := range gc {
 		for i := range g.KH {
 			for j := range g.KW {
 				t := (c*g.KH+i)*g.KW + j
@@ -86,7 +92,7 @@ func Conv(m *nn.Sequential, x []float32, layer, o, y, xx int) ConvUnit {
 					u.Padding[t] = true
 					continue
 				}
-				u.Patch[t] = input[(c*g.H+iy)*g.W+ix]
+				u.Patch[t] = input[((c0+c)*g.H+iy)*g.W+ix]
 				u.Products[t] = u.Patch[t] * u.Kernel[t]
 				u.Sum += float64(u.Patch[t]) * float64(u.Kernel[t])
 			}
@@ -96,7 +102,7 @@ func Conv(m *nn.Sequential, x []float32, layer, o, y, xx int) ConvUnit {
 	u.Pre = u.Sum + float64(u.Bias)
 	u.Output = output[(o*out[1]+y)*out[2]+xx]
 	u.Post = u.Pre
-	if layer+1 < len(m.Layers) && m.Spec.Layers[layer+1].Kind == nn.KindReLU {
+	if next := layer + 1; next < len(m.Layers) && m.Spec.Layers[next].Kind == nn.KindReLU && m.Spec.Prev(next) == layer {
 		u.ReLU = true
 		u.Post = max(u.Pre, 0)
 	}

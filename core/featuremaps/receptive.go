@@ -14,7 +14,8 @@ import (
 // exclusive) in input pixel coordinates and clipped to the image: padding is
 // not input.
 //
-// It walks the specs back to the input. A window of outputs [a, b] of a
+// It walks the specs back to the input, through every path of a graph
+// (the union of the paths' fields). A window of outputs [a, b] of a
 // convolution or pooling layer with kernel k, stride s and padding p reads
 // inputs [a·s − p, b·s − p + k − 1]; ReLU reads the same unit; flatten reads
 // the one unit it copies; global average pooling reads a whole channel and
@@ -44,16 +45,43 @@ func ReceptiveField(spec nn.Spec, layer, y, x int) image.Rectangle {
 	default:
 		panic(fmt.Sprintf("featuremaps: ReceptiveField of unit (%d, %d) of layer %d (%s) with output %v", y, x, layer, spec.Layers[layer].Name, out))
 	}
+	// In a graph the field of an output is the union of what its readers
+	// read of it; the spec's order is topological, so walking it
+	// backwards meets every reader before the layer it reads.
+	graph := spec.Graph()
+	fields := make([]*field, len(shapes))
+	fields[layer] = &f
+	var input *field
 	for i := layer; i >= 0; i-- {
-		in := spec.Input
-		if i > 0 {
-			in = shapes[i-1]
+		if fields[i] == nil {
+			continue
 		}
-		f = f.back(spec.Layers[i], in)
-		if f.empty() {
-			return image.Rectangle{}
+		off := 0
+		for _, j := range graph[i] {
+			in := spec.Input
+			if j >= 0 {
+				in = shapes[j]
+			}
+			b, ok := fields[i].back(spec.Layers[i], in, off)
+			off += in[0]
+			if !ok || b.empty() {
+				continue
+			}
+			dst := &input
+			if j >= 0 {
+				dst = &fields[j]
+			}
+			if *dst == nil {
+				*dst = &b
+			} else {
+				**dst = (*dst).union(b)
+			}
 		}
 	}
+	if input == nil {
+		return image.Rectangle{}
+	}
+	f = *input
 	if f.flat {
 		panic("featuremaps: ReceptiveField reached a flat input") // Spec.Shapes needs [C, H, W] input
 	}
@@ -81,17 +109,47 @@ func whole(shape []int) field {
 	return field{flat: true, all: true}
 }
 
+// union returns the bounding field of f and o, fields of one output.
+func (f field) union(o field) field {
+	if f.flat {
+		if f.all || o.all || f.unit != o.unit {
+			return field{flat: true, all: true}
+		}
+		return f
+	}
+	return field{y0: min(f.y0, o.y0), y1: max(f.y1, o.y1), x0: min(f.x0, o.x0), x1: max(f.x1, o.x1)}
+}
+
 // back returns the units of layer l's input (shape in) that the units f of
-// its output read.
-func (f field) back(l nn.LayerSpec, in []int) field {
+// its output read; off is where the input's channels (or units) start in
+// a concat's output, and ok is false when the input holds none of f.
+func (f field) back(l nn.LayerSpec, in []int, off int) (field, bool) {
+	if l.Kind == nn.KindConcat && f.flat && !f.all {
+		if f.unit < off || f.unit >= off+in[0] {
+			return f, false
+		}
+		return field{flat: true, unit: f.unit - off}, true
+	}
+	return f.backOne(l, in), true
+}
+
+// backOne is back for a layer of one input (or an add or concat of
+// spatial outputs, which read the same positions of every input).
+func (f field) backOne(l nn.LayerSpec, in []int) field {
 	switch l.Kind {
-	case nn.KindReLU:
+	case nn.KindReLU, nn.KindReLU6, nn.KindLeakyReLU, nn.KindSigmoid, nn.KindHardSwish, nn.KindDropout, nn.KindAdd, nn.KindAffine, nn.KindConcat:
 		return f
 	case nn.KindConv2D, nn.KindMaxPool2D, nn.KindAvgPool2D:
 		g := l.Geom(in)
 		return field{
 			y0: max(0, f.y0*g.SH-g.PH), y1: min(in[1]-1, f.y1*g.SH-g.PH+g.KH-1),
 			x0: max(0, f.x0*g.SW-g.PW), x1: min(in[2]-1, f.x1*g.SW-g.PW+g.KW-1),
+		}
+	case nn.KindZeroPad2D:
+		p := l.Padding
+		return field{
+			y0: max(0, f.y0-p[0]), y1: min(in[1]-1, f.y1-p[0]),
+			x0: max(0, f.x0-p[2]), x1: min(in[2]-1, f.x1-p[2]),
 		}
 	case nn.KindGlobalAvgPool, nn.KindDense:
 		return whole(in)

@@ -34,10 +34,13 @@ var (
 	_ planLayer = (*Activation)(nil)
 	_ planLayer = (*ZeroPad2D)(nil)
 	_ planLayer = (*Dropout)(nil)
+	_ planLayer = (*Add)(nil)
+	_ planLayer = (*Concat)(nil)
+	_ planLayer = (*Affine)(nil)
 )
 
 // Conv2D is a 2-D convolution (cross-correlation) with bias. W is
-// [Filters, InC, KH, KW] and B is [Filters].
+// [Filters, InC/Groups, KH, KW] and B is [Filters].
 type Conv2D struct {
 	S    LayerSpec
 	W, B *ag.Var
@@ -49,19 +52,19 @@ func (l *Conv2D) Spec() LayerSpec { return l.S }
 // Forward convolves x [N, InC, H, W].
 func (l *Conv2D) Forward(x *ag.Var) *ag.Var {
 	st := l.S.stride()
-	return ag.Conv2D(x, l.W, l.B, ag.Window{StrideH: st[0], StrideW: st[1], PadH: l.S.Pad[0], PadW: l.S.Pad[1]})
+	return ag.Conv2D(x, l.W, l.B, ag.Window{StrideH: st[0], StrideW: st[1], PadH: l.S.Pad[0], PadW: l.S.Pad[1], Groups: l.S.Groups})
 }
 
 // planSetup sizes the convolution and fuses a following ReLU into it.
 func (l *Conv2D) planSetup(st *planStep, next Layer) (int, bool) {
 	st.g = l.S.Geom(st.inShape)
 	_, relu := next.(*ReLU)
-	return tensor.ConvScratch(st.g, l.S.Filters), relu
+	return tensor.GroupConvScratch(st.g, l.S.Filters, l.S.groups()), relu
 }
 
 // planForward convolves, writing the next layer's ReLU too when fused.
 func (l *Conv2D) planForward(st *planStep, scratch []float32) {
-	tensor.ConvForward(st.g, st.batch, l.S.Filters, st.in, l.W.Value.Data, bias(l.B), st.out, st.next, scratch)
+	tensor.GroupConvForward(st.g, l.S.groups(), st.batch, l.S.Filters, st.in, l.W.Value.Data, bias(l.B), st.out, st.next, scratch)
 }
 
 // planBackward runs the convolution's backward kernel.
@@ -74,7 +77,7 @@ func (l *Conv2D) planBackward(st *planStep, dx []float32, params bool, scratch [
 	if dx == nil && dw == nil {
 		return
 	}
-	tensor.ConvBackward(st.g, st.batch, l.S.Filters, st.in, l.W.Value.Data, st.grad, dx, dw, db, scratch)
+	tensor.GroupConvBackward(st.g, l.S.groups(), st.batch, l.S.Filters, st.in, l.W.Value.Data, st.grad, dx, dw, db, scratch)
 }
 
 // Params returns the weight and the bias.
@@ -211,7 +214,7 @@ func (l *Pool) Spec() LayerSpec { return l.S }
 // Forward pools x [N, C, H, W].
 func (l *Pool) Forward(x *ag.Var) *ag.Var {
 	st := l.S.stride()
-	win := ag.Window{StrideH: st[0], StrideW: st[1], PadH: l.S.Pad[0], PadW: l.S.Pad[1]}
+	win := ag.Window{StrideH: st[0], StrideW: st[1], PadH: l.S.Pad[0], PadW: l.S.Pad[1], Ceil: l.S.Ceil}
 	if l.S.Kind == KindAvgPool2D {
 		return ag.AvgPool2D(x, l.S.Kernel[0], l.S.Kernel[1], win)
 	}
@@ -306,16 +309,39 @@ func (l *Flatten) Forward(x *ag.Var) *ag.Var { return ag.Flatten(x) }
 
 // planSetup makes the output and its gradient the input's buffers: a
 // flatten is a reshape, as with ag.Flatten.
-func (l *Flatten) planSetup(st *planStep, _ Layer) (int, bool) {
-	st.out, st.grad = st.in, st.dIn
-	return 0, false
+func (l *Flatten) planSetup(st *planStep, _ Layer) (int, bool) { return shareSetup(st), false }
+
+// planForward copies the input unless the output is the input.
+func (l *Flatten) planForward(st *planStep, _ []float32) { identityForward(st) }
+
+// planBackward copies the gradient unless it is the input's.
+func (l *Flatten) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	identityBackward(st, dx)
 }
 
-// planForward does nothing: the output is the input.
-func (l *Flatten) planForward(*planStep, []float32) {}
+// shareSetup makes an identity step's output and gradient its input's
+// buffers when nothing else reads the input (otherwise the Plan
+// allocates them and the step copies).
+func shareSetup(st *planStep) int {
+	if st.share {
+		st.out, st.grad = st.in, st.dIn
+	}
+	return 0
+}
 
-// planBackward does nothing: the input's gradient is the output's.
-func (l *Flatten) planBackward(*planStep, []float32, bool, []float32) {}
+// identityForward copies the input to the output when they differ.
+func identityForward(st *planStep) {
+	if &st.out[0] != &st.in[0] {
+		copy(st.out, st.in)
+	}
+}
+
+// identityBackward copies the gradient to dx when they differ.
+func identityBackward(st *planStep, dx []float32) {
+	if dx != nil && &dx[0] != &st.grad[0] {
+		copy(dx, st.grad)
+	}
+}
 
 // Params returns nothing.
 func (l *Flatten) Params() []Param { return nil }
@@ -404,23 +430,138 @@ type Dropout struct{ S LayerSpec }
 // Spec returns the layer's description.
 func (l *Dropout) Spec() LayerSpec { return l.S }
 
-// Forward returns x.
-func (l *Dropout) Forward(x *ag.Var) *ag.Var { return x }
+// Forward returns x as a node of its own (sharing x's values), so that
+// its gradient is the dropout's alone when x has other readers.
+func (l *Dropout) Forward(x *ag.Var) *ag.Var { return ag.Reshape(x, x.Value.Shape...) }
 
 // planSetup shares the input's buffers, as Flatten does.
-func (l *Dropout) planSetup(st *planStep, _ Layer) (int, bool) {
-	st.out, st.grad = st.in, st.dIn
-	return 0, false
+func (l *Dropout) planSetup(st *planStep, _ Layer) (int, bool) { return shareSetup(st), false }
+
+// planForward copies the input unless the output is the input.
+func (l *Dropout) planForward(st *planStep, _ []float32) { identityForward(st) }
+
+// planBackward copies the gradient unless it is the input's.
+func (l *Dropout) planBackward(st *planStep, dx []float32, _ bool, _ []float32) {
+	identityBackward(st, dx)
 }
-
-// planForward does nothing.
-func (l *Dropout) planForward(*planStep, []float32) {}
-
-// planBackward does nothing.
-func (l *Dropout) planBackward(*planStep, []float32, bool, []float32) {}
 
 // Params returns nothing.
 func (l *Dropout) Params() []Param { return nil }
+
+// Add sums its inputs elementwise (a residual connection).
+type Add struct{ S LayerSpec }
+
+// Spec returns the layer's description.
+func (l *Add) Spec() LayerSpec { return l.S }
+
+// Forward panics: an add reads several inputs (ForwardN).
+func (l *Add) Forward(*ag.Var) *ag.Var { panic("nn: add " + l.S.Name + " needs ForwardN") }
+
+// ForwardN sums xs.
+func (l *Add) ForwardN(xs []*ag.Var) *ag.Var {
+	y := xs[0]
+	for _, x := range xs[1:] {
+		y = ag.Add(y, x)
+	}
+	return y
+}
+
+// planSetup needs nothing.
+func (l *Add) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward sums the inputs.
+func (l *Add) planForward(st *planStep, _ []float32) {
+	copy(st.out, st.ins[0])
+	for _, x := range st.ins[1:] {
+		tensor.Axpy(1, x, st.out)
+	}
+}
+
+// planBackward passes the gradient to every input.
+func (l *Add) planBackward(st *planStep, _ []float32, _ bool, _ []float32) {
+	for _, dx := range st.dx {
+		if dx != nil {
+			copy(dx, st.grad)
+		}
+	}
+}
+
+// Params returns nothing.
+func (l *Add) Params() []Param { return nil }
+
+// Concat joins its inputs along the channels.
+type Concat struct{ S LayerSpec }
+
+// Spec returns the layer's description.
+func (l *Concat) Spec() LayerSpec { return l.S }
+
+// Forward panics: a concat reads several inputs (ForwardN).
+func (l *Concat) Forward(*ag.Var) *ag.Var { panic("nn: concat " + l.S.Name + " needs ForwardN") }
+
+// ForwardN concatenates xs.
+func (l *Concat) ForwardN(xs []*ag.Var) *ag.Var { return ag.Concat(xs...) }
+
+// planSetup needs nothing.
+func (l *Concat) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward copies each input's channels into place.
+func (l *Concat) planForward(st *planStep, _ []float32) {
+	ag.ConcatTo(len(st.ins), st.batch, func(k int) []float32 { return st.ins[k] }, st.outSize, st.out)
+}
+
+// planBackward hands each input its channels' gradient.
+func (l *Concat) planBackward(st *planStep, _ []float32, _ bool, _ []float32) {
+	off := 0
+	for k, in := range st.ins {
+		m := len(in) / st.batch
+		if dx := st.dx[k]; dx != nil {
+			for i := 0; i < st.batch; i++ {
+				copy(dx[i*m:(i+1)*m], st.grad[i*st.outSize+off:i*st.outSize+off+m])
+			}
+		}
+		off += m
+	}
+}
+
+// Params returns nothing.
+func (l *Concat) Params() []Param { return nil }
+
+// Affine scales and shifts each channel: x·Scale[c] + Shift[c], a batch
+// normalization folded for inference.
+type Affine struct {
+	S            LayerSpec
+	Scale, Shift *ag.Var
+}
+
+// Spec returns the layer's description.
+func (l *Affine) Spec() LayerSpec { return l.S }
+
+// Forward scales and shifts x [N, C, ...].
+func (l *Affine) Forward(x *ag.Var) *ag.Var { return ag.ChannelAffine(x, l.Scale, l.Shift) }
+
+// planSetup needs nothing.
+func (l *Affine) planSetup(*planStep, Layer) (int, bool) { return 0, false }
+
+// planForward scales and shifts.
+func (l *Affine) planForward(st *planStep, _ []float32) {
+	c := st.inShape[0]
+	ag.AffineTo(st.batch, c, st.inSize/c, st.in, l.Scale.Value.Data, l.Shift.Value.Data, st.out)
+}
+
+// planBackward scales the gradient and adds the parameters' gradients.
+func (l *Affine) planBackward(st *planStep, dx []float32, params bool, _ []float32) {
+	var ds, db []float32
+	if params {
+		ds, db = needGrad(l.Scale), needGrad(l.Shift)
+	}
+	c := st.inShape[0]
+	ag.AffineGrad(st.batch, c, st.inSize/c, st.in, l.Scale.Value.Data, st.grad, dx, ds, db, false)
+}
+
+// Params returns the scale and the shift.
+func (l *Affine) Params() []Param {
+	return []Param{{l.S.Name + ".scale", l.Scale}, {l.S.Name + ".shift", l.Shift}}
+}
 
 // bias returns a layer's bias values, or nil when it has none.
 func bias(b *ag.Var) []float32 {
@@ -456,8 +597,9 @@ func heNormal(r *rand.Rand, w []float32, fanIn int) {
 func newLayer(l LayerSpec, in []int, r *rand.Rand) Layer {
 	switch l.Kind {
 	case KindConv2D:
-		w := tensor.New(l.Filters, in[0], l.Kernel[0], l.Kernel[1])
-		heNormal(r, w.Data, in[0]*l.Kernel[0]*l.Kernel[1])
+		c := in[0] / l.groups()
+		w := tensor.New(l.Filters, c, l.Kernel[0], l.Kernel[1])
+		heNormal(r, w.Data, c*l.Kernel[0]*l.Kernel[1])
 		return &Conv2D{S: l, W: ag.New(w), B: ag.New(tensor.New(l.Filters))}
 	case KindDense:
 		w := tensor.New(l.Units, in[0])
@@ -477,6 +619,16 @@ func newLayer(l LayerSpec, in []int, r *rand.Rand) Layer {
 		return &ZeroPad2D{S: l}
 	case KindDropout:
 		return &Dropout{S: l}
+	case KindAdd:
+		return &Add{S: l}
+	case KindConcat:
+		return &Concat{S: l}
+	case KindAffine:
+		scale := tensor.New(in[0])
+		for i := range scale.Data {
+			scale.Data[i] = 1
+		}
+		return &Affine{S: l, Scale: ag.New(scale), Shift: ag.New(tensor.New(in[0]))}
 	}
 	panic("nn: unknown layer kind " + l.Kind) // Spec.Shapes rejects it first
 }

@@ -194,7 +194,7 @@ func checkNetwork(t *testing.T, spec Spec, batch int, seed uint64) {
 		}
 	})
 	hv := ag.New(mid.Value.Clone())
-	top := func() *ag.Var { return m.ForwardFrom(k+1, hv, nil) }
+	top := func() *ag.Var { return m.ForwardFrom(k+1, hv, nil, nil) }
 	opt.Region = func() string { return region(m, xv) + region(m, hv) }
 	if err := gradcheck.Check(top, []*ag.Var{hv}, opt); err != nil {
 		t.Fatalf("d logits / d %s: %v", spec.Layers[k].Name, err)
@@ -212,7 +212,7 @@ func checkNetwork(t *testing.T, spec Spec, batch int, seed uint64) {
 		}
 	}), proj), nil)
 	hv.Grad = nil
-	ag.Backward(ag.Dot(m.ForwardFrom(k+1, hv, nil), proj), nil)
+	ag.Backward(ag.Dot(m.ForwardFrom(k+1, hv, nil, nil), proj), nil)
 	for i := range hv.Grad.Data {
 		if d := math.Abs(float64(hv.Grad.Data[i] - obs.Grad.Data[i])); d > 1e-5 {
 			t.Fatalf("observed gradient at %s differs from the split network's by %v", spec.Layers[k].Name, d)
@@ -235,7 +235,7 @@ func region(m *Sequential, x *ag.Var) string {
 			}
 		}
 	}
-	m.ForwardFrom(start, x, func(i int, l Layer, out *ag.Var) {
+	m.ForwardFrom(start, x, nil, func(i int, l Layer, out *ag.Var) {
 		s := l.Spec()
 		switch s.Kind {
 		case KindReLU:

@@ -23,6 +23,12 @@ import (
 // The slices a Plan returns are views into its own buffers: they hold
 // until the next call that runs the network. A Plan is not safe for
 // concurrent use; make one per goroutine.
+//
+// On a graph each step reads its inputs' output buffers, and the backward
+// pass sums the gradients that reach an output from several consumers:
+// the last consumer (the first the backward pass meets) writes the
+// producer's gradient buffer, the others write a buffer of their own that
+// is then added to it.
 type Plan struct {
 	net     *Sequential
 	batch   int
@@ -46,10 +52,11 @@ type planLayer interface {
 	planSetup(st *planStep, next Layer) (scratch int, fuse bool)
 	// planForward computes st.out from st.in.
 	planForward(st *planStep, scratch []float32)
-	// planBackward, given st.grad, OVERWRITES dx (st.dIn, or nil when
+	// planBackward, given st.grad, OVERWRITES dx (st.dx[0], or nil when
 	// the input gradient is not wanted) with the gradient with respect
 	// to st.in and, when params is set, ADDS the gradients of the
-	// layer's parameters to their Var.Grad, creating it when nil.
+	// layer's parameters to their Var.Grad, creating it when nil. A layer
+	// of several inputs writes st.dx[k] (nil entries not wanted) instead.
 	planBackward(st *planStep, dx []float32, params bool, scratch []float32)
 }
 
@@ -58,15 +65,27 @@ type planLayer interface {
 type planStep struct {
 	layer   planLayer
 	batch   int
-	inShape []int     // one image's input shape
+	inShape []int     // one image's input shape (the first input's)
 	inSize  int       // values per image in the input
 	outSize int       // values per image in the output
-	in, dIn []float32 // the input [batch, inSize] (the previous output) and its gradient
+	in, dIn []float32 // the first input [batch, inSize] and its gradient
 	out     []float32 // output [batch, outSize]
 	grad    []float32 // gradient with respect to out
 	fuse    bool      // the forward pass computes the next step's output too
 	next    []float32 // that output, when fuse is set
 	byPrev  bool      // the previous step's forward pass computes out
+
+	// A graph's edges: for each input k, the producer's index (-1 the
+	// model input), its output and where the backward pass writes its
+	// gradient, the producer's gradient buffer (own) or a buffer of the
+	// edge's that is added to it after the step (acc).
+	src      []int
+	ins      [][]float32
+	inShapes [][]int
+	own      []bool
+	acc      [][]float32
+	dx       [][]float32 // the gradient buffers of this pass, nil when unwanted
+	share    bool        // the single input has no other reader: a reshape may share its buffers
 
 	g   tensor.Geom // conv and pooling windows (C, H, W of the input)
 	arg []int32     // max pooling: the input index each output came from
@@ -84,18 +103,45 @@ func NewPlan(s *Sequential, batch int) *Plan {
 	p.in = make([]float32, batch*inSize)
 	p.dIn = make([]float32, batch*inSize)
 	scratch := 0
+	graph := s.Spec.Graph()
+	// The owner of each producer's gradient: the first edge of its last
+	// consumer. readers counts the edges that read each output.
+	type edge struct{ step, k int }
+	owner := map[int]edge{}
+	readers := map[int]int{}
+	for i, ins := range graph {
+		for k, j := range ins {
+			readers[j]++
+			if e, ok := owner[j]; !ok || e.step != i {
+				owner[j] = edge{i, k}
+			}
+		}
+	}
 	for i, l := range s.Layers {
 		pl, ok := l.(planLayer)
 		if !ok {
 			panic(fmt.Sprintf("nn: Plan cannot run layer %q of type %T", l.Spec().Name, l))
 		}
 		outShape := s.OutShape(i)
-		st := planStep{layer: pl, batch: batch, inShape: in, inSize: tensor.Numel(in), outSize: tensor.Numel(outShape), in: p.in, dIn: p.dIn}
-		if i > 0 {
-			st.in, st.dIn = p.steps[i-1].out, p.steps[i-1].grad
+		st := planStep{layer: pl, batch: batch, outSize: tensor.Numel(outShape), src: graph[i]}
+		for k, j := range graph[i] {
+			out, grad, shape := p.outOf(j)
+			st.ins = append(st.ins, out)
+			st.inShapes = append(st.inShapes, shape)
+			own := owner[j] == edge{i, k}
+			st.own = append(st.own, own)
+			if own {
+				st.acc = append(st.acc, grad)
+			} else {
+				st.acc = append(st.acc, make([]float32, len(out)))
+			}
 		}
+		st.dx = make([][]float32, len(st.ins))
+		st.in, st.dIn, st.inShape = st.ins[0], st.acc[0], st.inShapes[0]
+		st.inSize = tensor.Numel(st.inShape)
+		st.share = len(st.ins) == 1 && readers[graph[i][0]] == 1
 		var next Layer
-		if i+1 < len(s.Layers) {
+		if i+1 < len(s.Layers) && len(graph[i+1]) == 1 && graph[i+1][0] == i {
 			next = s.Layers[i+1]
 		}
 		need, fuse := pl.planSetup(&st, next)
@@ -106,7 +152,6 @@ func NewPlan(s *Sequential, batch int) *Plan {
 			st.grad = make([]float32, batch*st.outSize)
 		}
 		p.steps = append(p.steps, st)
-		in = outShape
 	}
 	for i := range p.steps {
 		if p.steps[i].fuse {
@@ -209,10 +254,29 @@ func (p *Plan) backward(seed []float32, input, params bool) {
 	copy(p.steps[last].grad, seed)
 	for i := last; i >= 0; i-- {
 		st := &p.steps[i]
-		dx := st.dIn
-		if i == 0 && !input {
-			dx = nil
+		for k, j := range st.src {
+			st.dx[k] = st.acc[k]
+			if j < 0 && !input {
+				st.dx[k] = nil
+			}
 		}
-		st.layer.planBackward(st, dx, params, p.scratch)
+		st.layer.planBackward(st, st.dx[0], params, p.scratch)
+		for k, j := range st.src {
+			if st.own[k] || st.dx[k] == nil {
+				continue
+			}
+			_, grad, _ := p.outOf(j)
+			tensor.Axpy(1, st.dx[k], grad)
+		}
 	}
+
+}
+
+// outOf returns the output and gradient buffers of layer j (-1: the
+// model input) and its shape for one image.
+func (p *Plan) outOf(j int) (out, grad []float32, shape []int) {
+	if j < 0 {
+		return p.in, p.dIn, p.net.Spec.Input
+	}
+	return p.steps[j].out, p.steps[j].grad, p.net.OutShape(j)
 }

@@ -75,6 +75,74 @@ func randSeed(r *rand.Rand, n int) []float32 {
 	return p
 }
 
+// graphSpecs are the graph architectures of planCases: a ResNet-like
+// network (conv, folded batch norm, ReLU, identity and projection skips),
+// a MobileNetV2-like one (1×1 expansion, ReLU6, 3×3 depthwise at stride 1
+// and 2, linear 1×1 projection, residual add) and an Inception-like
+// concat block that also reads the input twice, adds a layer to itself,
+// pools in ceil mode, copies a flatten whose input has two readers and
+// concatenates flat vectors.
+func graphSpecs() []struct {
+	name  string
+	spec  nn.Spec
+	batch int
+	rules []ag.ReLURule
+} {
+	abc := []string{"a", "b", "c"}
+	conv := func(name string, in string, f, k, s, p, groups int) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: nn.KindConv2D, Inputs: []string{in}, Filters: f, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{p, p}, Groups: groups}
+	}
+	op := func(name, kind string, in ...string) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: kind, Inputs: in}
+	}
+	pool := func(name, kind, in string, k, s, p int, ceil bool) nn.LayerSpec {
+		return nn.LayerSpec{Name: name, Kind: kind, Inputs: []string{in}, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [2]int{p, p}, Ceil: ceil}
+	}
+	return []struct {
+		name  string
+		spec  nn.Spec
+		batch int
+		rules []ag.ReLURule
+	}{
+		{"resnet_block", nn.Spec{Name: "res", Input: []int{3, 10, 10}, Classes: abc, Layers: []nn.LayerSpec{
+			conv("c0", "input", 8, 3, 1, 1, 0), op("bn0", nn.KindAffine), op("r0", nn.KindReLU),
+			conv("c1", "r0", 8, 3, 1, 1, 0), op("bn1", nn.KindAffine), op("r1", nn.KindReLU),
+			conv("c2", "r1", 8, 3, 1, 1, 0), op("bn2", nn.KindAffine),
+			op("sum1", nn.KindAdd, "bn2", "r0"), op("r2", nn.KindReLU),
+			conv("c3", "r2", 16, 3, 2, 1, 0), op("r3", nn.KindReLU),
+			conv("c4", "r3", 16, 3, 1, 1, 0),
+			conv("proj", "r2", 16, 1, 2, 0, 0),
+			op("sum2", nn.KindAdd, "c4", "proj"), op("r4", nn.KindReLU),
+			op("gap", nn.KindGlobalAvgPool), {Name: "fc", Kind: nn.KindDense, Units: 3}}}, 2, nil},
+		{"mobilenetv2_block", nn.Spec{Name: "mb", Input: []int{4, 12, 12}, Classes: abc, Layers: []nn.LayerSpec{
+			conv("stem", "input", 8, 3, 1, 1, 0), op("s6", nn.KindReLU6),
+			conv("exp1", "s6", 24, 1, 1, 0, 0), op("e6", nn.KindReLU6),
+			conv("dw1", "e6", 24, 3, 1, 1, 24), op("d6", nn.KindReLU6),
+			conv("proj1", "d6", 8, 1, 1, 0, 0),
+			op("res1", nn.KindAdd, "proj1", "s6"),
+			conv("exp2", "res1", 32, 1, 1, 0, 0), op("e62", nn.KindReLU6),
+			conv("dw2", "e62", 32, 3, 2, 1, 32), op("d62", nn.KindReLU6),
+			conv("proj2", "d62", 12, 1, 1, 0, 0),
+			conv("dwm", "proj2", 24, 3, 1, 1, 12), op("r", nn.KindReLU),
+			op("gap", nn.KindGlobalAvgPool), {Name: "fc", Kind: nn.KindDense, Units: 3}}}, 2, nil},
+		{"concat_block", nn.Spec{Name: "cat", Input: []int{3, 9, 9}, Classes: abc, Layers: []nn.LayerSpec{
+			conv("c1", "input", 6, 3, 1, 1, 0), op("r1", nn.KindReLU),
+			conv("b1", "r1", 4, 1, 1, 0, 0),
+			op("dbl", nn.KindAdd, "b1", "b1"),
+			conv("b2", "r1", 4, 3, 1, 1, 0), op("r2", nn.KindReLU),
+			pool("b3", nn.KindMaxPool2D, "r1", 3, 1, 1, false),
+			pool("ip", nn.KindAvgPool2D, "input", 3, 1, 1, false),
+			op("cat", nn.KindConcat, "dbl", "r2", "b3", "ip"),
+			op("drop", nn.KindDropout, "cat"),
+			pool("p", nn.KindMaxPool2D, "drop", 2, 2, 0, true),
+			pool("pa", nn.KindAvgPool2D, "p", 2, 2, 1, true),
+			op("f", nn.KindFlatten, "pa"),
+			op("g", nn.KindGlobalAvgPool, "cat"),
+			op("fcat", nn.KindConcat, "f", "g"),
+			{Name: "fc", Kind: nn.KindDense, Units: 3}}}, 2, []ag.ReLURule{ag.ReLUGradient, ag.ReLUGuided}},
+	}
+}
+
 // planCases are the shipped models and small architectures that cover
 // every layer kind and window option: strides, padding, non-square
 // kernels and pools, average pooling with padding, max pooling with
@@ -150,6 +218,7 @@ func planCases(t *testing.T) []struct {
 			{Name: "f", Kind: nn.KindFlatten}, {Name: "fc1", Kind: nn.KindDense, Units: 7},
 			L("r1", nn.KindReLU, 0, 0, 0, 0, 0, 0, 0), {Name: "fc2", Kind: nn.KindDense, Units: 3}}}, 4, nil},
 	}
+	specs = append(specs, graphSpecs()...)
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, s := range specs {
 		net, err := nn.Build(s.spec, 7)
@@ -160,6 +229,11 @@ func planCases(t *testing.T) []struct {
 		// pool_negative a bias of −3 makes most max-pool windows wholly
 		// negative.
 		for _, p := range net.Params() {
+			if strings.HasSuffix(p.Name, ".scale") || strings.HasSuffix(p.Name, ".shift") {
+				for i := range p.Var.Value.Data {
+					p.Var.Value.Data[i] += float32(r.NormFloat64() * 0.3)
+				}
+			}
 			if strings.HasSuffix(p.Name, ".bias") {
 				for i := range p.Var.Value.Data {
 					p.Var.Value.Data[i] = float32(r.NormFloat64() * 0.1)

@@ -4,18 +4,36 @@ import "fmt"
 
 // Geom describes a sliding window over a [C, H, W] image: a KH×KW kernel
 // moved by strides SH, SW over the image padded by PH rows and PW columns of
-// zeros on each side. Convolution and pooling share it.
+// zeros on each side. Convolution and pooling share it. Ceil (pooling
+// only) rounds the output size up, so that a last, partial window covers
+// the rows and columns a floor would drop.
 type Geom struct {
 	C, H, W        int
 	KH, KW, SH, SW int
 	PH, PW         int
+	Ceil           bool
 }
 
-// OutH is the number of output rows: floor((H + 2·PH − KH) / SH) + 1.
-func (g Geom) OutH() int { return (g.H+2*g.PH-g.KH)/g.SH + 1 }
+// OutH is the number of output rows: floor((H + 2·PH − KH) / SH) + 1, or
+// with Ceil the ceiling, less one when the last window would start in the
+// bottom padding.
+func (g Geom) OutH() int { return outSize(g.H, g.KH, g.SH, g.PH, g.Ceil) }
 
-// OutW is the number of output columns: floor((W + 2·PW − KW) / SW) + 1.
-func (g Geom) OutW() int { return (g.W+2*g.PW-g.KW)/g.SW + 1 }
+// OutW is OutH for columns.
+func (g Geom) OutW() int { return outSize(g.W, g.KW, g.SW, g.PW, g.Ceil) }
+
+// outSize is the number of window positions along one axis of size n.
+func outSize(n, k, s, p int, ceil bool) int {
+	span := n + 2*p - k
+	if !ceil || span%s == 0 {
+		return span/s + 1
+	}
+	out := span/s + 2
+	if (out-1)*s >= n+p {
+		out--
+	}
+	return out
+}
 
 // Check panics when the geometry is meaningless: a non-positive size or
 // stride, negative padding, or a kernel larger than the padded image.

@@ -25,7 +25,7 @@ func MaxPool2D(g Geom, n int, x, y []float32, arg []int32) {
 	if len(arg) != len(y) {
 		panic(fmt.Sprintf("tensor: MaxPool2D arg has %d elements, want %d", len(arg), len(y)))
 	}
-	if g.PH == 0 && g.PW == 0 {
+	if g.PH == 0 && g.PW == 0 && !g.Ceil {
 		maxPoolInside(g, n, x, y, arg)
 		return
 	}
@@ -185,9 +185,23 @@ func MaxPool2DBackward(dy []float32, arg []int32, dx []float32) {
 	}
 }
 
+// avgDivisor returns the divisor of the average of the window at output
+// (oy, ox): KH·KW, or with Ceil the part of the window inside the padded
+// image (a ceil-mode window past it averages fewer values).
+func avgDivisor(g Geom, oy, ox int) float32 {
+	if !g.Ceil {
+		return float32(g.KH * g.KW)
+	}
+	y0, x0 := oy*g.SH-g.PH, ox*g.SW-g.PW
+	h := min(y0+g.KH, g.H+g.PH) - y0
+	w := min(x0+g.KW, g.W+g.PW) - x0
+	return float32(h * w)
+}
+
 // AvgPool2D averages each KH×KW window of a batch of n [C, H, W] images x
 // into y ([n, C, OH, OW]). Padding counts as zeros in the average (the
-// divisor is always KH·KW).
+// divisor is KH·KW, or with Ceil the window's part inside the padded
+// image).
 func AvgPool2D(g Geom, n int, x, y []float32) {
 	checkPool(g)
 	oh, ow := g.OutH(), g.OutW()
@@ -206,6 +220,9 @@ func AvgPool2D(g Geom, n int, x, y []float32) {
 					for _, v := range x[base+yy*g.W+x0 : base+yy*g.W+x1] {
 						s += v
 					}
+				}
+				if g.Ceil {
+					inv = 1 / avgDivisor(g, oy, ox)
 				}
 				y[o] = s * inv
 				o++
@@ -229,6 +246,9 @@ func AvgPool2DBackward(g Geom, n int, dy, dx []float32) {
 			y0, y1 := max(oy*g.SH-g.PH, 0), min(oy*g.SH-g.PH+g.KH, g.H)
 			for ox := 0; ox < ow; ox++ {
 				x0, x1 := max(ox*g.SW-g.PW, 0), min(ox*g.SW-g.PW+g.KW, g.W)
+				if g.Ceil {
+					inv = 1 / avgDivisor(g, oy, ox)
+				}
 				d := dy[o] * inv
 				o++
 				for yy := y0; yy < y1; yy++ {

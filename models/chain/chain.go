@@ -1,7 +1,8 @@
 // Package chain turns the layer list that a model importer reads from a
 // foreign format into an nn.Sequential: it names the classes, folds the
 // model's input scale into its first linear layer, checks the architecture
-// and copies the weights in.
+// and copies the weights in. The list may be a graph: a layer's
+// Spec.Inputs name the layers it reads, as in nn.LayerSpec.
 package chain
 
 import (
@@ -13,8 +14,9 @@ import (
 )
 
 // Layer is one layer of an imported chain with its weights in cnnviz's
-// layout: W is [filters, in, kh, kw] for conv2d and [units, in] for dense,
-// B has one value per output. Layers without parameters leave both nil; a
+// layout: W is [filters, in/groups, kh, kw] for conv2d and [units, in]
+// for dense, B has one value per output; an affine layer holds its scale
+// in W and its shift in B. Layers without parameters leave both nil; a
 // conv2d or dense layer with a nil B gets zero biases.
 type Layer struct {
 	Spec nn.LayerSpec
@@ -70,7 +72,7 @@ func Build(name string, input []int, layers []Layer, opt Options) (*nn.Sequentia
 	ps := m.Params()
 	k := 0
 	for _, l := range layers {
-		if l.Spec.Kind != nn.KindConv2D && l.Spec.Kind != nn.KindDense {
+		if l.Spec.Kind != nn.KindConv2D && l.Spec.Kind != nn.KindDense && l.Spec.Kind != nn.KindAffine {
 			continue
 		}
 		w, b := ps[k].Var.Value.Data, ps[k+1].Var.Value.Data
@@ -94,11 +96,30 @@ func Build(name string, input []int, layers []Layer, opt Options) (*nn.Sequentia
 	return m, nil
 }
 
-// outputs returns how many scores the chain gives, or an error when it does
-// not end in one score per class. Spec.Shapes checks everything else.
+// outputs returns how many scores the model gives, or an error when it
+// does not end in one score per class. Spec.Shapes checks everything
+// else; it needs the class names, which may depend on this count.
 func outputs(spec nn.Spec) (int, error) {
-	shape := spec.Input
+	shapes := make(map[string][]int, len(spec.Layers))
+	shapes[nn.InputName] = spec.Input
+	var shape []int
+	prev := nn.InputName
 	for _, l := range spec.Layers {
+		var ins [][]int
+		for _, name := range l.Inputs {
+			if name == "" {
+				name = nn.InputName
+			}
+			in, ok := shapes[name]
+			if !ok {
+				return 0, fmt.Errorf("layer %q reads %q, which is not an earlier layer", l.Name, name)
+			}
+			ins = append(ins, in)
+		}
+		if len(l.Inputs) == 0 {
+			ins = [][]int{shapes[prev]}
+		}
+		shape = ins[0]
 		switch l.Kind {
 		case nn.KindConv2D, nn.KindMaxPool2D, nn.KindAvgPool2D:
 			if len(shape) != 3 {
@@ -129,7 +150,15 @@ func outputs(spec nn.Spec) (int, error) {
 			shape = []int{n}
 		case nn.KindDense:
 			shape = []int{l.Units}
+		case nn.KindConcat:
+			c := 0
+			for _, in := range ins {
+				c += in[0]
+			}
+			shape = append([]int{c}, shape[1:]...)
 		}
+		shapes[l.Name] = shape
+		prev = l.Name
 	}
 	if len(shape) != 1 || shape[0] <= 0 || shape[0] > 1<<16 {
 		return 0, fmt.Errorf("the model ends in shape %v, not in one score per class", shape)
@@ -145,6 +174,20 @@ func foldScale(layers []Layer, s float32) ([]Layer, error) {
 	}
 	if !(s > 0) || math.IsInf(float64(s), 0) {
 		return nil, fmt.Errorf("input scale %v: must be a positive number", s)
+	}
+	readers := 0
+	for i, l := range layers {
+		for _, in := range l.Spec.Inputs {
+			if in == "" || in == nn.InputName {
+				readers++
+			}
+		}
+		if i == 0 && len(l.Spec.Inputs) == 0 {
+			readers++
+		}
+	}
+	if readers != 1 {
+		return nil, fmt.Errorf("input scale %v: %d layers read the input; it can be folded only into a model with one", s, readers)
 	}
 	for i, l := range layers {
 		switch l.Spec.Kind {

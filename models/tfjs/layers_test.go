@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"cnnviz/core/nn"
 	"cnnviz/models/chain"
 )
 
@@ -14,14 +15,7 @@ import (
 // float32 weights, written in order into one shard.
 func kerasFile(t *testing.T, layers []map[string]any, weights []kerasWeight) map[string][]byte {
 	t.Helper()
-	var specs []map[string]any
-	var shard []byte
-	for _, w := range weights {
-		specs = append(specs, map[string]any{"name": w.name, "shape": w.shape, "dtype": "float32"})
-		for _, v := range w.v {
-			shard = binary.LittleEndian.AppendUint32(shard, math.Float32bits(v))
-		}
-	}
+	specs, shard := shardOf(weights)
 	mj := map[string]any{
 		"format": "layers-model",
 		"modelTopology": map[string]any{"model_config": map[string]any{
@@ -33,6 +27,27 @@ func kerasFile(t *testing.T, layers []map[string]any, weights []kerasWeight) map
 		t.Fatal(err)
 	}
 	return map[string][]byte{"model.json": b, "w.bin": shard}
+}
+
+// shardOf writes weights as float32 into one shard and returns their
+// manifest entries.
+func shardOf(weights []kerasWeight) (specs []map[string]any, shard []byte) {
+	for _, w := range weights {
+		specs = append(specs, map[string]any{"name": w.name, "shape": w.shape, "dtype": "float32"})
+		for _, v := range w.v {
+			shard = binary.LittleEndian.AppendUint32(shard, math.Float32bits(v))
+		}
+	}
+	return specs, shard
+}
+
+// kindsOf lists the kinds of a model's layers.
+func kindsOf(m *nn.Sequential) string {
+	var kinds []string
+	for _, l := range m.Spec.Layers {
+		kinds = append(kinds, l.Kind)
+	}
+	return strings.Join(kinds, " ")
 }
 
 type kerasWeight struct {
@@ -85,11 +100,7 @@ func TestNewLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kinds []string
-	for _, l := range m.Spec.Layers {
-		kinds = append(kinds, l.Kind)
-	}
-	if got, want := strings.Join(kinds, " "), "zeropad2d conv2d leakyrelu hardswish relu6 sigmoid globalavgpool"; got != want {
+	if got, want := kindsOf(m), "zeropad2d conv2d leakyrelu hardswish relu6 sigmoid globalavgpool"; got != want {
 		t.Errorf("layers %s, want %s", got, want)
 	}
 	x := wave(h*w*c, 3) // NHWC

@@ -1,6 +1,8 @@
 // Package tfjs imports a TensorFlow.js layers model (model.json with its
-// topology and weights manifest, plus the binary weight shards) whose
-// Keras layers form a chain into a cnnviz model.
+// topology and weights manifest, plus the binary weight shards) into a
+// cnnviz model: a Sequential Keras model, or a functional one whose
+// layers form a graph (Add, Concatenate, branches), which becomes a graph
+// of cnnviz layers.
 //
 // Keras computes on NHWC images, cnnviz on CHW, so the importer converts:
 // convolution kernels from [kh, kw, in, out] to [out, in, kh, kw], dense
@@ -87,6 +89,7 @@ type layerConfig struct {
 	UseBias         *bool           `json:"use_bias"`
 	Units           int             `json:"units"`
 	Groups          int             `json:"groups"`
+	DepthMultiplier int             `json:"depth_multiplier"`
 }
 
 // Import reads a layers model from its files: ModelFile and the weight
@@ -103,7 +106,7 @@ func Import(files map[string][]byte, opt chain.Options) (*nn.Sequential, error) 
 	if mj.Format != "" && mj.Format != "layers-model" {
 		return nil, fmt.Errorf("tf.js model: format %q: cnnviz imports layers models, not graph models", mj.Format)
 	}
-	layers, name, err := readTopology(mj.ModelTopology)
+	layers, name, refs, err := readTopology(mj.ModelTopology)
 	if err != nil {
 		return nil, fmt.Errorf("tf.js model: %v", err)
 	}
@@ -111,7 +114,7 @@ func Import(files map[string][]byte, opt chain.Options) (*nn.Sequential, error) 
 	if err != nil {
 		return nil, fmt.Errorf("tf.js weights: %v", err)
 	}
-	chainLayers, input, err := convert(layers, weights)
+	chainLayers, input, err := convert(layers, refs, weights)
 	if err != nil {
 		return nil, fmt.Errorf("tf.js model: %v", err)
 	}
@@ -133,49 +136,54 @@ func lookup(files map[string][]byte, name string) ([]byte, bool) {
 
 // readTopology returns the Keras layers of a Sequential model or of a
 // functional model whose layers form a chain.
-func readTopology(raw json.RawMessage) ([]kerasLayer, string, error) {
+func readTopology(raw json.RawMessage) ([]kerasLayer, string, [][]string, error) {
 	if len(raw) == 0 {
-		return nil, "", fmt.Errorf("%s has no modelTopology", ModelFile)
+		return nil, "", nil, fmt.Errorf("%s has no modelTopology", ModelFile)
 	}
 	var top topology
 	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, "", fmt.Errorf("modelTopology: %v", err)
+		return nil, "", nil, fmt.Errorf("modelTopology: %v", err)
 	}
 	if top.ModelConfig != nil {
 		top = *top.ModelConfig
 	}
 	var cfg struct {
-		Name   string       `json:"name"`
-		Layers []kerasLayer `json:"layers"`
+		Name    string          `json:"name"`
+		Layers  []kerasLayer    `json:"layers"`
+		Outputs json.RawMessage `json:"output_layers"`
 	}
+	var refs [][]string
 	switch top.ClassName {
 	case "Sequential":
 		if err := json.Unmarshal(top.Config, &cfg); err != nil {
 			// Old Keras wrote a Sequential config as the bare list.
 			if err := json.Unmarshal(top.Config, &cfg.Layers); err != nil {
-				return nil, "", fmt.Errorf("sequential config: %v", err)
+				return nil, "", nil, fmt.Errorf("sequential config: %v", err)
 			}
 		}
 	case "Model", "Functional":
 		if err := json.Unmarshal(top.Config, &cfg); err != nil {
-			return nil, "", fmt.Errorf("model config: %v", err)
+			return nil, "", nil, fmt.Errorf("model config: %v", err)
 		}
+		refs = make([][]string, len(cfg.Layers))
 		for i, l := range cfg.Layers {
-			refs := inbound(l.InboundNodes)
-			if i == 0 && len(refs) == 0 {
-				continue
+			refs[i] = inbound(l.InboundNodes)
+			if refs[i] == nil {
+				refs[i] = []string{}
 			}
-			if i == 0 || len(refs) != 1 || refs[0] != layerName(cfg.Layers[i-1]) {
-				return nil, "", fmt.Errorf("layer %q takes its input from %v, not only from the layer before it: cnnviz imports chains of layers only", layerName(l), refs)
-			}
+		}
+		if outs := inbound(cfg.Outputs); len(outs) > 1 {
+			return nil, "", nil, fmt.Errorf("the model has %d outputs %v: cnnviz shows models with one", len(outs), outs)
+		} else if len(outs) == 1 && len(cfg.Layers) > 0 && outs[0] != layerName(cfg.Layers[len(cfg.Layers)-1]) {
+			return nil, "", nil, fmt.Errorf("the model's output %q is not its last layer", outs[0])
 		}
 	default:
-		return nil, "", fmt.Errorf("model class %q: want Sequential or a functional Model", top.ClassName)
+		return nil, "", nil, fmt.Errorf("model class %q: want Sequential or a functional Model", top.ClassName)
 	}
 	if len(cfg.Layers) == 0 {
-		return nil, "", fmt.Errorf("the model has no layers")
+		return nil, "", nil, fmt.Errorf("the model has no layers")
 	}
-	return cfg.Layers, cfg.Name, nil
+	return cfg.Layers, cfg.Name, refs, nil
 }
 
 func layerName(l kerasLayer) string {
@@ -338,6 +346,7 @@ var supported = map[string]bool{
 	"MaxPooling2D": true, "MaxPool2D": true, "AveragePooling2D": true, "AvgPool2D": true,
 	"GlobalAveragePooling2D": true, "Flatten": true, "Dropout": true, "Softmax": true,
 	"LeakyReLU": true, "ZeroPadding2D": true, "BatchNormalization": true,
+	"DepthwiseConv2D": true, "Add": true, "Concatenate": true,
 }
 
 var nameRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
@@ -348,10 +357,27 @@ type converter struct {
 	shape   []int // current activation [C, H, W] or [n]
 	hwc     []int // the [C, H, W] shape a Flatten flattened, until a Dense reads it
 	layers  []chain.Layer
+	folded  string // the layer a BatchNormalization was folded into
 	used    map[string]bool
+	// from names the cnnviz outputs the next layer added reads; the
+	// layers added after it read the one before them.
+	from []string
+	// ins are the outputs the Keras layer being converted reads, and
+	// readers counts the Keras layers that read each Keras layer.
+	ins     []output
+	readers map[string]int
+	kerasOf map[string][]string // the Keras layers whose output each cnnviz layer is
 }
 
-func convert(ks []kerasLayer, weights map[string]tensor) ([]chain.Layer, []int, error) {
+// output is what a Keras layer's output is in the converted model: the
+// cnnviz layer that computes it (nn.InputName for the input), its shape
+// and the hwc order of a flattened feature map.
+type output struct {
+	name       string
+	shape, hwc []int
+}
+
+func convert(ks []kerasLayer, refs [][]string, weights map[string]tensor) ([]chain.Layer, []int, error) {
 	var bad []string
 	for _, k := range ks {
 		if !supported[k.ClassName] && !slices.Contains(bad, k.ClassName) {
@@ -360,7 +386,7 @@ func convert(ks []kerasLayer, weights map[string]tensor) ([]chain.Layer, []int, 
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return nil, nil, fmt.Errorf("unsupported layers %s (cnnviz imports InputLayer, Conv2D, Dense, BatchNormalization after Conv2D or Dense, ReLU, LeakyReLU and Activation, ZeroPadding2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout and a final softmax)", strings.Join(bad, ", "))
+		return nil, nil, fmt.Errorf("unsupported layers %s (cnnviz imports InputLayer, Conv2D, DepthwiseConv2D, Dense, BatchNormalization, ReLU, LeakyReLU and Activation, ZeroPadding2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout, Add, Concatenate and a final softmax)", strings.Join(bad, ", "))
 	}
 	cfg := ks[0].Config
 	shape := cfg.BatchInputShape
@@ -376,11 +402,54 @@ func convert(ks []kerasLayer, weights map[string]tensor) ([]chain.Layer, []int, 
 			return nil, nil, fmt.Errorf("input shape %v: sizes must be 1..%d", input, nn.MaxDim)
 		}
 	}
-	c := &converter{weights: weights, shape: input, used: map[string]bool{}}
-	for i, k := range ks {
-		if err := c.layer(k, i == len(ks)-1); err != nil {
-			return nil, nil, fmt.Errorf("layer %q (%s): %v", layerName(k), k.ClassName, err)
+	c := &converter{weights: weights, shape: input, used: map[string]bool{}, readers: map[string]int{}, kerasOf: map[string][]string{}}
+	for _, r := range refs {
+		for _, name := range r {
+			c.readers[name]++
 		}
+	}
+	outs := map[string]output{}
+	prev := output{name: nn.InputName, shape: input}
+	for i, k := range ks {
+		name := layerName(k)
+		if k.ClassName == "InputLayer" {
+			outs[name] = output{name: nn.InputName, shape: input}
+			prev = outs[name]
+			continue
+		}
+		c.ins = []output{prev}
+		if refs != nil && len(refs[i]) > 0 {
+			c.ins = c.ins[:0]
+			for _, r := range refs[i] {
+				o, ok := outs[r]
+				if !ok {
+					return nil, nil, fmt.Errorf("layer %q (%s) reads %q, which is not an earlier layer", name, k.ClassName, r)
+				}
+				c.ins = append(c.ins, o)
+			}
+		}
+		if len(c.ins) > 1 && k.ClassName != "Add" && k.ClassName != "Concatenate" {
+			return nil, nil, fmt.Errorf("layer %q (%s) reads %d inputs; only Add and Concatenate read more than one", name, k.ClassName, len(c.ins))
+		}
+		c.shape, c.hwc = c.ins[0].shape, c.ins[0].hwc
+		c.from = []string{c.ins[0].name}
+		n := len(c.layers)
+		if err := c.layer(k, i == len(ks)-1); err != nil {
+			return nil, nil, fmt.Errorf("layer %q (%s): %v", name, k.ClassName, err)
+		}
+		out := output{name: c.ins[0].name, shape: c.shape, hwc: c.hwc}
+		if len(c.layers) > n {
+			out.name = c.layers[len(c.layers)-1].Spec.Name
+		}
+		if c.folded != "" {
+			out.name, c.folded = c.folded, ""
+		}
+		outs[name] = out
+		c.kerasOf[out.name] = append(c.kerasOf[out.name], name)
+		prev = out
+	}
+	if prev.name == nn.InputName || len(c.layers) == 0 || prev.name != c.layers[len(c.layers)-1].Spec.Name {
+		return nil, nil, fmt.Errorf("the model's output is not computed by its last layer")
 	}
 	return c.layers, input, nil
 }
@@ -402,7 +471,19 @@ func (c *converter) name(s string) string {
 	return s
 }
 
+// add appends l, reading c.from when that is not simply the previous
+// layer (a chain keeps the spec of a Sequential model).
 func (c *converter) add(l chain.Layer, shape []int) {
+	if c.from != nil {
+		prev := nn.InputName
+		if n := len(c.layers); n > 0 {
+			prev = c.layers[n-1].Spec.Name
+		}
+		if len(c.from) != 1 || c.from[0] != prev {
+			l.Spec.Inputs = c.from
+		}
+		c.from = nil
+	}
 	c.layers = append(c.layers, l)
 	c.shape = shape
 }
@@ -526,8 +607,10 @@ func (c *converter) layer(k kerasLayer, last bool) error {
 	name := layerName(k)
 	switch k.ClassName {
 	case "InputLayer", "Dropout":
-	case "Conv2D":
-		return c.conv(cfg, name, last)
+	case "Conv2D", "DepthwiseConv2D":
+		return c.conv(cfg, name, last, k.ClassName == "DepthwiseConv2D")
+	case "Add", "Concatenate":
+		return c.merge(cfg, name, k.ClassName == "Add")
 	case "Dense":
 		return c.dense(cfg, name, last)
 	case "Activation":
@@ -549,18 +632,26 @@ func (c *converter) layer(k kerasLayer, last bool) error {
 	case "Softmax":
 		return c.activation("softmax", name, last)
 	case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
-		kr, s, p, err := c.window(cfg, cfg.PoolSize, true)
+		kr, s, p4, err := c.window4(cfg, cfg.PoolSize, true)
 		if err != nil {
 			return err
 		}
+		p := [2]int{p4[0], p4[2]}
 		kind := nn.KindMaxPool2D
 		if strings.HasPrefix(k.ClassName, "Av") {
 			kind = nn.KindAvgPool2D
-			if p != [2]int{} {
+			if p4 != [4]int{} {
 				return fmt.Errorf("'same' average pooling is not supported")
 			}
 		}
-		l := nn.LayerSpec{Name: c.name(name), Kind: kind, Kernel: kr, Stride: s, Pad: p}
+		// 'same' max pooling with one more row or column of padding
+		// below and right is ceil mode: the last window is cut short,
+		// and padding never wins a max.
+		ceil := p4[0] != p4[1] || p4[2] != p4[3]
+		if ceil && (p4[1] != p4[0]+1 && p4[1] != p4[0] || p4[3] != p4[2]+1 && p4[3] != p4[2]) {
+			return fmt.Errorf("padding %v is not supported", p4)
+		}
+		l := nn.LayerSpec{Name: c.name(name), Kind: kind, Kernel: kr, Stride: s, Pad: p, Ceil: ceil}
 		g := l.Geom(c.shape)
 		if g.OutH() <= 0 || g.OutW() <= 0 || 2*p[0] > kr[0] || 2*p[1] > kr[1] {
 			return fmt.Errorf("pool %v does not fit the input %v", kr, c.shape)
@@ -582,10 +673,9 @@ func (c *converter) layer(k kerasLayer, last bool) error {
 	return nil
 }
 
-func (c *converter) conv(cfg layerConfig, name string, last bool) error {
-	if cfg.Groups > 1 {
-		return fmt.Errorf("groups %d: only ungrouped convolutions are supported", cfg.Groups)
-	}
+// conv maps Conv2D (grouped or not) and DepthwiseConv2D, whose output
+// channel i·multiplier + m is input channel i's filter m.
+func (c *converter) conv(cfg layerConfig, name string, last, depthwise bool) error {
 	k, s, p4, err := c.window4(cfg, cfg.KernelSize, false)
 	if err != nil {
 		return err
@@ -597,13 +687,29 @@ func (c *converter) conv(cfg layerConfig, name string, last bool) error {
 		c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name + "_pad"), Kind: nn.KindZeroPad2D, Padding: p4}}, shape)
 		p = [2]int{}
 	}
+	groups := max(1, cfg.Groups)
 	in, out := c.shape[0], cfg.Filters
-	if out <= 0 || out > nn.MaxDim {
-		return fmt.Errorf("filters %d: must be 1..%d", out, nn.MaxDim)
+	var kern []float32
+	if depthwise {
+		mult := max(1, cfg.DepthMultiplier)
+		groups, out = in, in*mult
+		kern, err = c.weight(name, "depthwise_kernel", []int{k[0], k[1], in, mult})
+		in = 1 // one input channel per group; [kh, kw, in, mult] is [kh, kw, 1, out]
+	} else {
+		if out <= 0 || out > nn.MaxDim {
+			return fmt.Errorf("filters %d: must be 1..%d", out, nn.MaxDim)
+		}
+		if in%groups != 0 || out%groups != 0 {
+			return fmt.Errorf("groups %d must divide the %d input channels and the %d filters", groups, in, out)
+		}
+		in /= groups
+		kern, err = c.weight(name, "kernel", []int{k[0], k[1], in, out})
 	}
-	kern, err := c.weight(name, "kernel", []int{k[0], k[1], in, out})
 	if err != nil {
 		return err
+	}
+	if out <= 0 || out > nn.MaxDim {
+		return fmt.Errorf("%d output channels: must be 1..%d", out, nn.MaxDim)
 	}
 	w := make([]float32, len(kern)) // [out, in, kh, kw] from [kh, kw, in, out]
 	for y := range k[0] {
@@ -615,7 +721,13 @@ func (c *converter) conv(cfg layerConfig, name string, last bool) error {
 			}
 		}
 	}
-	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindConv2D, Filters: out, Kernel: k, Stride: s, Pad: p}, W: w}
+	if depthwise {
+		groups = out / max(1, cfg.DepthMultiplier)
+	}
+	if groups == 1 {
+		groups = 0
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindConv2D, Filters: out, Kernel: k, Stride: s, Pad: p, Groups: groups}, W: w}
 	if cfg.UseBias == nil || *cfg.UseBias {
 		if l.B, err = c.weight(name, "bias", []int{out}); err != nil {
 			return err
@@ -721,11 +833,14 @@ func (c *converter) zeroPad(cfg layerConfig, name string) error {
 }
 
 // batchNorm folds a BatchNormalization over the channels into the
-// Conv2D or Dense layer right before it (one without an activation).
+// Conv2D or Dense layer whose output (without activation) it alone reads,
+// or else adds it as an affine layer.
 func (c *converter) batchNorm(cfg layerConfig, name string) error {
-	n := len(c.layers)
-	if n == 0 || c.layers[n-1].Spec.Kind != nn.KindConv2D && c.layers[n-1].Spec.Kind != nn.KindDense {
-		return fmt.Errorf("batch normalization is supported only right after a Conv2D or Dense layer without activation, where it is folded into the weights")
+	n := -1
+	for i, l := range c.layers {
+		if l.Spec.Name == c.ins[0].name && (l.Spec.Kind == nn.KindConv2D || l.Spec.Kind == nn.KindDense) {
+			n = i
+		}
 	}
 	var axis int
 	var axes []int
@@ -772,6 +887,86 @@ func (c *converter) batchNorm(cfg layerConfig, name string) error {
 	if cfg.Epsilon != nil {
 		eps = *cfg.Epsilon
 	}
-	chain.FoldBatchNorm(&c.layers[n-1], gamma, beta, mean, variance, eps)
+	if n >= 0 && c.onlyReader(c.ins[0].name) {
+		chain.FoldBatchNorm(&c.layers[n], gamma, beta, mean, variance, eps)
+		c.folded = c.layers[n].Spec.Name
+		return nil
+	}
+	l := chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: nn.KindAffine}, W: make([]float32, units), B: make([]float32, units)}
+	for o := range units {
+		sc := float32(float64(gamma[o]) / math.Sqrt(float64(variance[o])+float64(eps)))
+		l.W[o], l.B[o] = sc, beta[o]-mean[o]*sc
+	}
+	c.add(l, c.shape)
+	return nil
+}
+
+// onlyReader reports whether the Keras layer being converted is the only
+// reader of the Keras layer whose output is the cnnviz layer named out.
+func (c *converter) onlyReader(out string) bool {
+	n := 0
+	for _, l := range c.layers {
+		for _, in := range l.Spec.Inputs {
+			if in == out {
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		return false // a later cnnviz layer already reads it
+	}
+	for _, k := range c.kerasOf[out] {
+		if c.readers[k] > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// merge maps Add and Concatenate (on the channels) of the layer's inputs.
+func (c *converter) merge(cfg layerConfig, name string, add bool) error {
+	if len(c.ins) < 2 {
+		return fmt.Errorf("needs two or more inputs, got %d", len(c.ins))
+	}
+	kind, shape := nn.KindAdd, c.shape
+	var from []string
+	for _, in := range c.ins {
+		from = append(from, in.name)
+		if !slices.Equal(in.hwc, c.ins[0].hwc) {
+			return fmt.Errorf("merges flattened feature maps of different shapes")
+		}
+	}
+	if add {
+		for _, in := range c.ins[1:] {
+			if !slices.Equal(in.shape, shape) {
+				return fmt.Errorf("adds shapes %v and %v", shape, in.shape)
+			}
+		}
+	} else {
+		kind = nn.KindConcat
+		var axis int
+		if len(cfg.Axis) > 0 && json.Unmarshal(cfg.Axis, &axis) != nil {
+			return fmt.Errorf("axis %s is not supported", cfg.Axis)
+		}
+		if len(cfg.Axis) == 0 {
+			axis = -1
+		}
+		if axis != -1 && axis != len(shape) {
+			return fmt.Errorf("axis %s: only the channels can be concatenated", cfg.Axis)
+		}
+		if c.hwc != nil {
+			return fmt.Errorf("concatenates flattened feature maps, which cnnviz cannot reorder")
+		}
+		total := 0
+		for _, in := range c.ins {
+			if len(in.shape) != len(shape) || !slices.Equal(in.shape[1:], shape[1:]) {
+				return fmt.Errorf("concatenates shapes %v and %v", shape, in.shape)
+			}
+			total += in.shape[0]
+		}
+		shape = append([]int{total}, shape[1:]...)
+	}
+	c.from = from
+	c.add(chain.Layer{Spec: nn.LayerSpec{Name: c.name(name), Kind: kind}}, shape)
 	return nil
 }

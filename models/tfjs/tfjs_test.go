@@ -209,23 +209,27 @@ func TestErrors(t *testing.T) {
 		{"long shard", map[string][]byte{"model.json": good["model.json"], "group1-shard1of1.bin": append(slices.Clone(good["group1-shard1of1.bin"]), 0, 0, 0, 0)}, "the manifest describes 79680"},
 		{"unsupported", edit(func(mj map[string]any) {
 			l := layers(mj)
-			l[1].(map[string]any)["class_name"] = "Concatenate"
+			l[1].(map[string]any)["class_name"] = "Conv3D"
 			l[2].(map[string]any)["class_name"] = "SeparableConv2D"
-		}), "unsupported layers Concatenate, SeparableConv2D"},
-		{"batch norm after an activation", edit(func(mj map[string]any) {
+		}), "unsupported layers Conv3D, SeparableConv2D"},
+		{"batch norm without its weights", edit(func(mj map[string]any) {
 			layers(mj)[2].(map[string]any)["class_name"] = "BatchNormalization"
-		}), "only right after a Conv2D or Dense"},
+		}), `no weight "conv_1_2/gamma"`},
+		{"add of one", edit(func(mj map[string]any) {
+			layers(mj)[2].(map[string]any)["class_name"] = "Add"
+		}), "needs two or more inputs, got 1"},
 		{"relu max_value", edit(func(mj map[string]any) {
 			layers(mj)[1].(map[string]any)["class_name"] = "ReLU"
 			config(mj, 1)["max_value"] = 1
 		}), "max_value 1"},
 		{"activation", edit(func(mj map[string]any) { config(mj, 1)["activation"] = "tanh" }), `activation "tanh"`},
 		{"softmax inside", edit(func(mj map[string]any) { config(mj, 1)["activation"] = "softmax" }), "only at the end"},
-		{"uneven same", edit(func(mj map[string]any) {
+		{"same average pooling", edit(func(mj map[string]any) {
+			layers(mj)[4].(map[string]any)["class_name"] = "AveragePooling2D"
 			config(mj, 4)["padding"] = "same"
 			config(mj, 4)["pool_size"] = []int{2, 2}
 			config(mj, 4)["strides"] = []int{1, 1}
-		}), "uneven"},
+		}), "'same' average pooling"},
 		{"graph model", edit(func(mj map[string]any) { mj["format"] = "graph-model" }), "not graph models"},
 		{"dtype", edit(func(mj map[string]any) {
 			mj["weightsManifest"].([]any)[0].(map[string]any)["weights"].([]any)[0].(map[string]any)["dtype"] = "complex64"
@@ -308,7 +312,8 @@ func functional(tb testing.TB, files map[string][]byte, branch bool) map[string]
 }
 
 // TestFunctional checks that a functional model that is a chain imports
-// to the same model as the Sequential one, and that a branch is refused.
+// to the same model as the Sequential one, and that a branch that leaves
+// a layer unread is refused.
 func TestFunctional(t *testing.T) {
 	files := readDir(t, "testdata/tiny-vgg")
 	seq, err := Import(files, chain.Options{})
@@ -327,7 +332,7 @@ func TestFunctional(t *testing.T) {
 		t.Errorf("functional logits = %v, want %v", got, want)
 	}
 	_, err = Import(functional(t, files, true), chain.Options{})
-	if want := "cnnviz imports chains of layers only"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := `("conv_1_2"): no later layer reads its output`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("branching model: error %v, want one containing %q", err, want)
 	}
 }
