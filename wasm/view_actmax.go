@@ -59,7 +59,8 @@ func (v *actmaxView) Explain() string {
 		"the network reacts to tiny pixel patterns no real digit has, and nothing stops the ascent from using them. The " +
 		"toggles fight that: L2 decay and total variation penalize bright and jagged images, blur wipes out pixel noise, " +
 		"jitter, scale and rotation keep only patterns that survive being moved, the Fourier parameterization lets coarse " +
-		"shapes change faster than fine ones, and upscaling grows the picture from a small one. The curve shows the " +
+		"shapes change faster than fine ones, and upscaling grows the picture from a small one. For a colour model the " +
+		"colour space (on by default) learns brightness apart from colour contrast, the way colours vary in photos. The curve shows the " +
 		"objective rising. Atlas: one picture per channel of the layer."
 }
 

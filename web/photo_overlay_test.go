@@ -98,6 +98,21 @@ func TestPhotoOverlay(t *testing.T) {
 			}
 		})
 	}
+	// A real photo at the default opacity, for the README.
+	rocket, err := filepath.Abs(filepath.Join(repoRoot, "testdata/photos/rocket.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({options: {alpha: "60", base: "photo"}}).then(() => undefined)`)
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#cnnviz-upload"), []string{rocket})); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ctx, "the rocket", func(s colourState) bool { return strings.Contains(s.Status, "rocket") })
+	waitAttr(t, ctx, "gradcam", false)
+	if s := evalJS[photoOverlayState](t, ctx, `cnnviz.attributionView()`); fmt.Sprint(s.OverlaySize) != "[854 854]" || !s.OnPhoto {
+		t.Errorf("rocket.jpg (640×427): overlay %v on the photo %v, want its 427×427 crop doubled, [854 854]", s.OverlaySize, s.OnPhoto)
+	}
+	screenshot(t, ctx, "attribution-photo")
 	noConsoleErrors(t, ctx)
 }
 
@@ -133,4 +148,14 @@ func TestMaximizeColour(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "3-channel") {
 		t.Errorf("colour: true on mnist: error %v, want one about a 3-channel input", err)
 	}
+	// The view on tinyvgg, decorrelated and Fourier, for the README.
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({model: "tinyvgg"}).then(() => undefined)`)
+	waitState(t, ctx, "tinyvgg", func(s colourState) bool { return s.Model == "tinyvgg" })
+	st := runOne(t, ctx, "#model=tinyvgg&view=actmax&in=pcoffee&layer=conv_2_2&ch=3&o.am.fourier=1&o.am.snap=20&seed=1")
+	if st.Mode != "single" || st.Step != 100 || st.Error != "" {
+		t.Errorf("tinyvgg conv_2_2 channel 3: status %+v, want a finished run of 100 steps", st)
+	}
+	frames(t, ctx, 5)
+	screenshot(t, ctx, "actmax-tinyvgg")
+	noConsoleErrors(t, ctx)
 }

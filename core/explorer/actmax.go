@@ -189,7 +189,7 @@ const (
 
 // ActmaxKnobs lists the view's toggles in the order shown.
 var ActmaxKnobs = []ActmaxKnob{
-	{KeyColourSpace, "colour space", "learn brightness apart from colour, as photos vary (colour models)", []string{"on"}, "on"},
+	{KeyColourSpace, "colour space", "learn brightness and colour apart, as photos vary", []string{"on"}, "on"},
 	{"am.fourier", "Fourier", "learn frequencies, coarse ones faster (1/f power)", []string{"0.5", "1", "1.5"}, ""},
 	{"am.l2", "L2 decay", "penalize bright pixels: only what is needed stays", []string{"0.3", "1", "3"}, ""},
 	{"am.tv", "total variation", "penalize jumps between neighbours: smoother", []string{"0.3", "1", "3"}, ""},
