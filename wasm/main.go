@@ -114,6 +114,9 @@ type game struct {
 	// at once by another, and rests counts such frames.
 	rest  bool
 	rests int
+	// viewLater is set while the view waits for the frame after the
+	// first prediction's (see Draw).
+	viewLater bool
 }
 
 // smooth mixes a new sample into a running average.
@@ -399,6 +402,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if all {
 		screen.Fill(colBG)
 	}
+	// The first prediction is painted without the view: the panels that
+	// show it come first, and the view (the most textures to upload, in
+	// software WebGL most of the first frame's work) in the next frame.
+	g.viewLater = g.paintPending && all && g.drawnAt.IsZero()
 	var drawn []image.Rectangle
 	for _, p := range []struct {
 		part  int
@@ -410,7 +417,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 		{partPred, "prediction", g.lay.pred},
 		{partMain, "main", g.lay.main},
 	} {
-		if !all && g.partKeys[p.part] == g.drawnParts[p.part] {
+		if !all && g.partKeys[p.part] == g.drawnParts[p.part] || g.viewLater && p.part == partMain {
 			continue
 		}
 		// Drawing into the panel's sub-image keeps it inside its panel.
@@ -439,6 +446,9 @@ func (g *game) Draw(screen *ebiten.Image) {
 		drawn = append(drawn, r)
 	}
 	g.drawnParts = g.partKeys
+	if g.viewLater {
+		g.drawnParts[partMain], g.drawnParts[partAnim], g.drawnKey = "", "", ""
+	}
 	if g.help {
 		g.drawHelp(screen)
 	}
@@ -471,7 +481,7 @@ const redrawGap = 3
 // nothing running every change is drawn at once, and so are a resize,
 // the help and the first prediction.
 func (g *game) holdRedraw() bool {
-	if !(g.busy || g.rest || g.penDown()) || g.drawnAt.IsZero() || g.help ||
+	if !(g.busy || g.rest || g.penDown()) || g.drawnAt.IsZero() || g.help || g.viewLater ||
 		g.partKeys[partBase] != g.drawnParts[partBase] || g.paintPending {
 		return false
 	}
