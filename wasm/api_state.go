@@ -95,6 +95,7 @@ func (g *game) perf() map[string]any {
 		"gcCount": float64(ms.NumGC), "gcPauseMs": float64(ms.PauseTotalNs) / 1e6,
 		"heapMB": float64(ms.HeapAlloc) / 1e6, "allocMB": float64(ms.TotalAlloc) / 1e6,
 		"readBacks": float64(g.present.reads), "readBackMs": g.present.readMs,
+		"pacedFrames": float64(g.pacedFrames), "rests": float64(g.rests), "keyMs": g.keyMs,
 	}
 }
 

@@ -80,7 +80,7 @@ type game struct {
 
 	// Smoothed milliseconds spent in Update, in the Draws that painted,
 	// and in the steppers, for state().
-	updateMs, drawMs, tickMs float64
+	updateMs, drawMs, tickMs, keyMs float64
 
 	// pen shows the stroke while it is drawn; redrawnAt is when frameKey
 	// last changed; penPix is the overlay's picture.
@@ -103,6 +103,20 @@ type game struct {
 	// partKeys are the keys of the parts of the screen (see key), and
 	// drawnParts those of the last drawn frame.
 	partKeys, drawnParts [nParts]string
+	// drawnAt is when the last Draw that painted ended; paced is set
+	// while a changed frame waits for its turn (see holdRedraw), and
+	// pacedFrames counts the frames that waited, for state().perf.
+	drawnAt     time.Time
+	paced       bool
+	pacedFrames int
+	// rest is set when the steppers ran over their budget in the last
+	// frame: they skip this one, so that one long step is not followed
+	// at once by another, and rests counts such frames.
+	rest  bool
+	rests int
+	// viewLater is set while the view waits for the frame after the
+	// first prediction's (see Draw).
+	viewLater bool
 }
 
 // smooth mixes a new sample into a running average.
@@ -140,9 +154,10 @@ func (g *game) Update() (err error) {
 	t0 := time.Now()
 	// One Update per frame (SyncWithFPS): the interval since the last one
 	// is the frame time that the steppers' budget has to keep.
-	if g.busy && !g.lastUpdate.IsZero() {
+	if g.busy && !g.rest && !g.lastUpdate.IsZero() {
 		g.budget.Frame(t0.Sub(g.lastUpdate) - g.drew - g.overshoot)
 	}
+	g.rest = g.busy && g.overshoot > 0
 	g.lastUpdate, g.drew, g.overshoot = t0, 0, 0
 	g.pace()
 	defer func() { smooth(&g.updateMs, time.Since(t0)) }()
@@ -203,15 +218,22 @@ func (g *game) Update() (err error) {
 		// view took already is deducted (Tick makes one step anyway),
 		// and so is a redraw's usual cost when this frame will redraw.
 		budget -= t1.Sub(t0)
-		if g.busy && g.key() != g.frameKey {
+		if g.busy && g.frameKey != g.drawnKey && !g.holdRedraw() {
 			budget -= time.Duration(g.drawMs * float64(time.Millisecond))
 		}
-		g.app.Sched.Tick(budget)
-		took := time.Since(t1)
-		smooth(&g.tickMs, took)
-		// A step longer than the budget (some steps cannot be cut finer)
-		// makes the frame late whatever the budget: not the budget's fault.
-		g.overshoot = max(0, took-max(budget, 0))
+		if g.rest {
+			// The steppers overran the last frame: this one is the
+			// page's, and they go on in the next.
+			g.rests++
+		} else {
+			g.app.Sched.Tick(budget)
+			took := time.Since(t1)
+			smooth(&g.tickMs, took)
+			// A step longer than the budget (some steps cannot be cut
+			// finer) makes the frame late whatever the budget: not the
+			// budget's fault.
+			g.overshoot = max(0, took-max(budget, 0))
+		}
 	}
 	if !held && g.app.Refresh() {
 		// The first prediction is on the built-in sample as a rule (the
@@ -238,7 +260,10 @@ func (g *game) Update() (err error) {
 	}
 	g.writeHash()
 	if !held {
-		if k := g.key(); k != g.frameKey {
+		tk := time.Now()
+		k := g.key()
+		smooth(&g.keyMs, time.Since(tk))
+		if k != g.frameKey {
 			g.frameKey = k
 			g.redrawnAt, g.ticksSinceRedraw = time.Now(), 0
 		}
@@ -353,7 +378,17 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if g.frameKey == g.drawnKey && g.frameKey != "" {
 		return // nothing changed: the screen keeps the last frame
 	}
-	defer func() { smooth(&g.drawMs, time.Since(t0)) }()
+	if g.paced = g.holdRedraw(); g.paced {
+		g.pacedFrames++
+		return // a later frame draws the change (see holdRedraw)
+	}
+	if g.paintPending {
+		markTiming("firstDraw")
+	}
+	defer func() {
+		g.drawnAt = time.Now()
+		smooth(&g.drawMs, g.drawnAt.Sub(t0))
+	}()
 	g.drawnKey = g.frameKey
 	defer func() { g.drew = time.Since(t0) }()
 	// With the presenter on, the panels are painted into its image and
@@ -367,6 +402,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if all {
 		screen.Fill(colBG)
 	}
+	// The first prediction is painted without the view: the panels that
+	// show it come first, and the view (the most textures to upload, in
+	// software WebGL most of the first frame's work) in the next frame.
+	g.viewLater = g.paintPending && all && g.drawnAt.IsZero()
 	var drawn []image.Rectangle
 	for _, p := range []struct {
 		part  int
@@ -378,7 +417,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 		{partPred, "prediction", g.lay.pred},
 		{partMain, "main", g.lay.main},
 	} {
-		if !all && g.partKeys[p.part] == g.drawnParts[p.part] {
+		if !all && g.partKeys[p.part] == g.drawnParts[p.part] || g.viewLater && p.part == partMain {
 			continue
 		}
 		// Drawing into the panel's sub-image keeps it inside its panel.
@@ -407,17 +446,47 @@ func (g *game) Draw(screen *ebiten.Image) {
 		drawn = append(drawn, r)
 	}
 	g.drawnParts = g.partKeys
+	if g.viewLater {
+		g.drawnParts[partMain], g.drawnParts[partAnim], g.drawnKey = "", "", ""
+	}
 	if g.help {
 		g.drawHelp(screen)
 	}
 	if all {
 		drawn = []image.Rectangle{screen.Bounds()}
 	}
+	if g.paintPending {
+		markTiming("firstPaint")
+	}
 	g.present.show(screen, drawn)
 	if g.paintPending {
 		g.paintPending = false
 		markTiming("firstPrediction")
 	}
+}
+
+// redrawGap is how many times its usual cost a redraw waits after the
+// last one while steppers run or the pen is down.
+const redrawGap = 3
+
+// holdRedraw reports whether a changed frame should wait. A redraw ends
+// with a read-back of what changed (see presenter), which costs the most
+// of any frame without a GPU: on a slow machine a redraw of the animated
+// views took 50-200 ms, and redrawing after each training step or t-SNE
+// iteration left a few frames a second. While steppers run or the pen is
+// down (the pen overlay shows the stroke meanwhile) a redraw therefore
+// comes at most once per redrawGap times the smoothed cost of a redraw
+// after the end of the last one, so that redraws take at most a third
+// of the time; the steppers' work goes on in the frames between. With
+// nothing running every change is drawn at once, and so are a resize,
+// the help and the first prediction.
+func (g *game) holdRedraw() bool {
+	if !(g.busy || g.rest || g.penDown()) || g.drawnAt.IsZero() || g.help || g.viewLater ||
+		g.partKeys[partBase] != g.drawnParts[partBase] || g.paintPending {
+		return false
+	}
+	gap := time.Duration(redrawGap * g.drawMs * float64(time.Millisecond))
+	return time.Since(g.drawnAt) < gap
 }
 
 // drawPanel draws one panel's content (not its controls).

@@ -70,10 +70,6 @@ func trainFrameStats(ts []float64) (fps, median, p95, worst float64) {
 	return fps, d[len(d)/2], d[len(d)*95/100], d[len(d)-1]
 }
 
-const recordFrames = `(() => { window.__frames = []; window.__recording = true;
-	const f = t => { window.__frames.push(t); if (window.__recording) requestAnimationFrame(f); };
-	requestAnimationFrame(f); return true; })()`
-
 func TestTraining(t *testing.T) {
 	ctx := openPage(t, "#view=training")
 	waitApp(t, ctx)
@@ -100,16 +96,16 @@ func TestTraining(t *testing.T) {
 
 	// The frame rate of the idle page on this machine right now: on a busy
 	// machine the page cannot reach 30 fps even without training.
-	evalJS[bool](t, ctx, recordFrames)
+	evalJS[bool](t, ctx, startFrames)
 	time.Sleep(3 * time.Second)
-	idleFPS, _, _, _ := trainFrameStats(evalJS[[]float64](t, ctx, `(() => { window.__recording = false; return window.__frames; })()`))
-	evalJS[bool](t, ctx, recordFrames)
+	idleFPS, _, _, _ := trainFrameStats(evalJS[[]float64](t, ctx, stopFrames))
+	evalJS[bool](t, ctx, startFrames)
 	call := fmt.Sprintf(`cnnviz.train({model: "convnetjs", steps: %d, batch: 32, lr: 0.001, optimizer: "adam", seed: 1})`, pageTrainSteps)
 	first, err := evalLong[trainResult](t, ctx, call)
 	if err != nil {
 		t.Fatalf("%s: %v", call, err)
 	}
-	ts := evalJS[[]float64](t, ctx, `(() => { window.__recording = false; return window.__frames; })()`)
+	ts := evalJS[[]float64](t, ctx, stopFrames)
 	fps, median, p95, worst := trainFrameStats(ts)
 	t.Logf("convnetjs, %d steps of 32 in the page: validation accuracy %.3f (%v), last loss %.4f, %.1f s, %.0f images/s",
 		pageTrainSteps, first.Accuracy, first.Validation, first.Loss, first.Ms/1000, first.PerSecond)
@@ -293,9 +289,9 @@ func TestTrainingProbe(t *testing.T) {
 	for st := evalJS[map[string]any](t, ctx, `cnnviz.trainState()`); st["loaded"] != true; st = evalJS[map[string]any](t, ctx, `cnnviz.trainState()`) {
 		time.Sleep(200 * time.Millisecond)
 	}
-	evalJS[bool](t, ctx, recordFrames)
+	evalJS[bool](t, ctx, startFrames)
 	time.Sleep(3 * time.Second)
-	ts := evalJS[[]float64](t, ctx, `(() => { window.__recording = false; return window.__frames; })()`)
+	ts := evalJS[[]float64](t, ctx, stopFrames)
 	fps, med, p95, _ := trainFrameStats(ts)
 	t.Logf("idle: %.1f fps, median %.1f ms, p95 %.1f ms", fps, med, p95)
 	b := evalJS[map[string]any](t, ctx, `cnnviz.bench("trainStep", {batch: 32, blocks: 3})`)

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
-
+	"cnnviz/core/eigen"
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
 )
@@ -229,7 +228,8 @@ func productSum(a, g *tensor.Tensor, positive bool) *tensor.Tensor {
 // and no gradient: the activations A of layer, as an (H·W)×C matrix with
 // one row per position, are centred (each channel's mean over positions
 // subtracted) and projected on their first principal component v (the
-// top right singular vector, from gonum's SVD). The map is (A − mean)·v.
+// top right singular vector: the top eigenvector of the C×C matrix
+// (A − mean)ᵀ(A − mean), from core/eigen). The map is (A − mean)·v.
 //
 // A singular vector's sign is arbitrary. Convention: v is flipped so that
 // the map correlates non-negatively with the centred channel sum Σ_c A_c
@@ -249,7 +249,7 @@ func EigenCAM(m *nn.Sequential, x *tensor.Tensor, layer int) (*tensor.Tensor, er
 func eigenCAMFrom(a *tensor.Tensor) *tensor.Tensor {
 	c, h, w := a.Shape[0], a.Shape[1], a.Shape[2]
 	hw := h * w
-	d := mat.NewDense(hw, c, nil)
+	d := make([]float64, hw*c) // row i, column k at i*c+k
 	allZero := true
 	for k := 0; k < c; k++ {
 		var mean float64
@@ -262,28 +262,36 @@ func eigenCAMFrom(a *tensor.Tensor) *tensor.Tensor {
 			if cv != 0 {
 				allZero = false
 			}
-			d.Set(i, k, cv)
+			d[i*c+k] = cv
 		}
 	}
 	if allZero {
 		return tensor.New(h, w)
 	}
-	var svd mat.SVD
-	if !svd.Factorize(d, mat.SVDThinV) {
-		return tensor.New(h, w) // gonum failed to converge: show nothing rather than noise
+	gram := make([]float64, c*c) // DᵀD; eigen.Sym reads the upper triangle
+	for i := 0; i < hw; i++ {
+		row := d[i*c : i*c+c]
+		for k, x := range row {
+			if x == 0 {
+				continue
+			}
+			g := gram[k*c : k*c+c]
+			for l := k; l < c; l++ {
+				g[l] += x * row[l]
+			}
+		}
 	}
-	var vm mat.Dense
-	svd.VTo(&vm)
+	_, vecs := eigen.Sym(c, gram)
 	v := make([]float64, c)
 	for k := range v {
-		v[k] = vm.At(k, 0)
+		v[k] = vecs[k*c+c-1]
 	}
 	proj := make([]float64, hw)
 	var corr float64
 	for i := range proj {
 		var p, s float64
 		for k := 0; k < c; k++ {
-			cv := d.At(i, k)
+			cv := d[i*c+k]
 			p += cv * v[k]
 			s += cv
 		}
