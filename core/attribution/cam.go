@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"cnnviz/core/eigen"
+	"gonum.org/v1/gonum/mat"
+
 	"cnnviz/core/nn"
 	"cnnviz/core/tensor"
 )
@@ -228,8 +229,7 @@ func productSum(a, g *tensor.Tensor, positive bool) *tensor.Tensor {
 // and no gradient: the activations A of layer, as an (H·W)×C matrix with
 // one row per position, are centred (each channel's mean over positions
 // subtracted) and projected on their first principal component v (the
-// top right singular vector: the top eigenvector of the C×C matrix
-// (A − mean)ᵀ(A − mean), from core/eigen). The map is (A − mean)·v.
+// top right singular vector, from gonum's SVD). The map is (A − mean)·v.
 //
 // A singular vector's sign is arbitrary. Convention: v is flipped so that
 // the map correlates non-negatively with the centred channel sum Σ_c A_c
@@ -249,7 +249,7 @@ func EigenCAM(m *nn.Sequential, x *tensor.Tensor, layer int) (*tensor.Tensor, er
 func eigenCAMFrom(a *tensor.Tensor) *tensor.Tensor {
 	c, h, w := a.Shape[0], a.Shape[1], a.Shape[2]
 	hw := h * w
-	d := make([]float64, hw*c) // row i, column k at i*c+k
+	d := mat.NewDense(hw, c, nil)
 	allZero := true
 	for k := 0; k < c; k++ {
 		var mean float64
@@ -262,36 +262,28 @@ func eigenCAMFrom(a *tensor.Tensor) *tensor.Tensor {
 			if cv != 0 {
 				allZero = false
 			}
-			d[i*c+k] = cv
+			d.Set(i, k, cv)
 		}
 	}
 	if allZero {
 		return tensor.New(h, w)
 	}
-	gram := make([]float64, c*c) // DᵀD; eigen.Sym reads the upper triangle
-	for i := 0; i < hw; i++ {
-		row := d[i*c : i*c+c]
-		for k, x := range row {
-			if x == 0 {
-				continue
-			}
-			g := gram[k*c : k*c+c]
-			for l := k; l < c; l++ {
-				g[l] += x * row[l]
-			}
-		}
+	var svd mat.SVD
+	if !svd.Factorize(d, mat.SVDThinV) {
+		return tensor.New(h, w) // gonum failed to converge: show nothing rather than noise
 	}
-	_, vecs := eigen.Sym(c, gram)
+	var vm mat.Dense
+	svd.VTo(&vm)
 	v := make([]float64, c)
 	for k := range v {
-		v[k] = vecs[k*c+c-1]
+		v[k] = vm.At(k, 0)
 	}
 	proj := make([]float64, hw)
 	var corr float64
 	for i := range proj {
 		var p, s float64
 		for k := 0; k < c; k++ {
-			cv := d[i*c+k]
+			cv := d.At(i, k)
 			p += cv * v[k]
 			s += cv
 		}

@@ -16,12 +16,11 @@
 //  2. the upper triangle of C, accumulated a few rows at a time (d²/2
 //     multiply-adds per row);
 //  3. the eigenvectors: for d <= DirectMaxDim a single dense symmetric
-//     eigendecomposition (core/eigen's Jacobi method); for larger d,
-//     subspace iteration on C (Rutishauser 1969; see also Halko,
-//     Martinsson & Tropp 2011): Z ← orth(C·Q) with k+10 columns, C·Q
-//     computed a few rows per Step and orthonormalized by Gram–Schmidt
-//     done twice, followed by a Rayleigh–Ritz step (an eigendecomposition
-//     of the small projected matrix),
+//     eigendecomposition (gonum mat.EigenSym); for larger d, subspace
+//     iteration on C (Rutishauser 1969; see also Halko, Martinsson & Tropp
+//     2011): Z ← orth(C·Q) with k+10 columns, C·Q computed a few rows per
+//     Step and the orthonormalization by gonum's QR, followed by a
+//     Rayleigh–Ritz step (gonum EigenSym of the small projected matrix),
 //     until the top-k Ritz values settle to Tol (at most 100 passes);
 //  4. the scores, a few rows at a time.
 //

@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"cnnviz/core/eigen"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
 )
 
 // DirectMaxDim is the largest input dimension for which the eigenvectors
@@ -231,8 +233,13 @@ func (p *PCA) stepCov() {
 func (p *PCA) stepEigen() {
 	d := p.d
 	if d <= DirectMaxDim {
-		vals, vecs := eigen.Sym(d, p.cov)
-		p.setComponents(vals, vecs, d)
+		var es mat.EigenSym
+		if !es.Factorize(mat.NewSymDense(d, p.cov), true) {
+			panic("pca: eigendecomposition of the covariance did not converge")
+		}
+		var v mat.Dense
+		es.VectorsTo(&v)
+		p.setComponents(es.Values(nil), v.RawMatrix().Data, d)
 		p.work += 10 * d * d * d
 		return
 	}
@@ -273,7 +280,11 @@ func (p *PCA) stepEigen() {
 			t[a*l+b], t[b*l+a] = m, m
 		}
 	}
-	vals, wd := eigen.Sym(l, t)
+	var es mat.EigenSym
+	if !es.Factorize(mat.NewSymDense(l, t), true) {
+		panic("pca: eigendecomposition of the projected covariance did not converge")
+	}
+	vals := es.Values(nil)
 	top := make([]float64, p.k)
 	for i := range top {
 		top[i] = vals[l-1-i]
@@ -287,8 +298,11 @@ func (p *PCA) stepEigen() {
 	p.ritz = top
 	p.work += d*l*l + 10*l*l*l
 	if converged || p.passes >= maxPasses {
+		var w mat.Dense
+		es.VectorsTo(&w)
 		// V = Q·W: d×l times l×l.
 		v := make([]float64, d*l)
+		wd := w.RawMatrix().Data
 		for r := 0; r < d; r++ {
 			for a, qa := range p.q[r*l : r*l+l] {
 				for b := 0; b < l; b++ {
@@ -318,65 +332,19 @@ func (p *PCA) startSubspace() {
 }
 
 // orthonormalize replaces the columns of the m×c row-major matrix a by an
-// orthonormal basis of their span (c ≤ m), by modified Gram–Schmidt done
-// twice, which keeps the columns orthogonal to rounding. A column that
-// lies in the span of the ones before it (a covariance of low rank) is
-// replaced by a unit vector orthogonal to them.
+// orthonormal basis of their span (thin QR with LAPACK's Geqrf and Orgqr).
 func orthonormalize(a []float64, m, c int) {
-	col := make([]float64, m)
-	for j := 0; j < c; j++ {
-		for i := range col {
-			col[i] = a[i*c+j]
-		}
-		norm0 := math.Sqrt(dot(col, col))
-		if !orthogonalize(a, m, c, j, col, norm0) {
-			// Degenerate: take the first standard basis vector that
-			// keeps a part of its own outside the columns so far.
-			for e := 0; e < m; e++ {
-				clear(col)
-				col[e] = 1
-				if orthogonalize(a, m, c, j, col, 1) {
-					break
-				}
-			}
-		}
-		for i := range col {
-			a[i*c+j] = col[i]
-		}
+	g := blas64.General{Rows: m, Cols: c, Stride: c, Data: a}
+	tau := make([]float64, c)
+	work := []float64{0}
+	lapack64.Geqrf(g, tau, work, -1)
+	work = make([]float64, int(work[0]))
+	lapack64.Geqrf(g, tau, work, len(work))
+	lapack64.Orgqr(g, tau, work, -1)
+	if need := int(work[0]); need > len(work) {
+		work = make([]float64, need)
 	}
-}
-
-// orthogonalize removes from col (norm0 long before) its parts along the
-// first j columns of a, twice, and normalizes it. It reports false when
-// too little of it is left to normalize.
-func orthogonalize(a []float64, m, c, j int, col []float64, norm0 float64) bool {
-	for pass := 0; pass < 2; pass++ {
-		for k := 0; k < j; k++ {
-			var d float64
-			for i := 0; i < m; i++ {
-				d += a[i*c+k] * col[i]
-			}
-			for i := 0; i < m; i++ {
-				col[i] -= d * a[i*c+k]
-			}
-		}
-	}
-	norm := math.Sqrt(dot(col, col))
-	if norm == 0 || norm <= 1e-10*norm0 {
-		return false
-	}
-	for i := range col {
-		col[i] /= norm
-	}
-	return true
-}
-
-func dot(x, y []float64) float64 {
-	var s float64
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
+	lapack64.Orgqr(g, tau, work, len(work))
 }
 
 // setComponents takes ascending eigenvalues vals and the matching
