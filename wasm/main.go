@@ -382,6 +382,9 @@ func (g *game) Draw(screen *ebiten.Image) {
 		g.pacedFrames++
 		return // a later frame draws the change (see holdRedraw)
 	}
+	if g.paintPending {
+		markTiming("firstDraw")
+	}
 	defer func() {
 		g.drawnAt = time.Now()
 		smooth(&g.drawMs, g.drawnAt.Sub(t0))
@@ -451,6 +454,9 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 	if all {
 		drawn = []image.Rectangle{screen.Bounds()}
+	}
+	if g.paintPending {
+		markTiming("firstPaint")
 	}
 	g.present.show(screen, drawn)
 	if g.paintPending {
