@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cnnviz/core/explorer"
+	"cnnviz/core/nn"
 )
 
 // installAPI defines window.cnnviz: functions that return Promises. Every
@@ -228,8 +229,20 @@ func reject(msg string) js.Value {
 
 func modelInfo(m *explorer.Model) map[string]any {
 	var layers []any
-	for i, l := range m.Net.Spec.Layers {
-		layers = append(layers, map[string]any{"name": l.Name, "kind": l.Kind, "outShape": ints(m.Net.OutShape(i))})
+	spec := m.Net.Spec
+	for i, l := range spec.Layers {
+		// inputs names the layers each one reads ("input" for the
+		// image): the edges of a graph model, the previous layer in a
+		// chain.
+		var inputs []any
+		for _, j := range spec.InputsOf(i) {
+			if j < 0 {
+				inputs = append(inputs, nn.InputName)
+			} else {
+				inputs = append(inputs, spec.Layers[j].Name)
+			}
+		}
+		layers = append(layers, map[string]any{"name": l.Name, "kind": l.Kind, "outShape": ints(m.Net.OutShape(i)), "inputs": inputs})
 	}
 	var classes []any
 	for _, c := range m.Net.Spec.Classes {

@@ -242,11 +242,12 @@ func (v *ConvView) Frame(a *App) (ConvFrame, bool) {
 	}
 	f.InCh = ic
 	inData, in := a.ModelInput(), net.Spec.Input
-	if layer > 0 {
-		inData, in = a.Acts[layer-1].Data, a.Acts[layer-1].Shape
+	if j := net.Spec.Prev(layer); j >= 0 {
+		inData, in = a.Acts[j].Data, a.Acts[j].Shape
 	}
 	f.InH, f.InW = in[1], in[2]
-	f.In = inData[ic*f.InH*f.InW : (ic+1)*f.InH*f.InW]
+	c := f.Unit.C0 + ic // the filter's input channel ic, in its group
+	f.In = inData[c*f.InH*f.InW : (c+1)*f.InH*f.InW]
 	f.OutMap = a.Acts[layer].Data[o*out[1]*out[2] : (o+1)*out[1]*out[2]]
 	f.InScale = render.Fit(false, f.In)
 	f.OutScale = render.Fit(true, f.OutMap)

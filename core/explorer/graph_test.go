@@ -89,6 +89,38 @@ func TestGraphModelViews(t *testing.T) {
 			t.Errorf("feature maps of %s differ from autograd by %g", act.Name, d)
 		}
 	}
+	// The convolution step-through of a depthwise layer (its filter reads
+	// one channel, the filter's own) and of a layer whose input is not
+	// the layer before it in the spec.
+	for _, tc := range []struct {
+		layer  string
+		filter int
+	}{{"dw", 5}, {"right", 2}} {
+		a.SetChannel(tc.layer, tc.filter)
+		v := NewConvView()
+		v.Pin(2, 3)
+		f, ok := v.Frame(a)
+		if !ok || f.Name != tc.layer {
+			t.Fatalf("conv frame of %s: %v, %q", tc.layer, ok, f.Name)
+		}
+		if tc.layer == "dw" && f.Unit.C0 != tc.filter {
+			t.Errorf("the depthwise filter %d reads channel %d", tc.filter, f.Unit.C0)
+		}
+		if d := math.Abs(f.Unit.Pre - float64(f.OutMap[2*f.Out[2]+3])); d > 1e-4 {
+			t.Errorf("conv frame of %s: the unit's sum %v, the output %v", tc.layer, f.Unit.Pre, f.OutMap[2*f.Out[2]+3])
+		}
+		for i := range f.Unit.KH {
+			for j := range f.Unit.KW {
+				y, x := f.Unit.InY+i, f.Unit.InX+j
+				if y < 0 || y >= f.InH || x < 0 || x >= f.InW {
+					continue
+				}
+				if got, want := f.Unit.Patch[i*f.Unit.KW+j], f.In[y*f.InW+x]; got != want {
+					t.Fatalf("conv frame of %s: patch (%d, %d) = %v, the input slice shows %v", tc.layer, i, j, got, want)
+				}
+			}
+		}
+	}
 	// Attribution at the branch node and at the concat, by every method.
 	r := rand.New(rand.NewPCG(7, 8))
 	px := digitLike(r)

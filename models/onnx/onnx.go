@@ -276,6 +276,9 @@ func (c *converter) node(n node, last bool) error {
 		}
 		data = append(data, v)
 	}
+	if len(data) == 0 {
+		return fmt.Errorf("it reads no tensor the layers compute")
+	}
 	c.cur, c.shape, c.linear = n.inputs[0], data[0].shape, data[0].linear
 	c.from = []string{data[0].layer}
 	before := len(c.layers)

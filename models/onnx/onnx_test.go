@@ -277,6 +277,9 @@ func FuzzImport(f *testing.F) {
 	model := readFile(f, "testdata/mnist-8/model.onnx")
 	f.Add(model)
 	f.Add(model[:len(model)/2])
+	for _, g := range []string{"onnx-resnet", "onnx-mobilenetv2"} {
+		f.Add(readFile(f, "testdata/"+g+"/model.onnx"))
+	}
 	f.Add(graphFile([]int64{1, 1, 4, 4}, "y", [][]byte{
 		nodeProto("Conv", []string{"x", "W"}, "a", stringAttribute("auto_pad", "SAME_UPPER")),
 		nodeProto("MaxPool", []string{"a"}, "b", intsAttribute("kernel_shape", 2, 2), intsAttribute("strides", 2, 2)),

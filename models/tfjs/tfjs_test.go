@@ -343,6 +343,10 @@ func FuzzImport(f *testing.F) {
 	files := readDir(f, "testdata/tiny-vgg-u8")
 	f.Add(files["model.json"], files["group1-shard1of1.bin"])
 	f.Add(files["model.json"][:2000], files["group1-shard1of1.bin"][:100])
+	for _, g := range []string{"tfjs-resnet", "tfjs-mobilenetv2"} {
+		gf := readDir(f, "testdata/"+g)
+		f.Add([]byte(strings.ReplaceAll(string(gf["model.json"]), "weights.bin", "group1-shard1of1.bin")), gf["weights.bin"])
+	}
 	f.Fuzz(func(t *testing.T, js, bin []byte) {
 		m, err := Import(map[string][]byte{"model.json": js, "group1-shard1of1.bin": bin}, chain.Options{})
 		if err != nil {
