@@ -117,6 +117,8 @@ type game struct {
 	// viewLater is set while the view waits for the frame after the
 	// first prediction's (see Draw).
 	viewLater bool
+	// started1 is set after the first Update.
+	started1 bool
 }
 
 // smooth mixes a new sample into a running average.
@@ -184,7 +186,14 @@ func (g *game) Update() (err error) {
 	g.updateTop()
 	g.updateInput()
 	g.updatePrediction()
-	g.updateMain()
+	// The first Update leaves the view out when the input is ready: the
+	// first prediction is painted without it (see Draw), and its work
+	// (a tenth of a second or more on a slow machine) waits for the
+	// next frame.
+	if g.started1 || !g.app.InputReady() {
+		g.updateMain()
+	}
+	g.started1 = true
 	if g.help {
 		// The help covers everything: a press anywhere closes it.
 		g.ui.widgets = g.ui.widgets[:0]
