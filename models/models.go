@@ -77,10 +77,17 @@ func Architecture(name string) (nn.Spec, error) {
 }
 
 // Save encodes m as a model file.
-func Save(m *nn.Sequential) ([]byte, error) {
+func Save(m *nn.Sequential) ([]byte, error) { return save(m, false) }
+
+// SaveHalf encodes m as a model file whose weights are stored in half
+// precision (safetensors F16), each rounded to the nearest half: a file
+// half the size, which Load reads like any other.
+func SaveHalf(m *nn.Sequential) ([]byte, error) { return save(m, true) }
+
+func save(m *nn.Sequential, half bool) ([]byte, error) {
 	f := &safetensors.File{Metadata: map[string]string{ArchitectureKey: string(m.Spec.JSON())}}
 	for _, p := range m.Params() {
-		f.Tensors = append(f.Tensors, safetensors.Tensor{Name: p.Name, Shape: p.Var.Value.Shape, Data: p.Var.Value.Data})
+		f.Tensors = append(f.Tensors, safetensors.Tensor{Name: p.Name, Shape: p.Var.Value.Shape, Data: p.Var.Value.Data, Half: half})
 	}
 	return safetensors.Encode(f)
 }

@@ -161,3 +161,51 @@ func TestArchitectureErrors(t *testing.T) {
 		t.Fatalf("Architecture(resnet) = %v", err)
 	}
 }
+
+// TestSaveHalf checks that a half-precision file is about half the size,
+// loads, and holds every weight within half precision's rounding (a
+// relative 2⁻¹¹), and that the network's outputs barely move.
+func TestSaveHalf(t *testing.T) {
+	m := built(t, "mnist")
+	full, err := Save(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := SaveHalf(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := float64(len(half)) / float64(len(full)); r < 0.45 || r > 0.55 {
+		t.Errorf("half-precision file %d bytes, full %d: ratio %.3f, want about 0.5", len(half), len(full), r)
+	}
+	got, err := Load(half)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, have := m.Params(), got.Params()
+	changed := 0
+	for i := range want {
+		for j, v := range want[i].Var.Value.Data {
+			h := have[i].Var.Value.Data[j]
+			if math.Abs(float64(h-v)) > math.Abs(float64(v))*0x1p-11+0x1p-25 {
+				t.Fatalf("%s[%d] = %v after half precision, want within a half's rounding of %v", want[i].Name, j, h, v)
+			}
+			if h != v {
+				changed++
+			}
+		}
+	}
+	if changed == 0 {
+		t.Error("no weight changed: the file was not stored in half precision")
+	}
+	pixels := make([]float32, 28*28)
+	for i := range pixels {
+		pixels[i] = float32(i%29) / 28
+	}
+	a, b := m.Logits(pixels, 1), got.Logits(pixels, 1)
+	for k := range a {
+		if d := math.Abs(float64(a[k] - b[k])); d > 1e-2*(1+math.Abs(float64(a[k]))) {
+			t.Errorf("logit %d = %v from the half-precision file, %v from the full one", k, b[k], a[k])
+		}
+	}
+}

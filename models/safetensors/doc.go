@@ -1,5 +1,6 @@
 // Package safetensors reads and writes weight files in the safetensors format,
-// restricted to little-endian float32 (dtype "F32") tensors.
+// restricted to little-endian float32 (dtype "F32") and half-precision
+// (dtype "F16", widened to float32 when read) tensors.
 //
 // A file is an 8-byte little-endian uint64 header length N, then N bytes of
 // JSON header, then the raw data buffer. The header maps each tensor name to
@@ -18,5 +19,6 @@
 // file, damaged), then names the first problem and the tensor it concerns;
 // it never panics, and allocates no more than the input's
 // size justifies. Encode writes deterministic bytes in the reference layout,
-// and Decode(Encode(f)) reproduces f bit for bit.
+// and Decode(Encode(f)) reproduces f bit for bit (for F16 tensors, when
+// their values are halves).
 package safetensors

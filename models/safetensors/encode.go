@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/x448/float16"
 	"math"
 	"math/bits"
 	"slices"
@@ -20,7 +21,10 @@ import (
 // with spaces so that the data starts at a multiple of 8 bytes, as the
 // reference implementation writes it. Encode checks f first: every name must
 // be non-empty, unique, valid UTF-8 and not "__metadata__", every dimension
-// non-negative, and len(Data) must equal the product of Shape.
+// non-negative, and len(Data) must equal the product of Shape. A tensor
+// with Half set is stored as F16, each value rounded to the nearest half
+// (ties to even), so Decode(Encode(f)) reproduces f bit for bit when
+// f's half tensors hold values that halves represent.
 func Encode(f *File) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("safetensors: cannot encode a nil file")
@@ -67,14 +71,18 @@ func Encode(f *File) ([]byte, error) {
 			h.WriteByte(',')
 		}
 		writeString(&h, t.Name)
-		h.WriteString(`:{"dtype":"F32","shape":[`)
+		dtype, width := "F32", int64(4)
+		if t.Half {
+			dtype, width = "F16", 2
+		}
+		fmt.Fprintf(&h, `:{"dtype":%q,"shape":[`, dtype)
 		for j, d := range t.Shape {
 			if j > 0 {
 				h.WriteByte(',')
 			}
 			h.WriteString(strconv.Itoa(d))
 		}
-		end := off + 4*int64(len(t.Data))
+		end := off + width*int64(len(t.Data))
 		fmt.Fprintf(&h, `],"data_offsets":[%d,%d]}`, off, end)
 		off = end
 	}
@@ -90,6 +98,13 @@ func Encode(f *File) ([]byte, error) {
 	binary.LittleEndian.PutUint64(out, uint64(h.Len()))
 	p := 8 + copy(out[8:], h.Bytes())
 	for _, t := range ts {
+		if t.Half {
+			for _, v := range t.Data {
+				binary.LittleEndian.PutUint16(out[p:], float16.Fromfloat32(v).Bits())
+				p += 2
+			}
+			continue
+		}
 		for _, v := range t.Data {
 			binary.LittleEndian.PutUint32(out[p:], math.Float32bits(v))
 			p += 4

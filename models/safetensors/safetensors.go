@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/x448/float16"
 	"math"
 	"math/bits"
 	"slices"
@@ -27,6 +28,10 @@ type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	// Half says the tensor is stored as IEEE half-precision floats
+	// (dtype "F16"): Decode widens them to Data exactly, Encode rounds
+	// Data to the nearest half.
+	Half bool
 }
 
 // File is a decoded safetensors file. Metadata is nil when the header has no
@@ -54,6 +59,7 @@ type entry struct {
 	name       string
 	shape      []int
 	begin, end int64
+	half       bool // dtype F16 rather than F32
 }
 
 // Kind says in user words what is wrong with a file that Decode rejects.
@@ -136,6 +142,14 @@ func Decode(b []byte) (*File, error) {
 	f := &File{Metadata: meta, Tensors: make([]Tensor, len(entries))}
 	for i, e := range entries {
 		src := data[e.begin:e.end]
+		if e.half {
+			vals := make([]float32, len(src)/2)
+			for j := range vals {
+				vals[j] = float16.Frombits(binary.LittleEndian.Uint16(src[2*j:])).Float32()
+			}
+			f.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: vals, Half: true}
+			continue
+		}
 		vals := make([]float32, len(src)/4)
 		for j := range vals {
 			vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
@@ -289,8 +303,13 @@ func parseEntry(name string, raw []byte) (entry, error) {
 	if raw := fields["dtype"]; raw[0] != '"' || json.Unmarshal(raw, &dtype) != nil {
 		return fail("dtype is %s, want a string", short(raw))
 	}
-	if dtype != "F32" {
-		return fail("dtype %q is not supported, only F32 is", dtype)
+	width := uint64(4)
+	switch dtype {
+	case "F32":
+	case "F16":
+		e.half, width = true, 2
+	default:
+		return fail("dtype %q is not supported, only F32 and F16 are", dtype)
 	}
 
 	dims, err := parseInts(fields["shape"], "shape")
@@ -325,12 +344,12 @@ func parseEntry(name string, raw []byte) (entry, error) {
 		}
 		count = lo
 	}
-	hi, size := bits.Mul64(count, 4)
+	hi, size := bits.Mul64(count, width)
 	if hi != 0 || size > math.MaxInt64 {
 		return fail("shape %v has a byte size that overflows", dims)
 	}
 	if span := e.end - e.begin; int64(size) != span {
-		return fail("shape %v needs %d bytes of F32 but data_offsets [%d, %d] span %d", dims, size, e.begin, e.end, span)
+		return fail("shape %v needs %d bytes of %s but data_offsets [%d, %d] span %d", dims, size, dtype, e.begin, e.end, span)
 	}
 	return e, nil
 }

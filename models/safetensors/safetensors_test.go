@@ -55,9 +55,9 @@ func sameFile(got, want *File) string {
 	}
 	for i, w := range want.Tensors {
 		g := got.Tensors[i]
-		if g.Name != w.Name || !slices.Equal(g.Shape, w.Shape) || len(g.Data) != len(w.Data) {
-			return fmt.Sprintf("tensor %d = %q %v (%d values), want %q %v (%d values)",
-				i, g.Name, g.Shape, len(g.Data), w.Name, w.Shape, len(w.Data))
+		if g.Name != w.Name || !slices.Equal(g.Shape, w.Shape) || len(g.Data) != len(w.Data) || g.Half != w.Half {
+			return fmt.Sprintf("tensor %d = %q %v (%d values, half %v), want %q %v (%d values, half %v)",
+				i, g.Name, g.Shape, len(g.Data), g.Half, w.Name, w.Shape, len(w.Data), w.Half)
 		}
 		for j := range w.Data {
 			if gb, wb := math.Float32bits(g.Data[j]), math.Float32bits(w.Data[j]); gb != wb {
@@ -224,7 +224,8 @@ var damaged = []struct {
 	{"missing data_offsets", file(`{"w":{"dtype":"F32","shape":[1]}}`, f32(1)), `tensor "w": missing data_offsets`},
 	{"duplicate field", file(`{"w":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `tensor "w": duplicate field "dtype"`},
 	{"dtype number", file(`{"w":{"dtype":3,"shape":[1],"data_offsets":[0,4]}}`, f32(1)), `tensor "w": dtype is 3, want a string`},
-	{"dtype F16", file(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, f32(1)), `tensor "w": dtype "F16" is not supported, only F32`},
+	{"dtype BF16", file(`{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`, f32(1)), `tensor "w": dtype "BF16" is not supported, only F32 and F16 are`},
+	{"F16 span", file(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,8]}}`, f32(1, 2)), `tensor "w": shape [2] needs 4 bytes of F16 but data_offsets [0, 8] span 8`},
 	{"dtype lowercase", file(`{"w":{"dtype":"f32","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `dtype "f32" is not supported`},
 	{"shape string", file(`{"w":{"dtype":"F32","shape":"1","data_offsets":[0,4]}}`, f32(1)), `tensor "w": shape is "1", want an array of integers`},
 	{"shape long string", file(`{"w":{"dtype":"F32","shape":"ééééééééééééééééééé","data_offsets":[0,4]}}`, f32(1)), `tensor "w": shape is "ééééééééééé..., want an array of integers`},
@@ -302,7 +303,7 @@ func TestDecodeErrorKinds(t *testing.T) {
 		{"cut in the length", good[:5], Truncated, "this file is cut short: it has 5 bytes"},
 		{"cut in the header", good[:20], Truncated, "this file is cut short: header length"},
 		{"cut in the data", good[:len(good)-4], Truncated, `this file is cut short: tensor "w": data_offsets [0, 24] extend past the end of the 20-byte data buffer`},
-		{"bad dtype", file(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, f32(1)), Damaged, `this safetensors file is damaged: tensor "w": dtype "F16"`},
+		{"bad dtype", file(`{"w":{"dtype":"I8","shape":[2],"data_offsets":[0,4]}}`, f32(1)), Damaged, `this safetensors file is damaged: tensor "w": dtype "I8"`},
 		{"a hole", file("{"+ent("a", "[1]", 0, 4)+","+ent("b", "[1]", 8, 12)+"}", f32(1, 2, 3)), Damaged, "this safetensors file is damaged: data buffer bytes [4, 8)"},
 		{"invalid json inside", file(`{"w":{"dtype":"F32",}}`, nil), Damaged, "this safetensors file is damaged: header is not valid json"},
 	}
@@ -341,6 +342,10 @@ func TestDecodeValid(t *testing.T) {
 		{"metadata", file(`{"__metadata__":{"a":"1","b":"\u00e9\n"}}`, nil), &File{Metadata: map[string]string{"a": "1", "b": "é\n"}}},
 		{"offset order kept", file("{"+ent("a", "[1]", 4, 8)+","+ent("b", "[1]", 0, 4)+"}", f32(1, 2)),
 			&File{Tensors: []Tensor{{Name: "b", Shape: []int{1}, Data: []float32{1}}, {Name: "a", Shape: []int{1}, Data: []float32{2}}}}},
+		// 1, −2, the largest half (65504), the smallest subnormal (2⁻²⁴)
+		// and −0, as IEEE half-precision bits.
+		{"F16", file(`{"h":{"dtype":"F16","shape":[5],"data_offsets":[0,10]}}`, []byte{0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x80}),
+			&File{Tensors: []Tensor{{Name: "h", Shape: []int{5}, Data: []float32{1, -2, 65504, 0x1p-24, float32(math.Copysign(0, -1))}, Half: true}}}},
 		{"escaped name", file(`{"a\"b\\c":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(1)),
 			&File{Tensors: []Tensor{{Name: `a"b\c`, Shape: []int{1}, Data: []float32{1}}}}},
 	}
@@ -494,4 +499,38 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("Decode(Encode(Decode(b))): %s", diff)
 		}
 	})
+}
+
+// TestEncodeHalf checks that a Half tensor is written as F16, two bytes a
+// value, rounded to the nearest half with ties to even, and read back as
+// those halves.
+func TestEncodeHalf(t *testing.T) {
+	in := []float32{
+		1 + 0x1p-11,   // halfway between 1 and the next half: even is 1
+		1 + 3*0x1p-11, // halfway between 1+2⁻¹⁰ and 1+2⁻⁹: even is 1+2⁻⁹
+		0.1,           // nearest half 0.0999755859375
+		-65504,        // the most negative half
+		1e6,           // beyond the halves: infinity
+	}
+	want := []float32{1, 1 + 0x1p-9, 0.0999755859375, -65504, float32(math.Inf(1))}
+	f := &File{Tensors: []Tensor{{Name: "h", Shape: []int{5}, Data: in, Half: true}, {Name: "s", Shape: []int{1}, Data: []float32{0.1}}}}
+	b, err := Encode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if data := uint64(len(b)) - 8 - n; data != 5*2+4 {
+		t.Errorf("data buffer %d bytes, want 14 (five halves and one float32)", data)
+	}
+	if h := string(b[8 : 8+n]); !strings.Contains(h, `"h":{"dtype":"F16","shape":[5],"data_offsets":[0,10]}`) || !strings.Contains(h, `"s":{"dtype":"F32","shape":[1],"data_offsets":[10,14]}`) {
+		t.Errorf("header %s, want h as F16 in bytes [0, 10) and s as F32 in [10, 14)", h)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFile := &File{Tensors: []Tensor{{Name: "h", Shape: []int{5}, Data: want, Half: true}, {Name: "s", Shape: []int{1}, Data: []float32{0.1}}}}
+	if diff := sameFile(got, wantFile); diff != "" {
+		t.Errorf("Decode(Encode(f)): %s", diff)
+	}
 }

@@ -47,6 +47,7 @@ type config struct {
 	// Fast adversarial training (FGSM with random start) when advEps > 0.
 	advEps, advAlpha float64
 	advRamp          float64 // epochs over which the radius grows from 0
+	half             bool    // write the weights as F16
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.Float64Var(&c.advEps, "adv-eps", 0, "fast adversarial training: train on FGSM-with-random-start images of this L∞ radius (0: off)")
 	flag.Float64Var(&c.advAlpha, "adv-alpha", 0, "fast adversarial training: FGSM step (default 1.25 × adv-eps)")
 	flag.Float64Var(&c.advRamp, "adv-ramp", 0, "fast adversarial training: epochs over which the radius grows from 0 to adv-eps")
+	flag.BoolVar(&c.half, "half", false, "store the weights in half precision (a file half the size)")
 	out := flag.String("out", "", "model file to write (default models/NAME.safetensors)")
 	flag.Parse()
 	if *out == "" {
@@ -95,7 +97,11 @@ func run(c config, out string) error {
 	if err != nil {
 		return err
 	}
-	b, err := models.Save(m)
+	save := models.Save
+	if c.half {
+		save = models.SaveHalf
+	}
+	b, err := save(m)
 	if err != nil {
 		return err
 	}
