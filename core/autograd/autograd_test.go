@@ -110,6 +110,8 @@ func TestOpGradients(t *testing.T) {
 		{"avgpool 2x3 padded", []*ag.Var{randVar(r, 2, 2, 5, 6)}, func(v []*ag.Var) *ag.Var {
 			return ag.AvgPool2D(v[0], 2, 3, ag.Window{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
 		}},
+		{"conv 1x1 (a GEMM per image)", []*ag.Var{randVar(r, 2, 5, 3, 4), randVar(r, 3, 5, 1, 1), randVar(r, 3)},
+			func(v []*ag.Var) *ag.Var { return ag.Conv2D(v[0], v[1], v[2], s1) }},
 		{"grouped conv 2 groups", []*ag.Var{randVar(r, 2, 4, 5, 5), randVar(r, 6, 2, 3, 3), randVar(r, 6)},
 			func(v []*ag.Var) *ag.Var {
 				return ag.Conv2D(v[0], v[1], v[2], ag.Window{StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, Groups: 2})

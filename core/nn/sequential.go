@@ -30,9 +30,10 @@ func Build(spec Spec, seed uint64) (*Sequential, error) {
 	}
 	r := rand.New(rand.NewPCG(seed, 0x6e6e))
 	s := &Sequential{Spec: spec, shapes: shapes}
+	graph := spec.Graph()
 	for i, l := range spec.Layers {
 		in := spec.Input
-		if j := spec.InputsOf(i)[0]; j >= 0 {
+		if j := graph[i][0]; j >= 0 {
 			in = shapes[j]
 		}
 		s.Layers = append(s.Layers, newLayer(l, in, r))

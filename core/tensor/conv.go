@@ -334,6 +334,24 @@ func ConvBackward(g Geom, n, oc int, x, w, dy, dx, dw, db, scratch []float32) {
 	if dx != nil {
 		checkLen("ConvBackward w", w, oc*ckk)
 		checkLen("ConvBackward dx", dx, n*hw)
+	}
+	if pointwise(g) {
+		// As in ConvForward, the images are the GEMMs' matrices:
+		// dw += dy·xᵀ and dx = wᵀ·dy, image by image.
+		for i := 0; i < n; i++ {
+			d := dy[i*oc*ohw : (i+1)*oc*ohw]
+			if dw != nil {
+				gemmFastTo(false, true, oc, g.C, ohw, d, ohw, x[i*hw:(i+1)*hw], ohw, dw, g.C, scratch)
+			}
+			if dx != nil {
+				di := dx[i*hw : (i+1)*hw]
+				clear(di)
+				gemmFastTo(true, false, g.C, ohw, oc, w, g.C, d, ohw, di, ohw, scratch)
+			}
+		}
+		return
+	}
+	if dx != nil {
 		if useFused(g) && g.PH < g.KH && g.PW < g.KW {
 			// The input gradient of a stride-1 convolution is the
 			// convolution of dy, padded by KH−1−PH rows and KW−1−PW
