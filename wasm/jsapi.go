@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"cnnviz/core/explorer"
-	"cnnviz/core/nn"
 )
 
 // installAPI defines window.cnnviz: functions that return Promises. Every
@@ -235,12 +234,8 @@ func modelInfo(m *explorer.Model) map[string]any {
 		// image): the edges of a graph model, the previous layer in a
 		// chain.
 		var inputs []any
-		for _, j := range spec.InputsOf(i) {
-			if j < 0 {
-				inputs = append(inputs, nn.InputName)
-			} else {
-				inputs = append(inputs, spec.Layers[j].Name)
-			}
+		for _, name := range m.LayerInputs(i) {
+			inputs = append(inputs, name)
 		}
 		layers = append(layers, map[string]any{"name": l.Name, "kind": l.Kind, "outShape": ints(m.Net.OutShape(i)), "inputs": inputs})
 	}

@@ -21,6 +21,22 @@ type Model struct {
 	Builtin bool // shipped with the page, not loaded by the user
 }
 
+// LayerInputs names the layers that layer i of the model reads, with
+// nn.InputName for the image: the edges of a graph model, the previous
+// layer in a chain.
+func (m *Model) LayerInputs(i int) []string {
+	spec := m.Net.Spec
+	var names []string
+	for _, j := range spec.InputsOf(i) {
+		if j < 0 {
+			names = append(names, nn.InputName)
+		} else {
+			names = append(names, spec.Layers[j].Name)
+		}
+	}
+	return names
+}
+
 // Drawing surface: strokes are rasterized on a square of SurfaceSide pixels
 // with a pen PenWidth of the side wide, then centred as MNIST was.
 const (

@@ -209,3 +209,24 @@ func TestGraphModelViews(t *testing.T) {
 		t.Errorf("receptive field of cat %v, of the right branch %v: want the first to contain and exceed the second", rf, rfRight)
 	}
 }
+
+// TestLayerInputs checks the edges that models() gives the JS API: the
+// layers each layer reads, by name, the image as nn.InputName.
+func TestLayerInputs(t *testing.T) {
+	m := &Model{Name: "dag", Net: graphModel(t)}
+	for _, tc := range []struct {
+		layer string
+		want  string
+	}{
+		{"stem", "input"},
+		{"bn", "stem"},
+		{"res", "project,stem6"},
+		{"cat", "leftr,rightr"},
+		{"fc", "gap"},
+	} {
+		i := m.Net.Index(tc.layer)
+		if got := strings.Join(m.LayerInputs(i), ","); got != tc.want {
+			t.Errorf("LayerInputs(%s) = %s, want %s", tc.layer, got, tc.want)
+		}
+	}
+}
