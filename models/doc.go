@@ -12,9 +12,9 @@
 // demo architecture, the reference for speed comparisons. The command
 // models/train trains both natively with the page's trainer, core/train;
 // models/checkpoint saves and resumes that trainer's sessions as model
-// files with the optimizer's state added. "robust" (Robust) is the mnist
-// architecture trained on adversarial examples (the trainer's -adv-eps),
-// to resist them. A third, "tinyvgg", the Tiny VGG of CNN
+// files with the optimizer's state added. "robust" (Robust) is the wider
+// mnistwide architecture trained on adversarial examples (the trainer's
+// -adv-eps), to resist them, stored in half precision. A third, "tinyvgg", the Tiny VGG of CNN
 // Explainer, classifies 64×64 colour photos; it was imported from its
 // TensorFlow.js files.
 //

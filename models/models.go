@@ -178,8 +178,9 @@ var builtin embed.FS
 // (MIT licence, tinyvgg.LICENSE), imported from its TensorFlow.js files.
 func PhotoModels() []string { return []string{"tinyvgg"} }
 
-// Robust is the shipped model of the mnist architecture trained to resist
-// adversarial examples (fast adversarial training, core/attack).
+// Robust is the shipped model of the mnistwide architecture
+// (RobustArchitecture) trained to resist adversarial examples (fast
+// adversarial training, core/attack), stored in half precision.
 const Robust = "robust"
 
 // Builtin returns a fresh copy of a shipped trained model: "mnist",

@@ -10,19 +10,18 @@ import (
 
 // TestShippedRobustness measures PGD-40 (L∞ 0.3, random start) on 100
 // seeded test images against the two shipped mnist models: the standard
-// one falls below 5 %, the adversarially trained one keeps at least half
-// (55 % when it was shipped; the goal of 70 % is not reached yet). (TestMeasureRobustness gives the figures on 1,000.)
+// one falls below 5 %, the adversarially trained one keeps at least 68 %
+// (71 % of these 100; issue 15's goal of 70 % is met on 1,000 images with
+// 72.6 %, which TestMeasureRobustness gives). It takes seconds, so it runs
+// under -short too.
 func TestShippedRobustness(t *testing.T) {
-	if testing.Short() {
-		t.Skip("PGD-40 on 100 images against two models takes seconds")
-	}
 	imgs, labels := testImages(t, 100, 1)
 	for _, tc := range []struct {
 		name     string
 		min, max float64
 	}{
 		{"mnist", 0, 0.05},
-		{models.Robust, 0.50, 1},
+		{models.Robust, 0.68, 1},
 	} {
 		m := builtin(t, tc.name)
 		c, err := NewCurve(m, imgs, labels, CurveOptions{Eps: []float64{0, 0.3}, Steps: 40, RandomStart: true, Seed: 1, Batch: 16})
