@@ -188,7 +188,7 @@ func TestActmaxView(t *testing.T) {
 	screenshot(t, ctx, "actmax-atlas-convnetjs")
 
 	// One image with regularizers and snapshots; GIF and PNG export.
-	s = runOne(t, ctx, "#view=actmax&layer=conv2&ch=5&o.am.fourier=1&o.am.jitter=2&o.am.snap=10&seed=3")
+	s = runOne(t, ctx, "#view=actmax&layer=conv2&ch=5&o.am.fourier=1&o.am.jitter=2&o.am.snap=10&seed=3", "conv2")
 	if s.Mode != "single" || s.Step != 100 {
 		t.Fatalf("status %+v, want a finished single run of 100 steps", s)
 	}
@@ -197,7 +197,7 @@ func TestActmaxView(t *testing.T) {
 	screenshot(t, ctx, "actmax-single")
 
 	// A link with no choices: the last convolution, jitter and blur on.
-	s = runOne(t, ctx, "#view=actmax")
+	s = runOne(t, ctx, "#view=actmax", "conv4")
 	if s.Mode != "single" || s.Layer != "conv4" || s.Step != 100 {
 		t.Errorf("default link: status %+v, want a finished run of 100 steps on conv4", s)
 	}
@@ -207,14 +207,16 @@ func TestActmaxView(t *testing.T) {
 }
 
 // runOne opens the link hash and waits (up to a minute) for the view's
-// single run to finish; it returns the view's status.
-func runOne(t *testing.T, ctx context.Context, hash string) actmaxStatus {
+// single run on layer to finish; it returns the view's status. The layer
+// tells the new run from the one before it, whose finished status the
+// view still shows until the new one starts.
+func runOne(t *testing.T, ctx context.Context, hash, layer string) actmaxStatus {
 	t.Helper()
 	evalJS[any](t, ctx, fmt.Sprintf(`cnnviz.setState({hash: %q})`, hash))
 	deadline := time.Now().Add(time.Minute)
 	for {
 		s := evalJS[actmaxStatus](t, ctx, `cnnviz.actmaxStatus()`)
-		if (s.Mode == "single" && s.Ms > 0) || time.Now().After(deadline) {
+		if (s.Mode == "single" && s.Layer == layer && !s.Running && s.Ms > 0) || time.Now().After(deadline) {
 			return s
 		}
 		time.Sleep(200 * time.Millisecond)

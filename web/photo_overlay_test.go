@@ -151,7 +151,7 @@ func TestMaximizeColour(t *testing.T) {
 	// The view on tinyvgg, decorrelated and Fourier, for the README.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({model: "tinyvgg"}).then(() => undefined)`)
 	waitState(t, ctx, "tinyvgg", func(s colourState) bool { return s.Model == "tinyvgg" })
-	st := runOne(t, ctx, "#model=tinyvgg&view=actmax&in=pcoffee&layer=conv_2_2&ch=3&o.am.fourier=1&o.am.snap=20&seed=1")
+	st := runOne(t, ctx, "#model=tinyvgg&view=actmax&in=pcoffee&layer=conv_2_2&ch=3&o.am.fourier=1&o.am.snap=20&seed=1", "conv_2_2")
 	if st.Mode != "single" || st.Step != 100 || st.Error != "" {
 		t.Errorf("tinyvgg conv_2_2 channel 3: status %+v, want a finished run of 100 steps", st)
 	}
