@@ -96,6 +96,8 @@ func (g *game) perf() map[string]any {
 		"heapMB": float64(ms.HeapAlloc) / 1e6, "allocMB": float64(ms.TotalAlloc) / 1e6,
 		"readBacks": float64(g.present.reads), "readBackMs": g.present.readMs,
 		"pacedFrames": float64(g.pacedFrames), "rests": float64(g.rests), "keyMs": g.keyMs,
+		// drawn: the screen shows the current state (no redraw waits).
+		"drawn": g.frameKey != "" && g.frameKey == g.drawnKey,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"image/color"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -107,10 +108,24 @@ func legendsOf(t *testing.T, ctx context.Context) legends {
 	return evalJS[legends](t, ctx, `cnnviz.featuresPerf()`)
 }
 
+// settle waits a few frames, then until the page says its screen shows the
+// current state (state().perf.drawn; up to ten seconds): the page paces
+// its redraws while steppers run, so a change may take several frames to
+// be drawn.
+func settle(t *testing.T, ctx context.Context) {
+	t.Helper()
+	frames(t, ctx, 4)
+	deadline := time.Now().Add(10 * time.Second)
+	for !evalJS[bool](t, ctx, `cnnviz.state().then(s => s.perf.drawn)`) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	frames(t, ctx, 2)
+}
+
 func TestLegends(t *testing.T) {
 	ctx := openPage(t, "#view=layers&in=t7")
 	waitApp(t, ctx)
-	frames(t, ctx, 4)
+	settle(t, ctx)
 	dpr := evalJS[float64](t, ctx, `devicePixelRatio`)
 
 	// The colour key shows without hovering or pinning anything.
@@ -145,7 +160,7 @@ func TestLegends(t *testing.T) {
 	}
 	// The key follows the colormap option.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({options: {cmap: "grey"}}).then(() => undefined)`)
-	frames(t, ctx, 4)
+	settle(t, ctx)
 	img = screenshot(t, ctx, "legend-layers-grey")
 	for _, c := range []color.RGBA{black, white, divLow, divHigh} {
 		if !hasColour(img, key, c) {
@@ -158,7 +173,7 @@ func TestLegends(t *testing.T) {
 
 	// Stats: the layers after a ReLU are named under the chart, left to right.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({view: "stats"}).then(() => undefined)`)
-	frames(t, ctx, 4)
+	settle(t, ctx)
 	l = legendsOf(t, ctx)
 	img = screenshot(t, ctx, "legend-stats")
 	names = names[:0]
@@ -178,7 +193,7 @@ func TestLegends(t *testing.T) {
 	// Filters of conv2: 32 rows (filters) and 16 columns (input channels),
 	// labelled from 0, rows going down and columns going right.
 	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({view: "filters", layer: "conv2"}).then(() => undefined)`)
-	frames(t, ctx, 4)
+	settle(t, ctx)
 	l = legendsOf(t, ctx)
 	img = screenshot(t, ctx, "legend-filters")
 	var rows, cols []label
