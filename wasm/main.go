@@ -103,11 +103,10 @@ type game struct {
 	// partKeys are the keys of the parts of the screen (see key), and
 	// drawnParts those of the last drawn frame.
 	partKeys, drawnParts [nParts]string
-	// drawnAt is when the last Draw that painted ended; paced is set
-	// while a changed frame waits for its turn (see holdRedraw), and
-	// pacedFrames counts the frames that waited, for state().perf.
+	// drawnAt is when the last Draw that painted ended; pacedFrames
+	// counts the frames whose change waited for its turn (see
+	// holdRedraw), for state().perf.
 	drawnAt     time.Time
-	paced       bool
 	pacedFrames int
 	// rest is set when the steppers ran over their budget in the last
 	// frame: they skip this one, so that one long step is not followed
@@ -387,7 +386,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if g.frameKey == g.drawnKey && g.frameKey != "" {
 		return // nothing changed: the screen keeps the last frame
 	}
-	if g.paced = g.holdRedraw(); g.paced {
+	if g.holdRedraw() {
 		g.pacedFrames++
 		return // a later frame draws the change (see holdRedraw)
 	}

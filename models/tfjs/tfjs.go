@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/x448/float16"
 	"math"
 	"path"
 	"regexp"
@@ -320,25 +321,7 @@ func readWeights(manifest []group, files map[string][]byte) (map[string]tensor, 
 }
 
 // halfToFloat converts an IEEE 754 half-precision number.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
-	case exp != 0:
-		return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
-	case frac == 0:
-		return math.Float32frombits(sign)
-	}
-	// A subnormal half is frac·2^-24, a normal float.
-	v := float32(frac) * (1.0 / (1 << 24))
-	if sign != 0 {
-		v = -v
-	}
-	return v
-}
+func halfToFloat(h uint16) float32 { return float16.Frombits(h).Float32() }
 
 // supported lists the Keras layer classes convert understands.
 var supported = map[string]bool{
