@@ -188,30 +188,7 @@ func (d AttrDisplay) OverlayOn(a *App, k int, m []float32, h, w int) (img *image
 	}
 	sc, cm := d.Scale(m)
 	colours := render.OverlayOn(image.NewRGBA(image.Rect(0, 0, hw, hh)), m, h, w, sc, cm, 1, d.Interp == "bilinear")
-	out := image.NewRGBA(base.Rect)
-	// (1−α)·photo + α·colour, rounded, from two tables; n/100 is
-	// n·5243>>19 for n below 43,699.
-	var keep, add [256]uint32
-	for v := range 256 {
-		keep[v] = uint32(v) * uint32(100-d.Alpha)
-		add[v] = uint32(v)*uint32(d.Alpha) + 50
-	}
-	hx := make([]int, bw)
-	for x := range hx {
-		hx[x] = 4 * (x * hw / bw)
-	}
-	for y := range bh {
-		src, dst := base.Pix[y*base.Stride:][:4*bw], out.Pix[y*out.Stride:][:4*bw]
-		hrow := colours.Pix[(y*hh/bh)*colours.Stride:][:4*hw]
-		for x, o := range hx {
-			i := 4 * x
-			dst[i] = uint8((keep[src[i]] + add[hrow[o]]) * 5243 >> 19)
-			dst[i+1] = uint8((keep[src[i+1]] + add[hrow[o+1]]) * 5243 >> 19)
-			dst[i+2] = uint8((keep[src[i+2]] + add[hrow[o+2]]) * 5243 >> 19)
-			dst[i+3] = 255
-		}
-	}
-	return out, true
+	return render.BlendOver(base, colours, d.Alpha), true
 }
 
 // enlarge returns img enlarged k times by repeating pixels (img itself
