@@ -41,9 +41,11 @@ build() {
 	local start=$SECONDS goroot mnist raw gz f
 	# cnnviz.wasm uses WebAssembly SIMD (core/tensor's fast kernels);
 	# cnnviz-scalar.wasm is for browsers without it (web/loader.js picks).
+	# The tag site leaves the robust model out of the program: the page
+	# fetches models/robust.safetensors when something asks for it.
 	say "building web/cnnviz.wasm (SIMD) and web/cnnviz-scalar.wasm"
-	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go build -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/cnnviz-scalar.wasm ./wasm
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
+	GOOS=js GOARCH=wasm go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz-scalar.wasm ./wasm
 	goroot=$(go env GOROOT)
 	install -m 0644 "$goroot/lib/wasm/wasm_exec.js" web/wasm_exec.js
 
@@ -71,8 +73,8 @@ build() {
 	# get Brotli's best quality (11: the program 12% smaller than at 9,
 	# for about a minute more per build); CNNVIZ_BROTLI lowers it for
 	# quick rebuilds. The scalar program, for old browsers only, and
-	# models/ (embedded in the program, fetched only when a page asks
-	# for a file of it) get quality 9.
+	# models/ (embedded in the program but for the robust model, each
+	# fetched only when the page asks for it) get quality 9.
 	say "compressing the program files (gzip and Brotli quality ${CNNVIZ_BROTLI:-11})"
 	go run ./cmd/compress -br "${CNNVIZ_BROTLI:-11}" web/cnnviz.wasm "${MNIST_TEST_FILES[@]/#/web/data/}" >/dev/null
 	go run ./cmd/compress web/cnnviz-scalar.wasm web/wasm_exec.js models/*.safetensors >/dev/null
@@ -232,7 +234,7 @@ test_all() {
 	step "go vet (native)" go vet ./...
 	step "go vet (native, browser tests)" go vet -tags browser ./web/...
 	step "go vet (js/wasm)" env GOOS=js GOARCH=wasm go vet ./...
-	step "go vet (js/wasm, SIMD)" env GOOS=js GOARCH=wasm GOEXPERIMENT=simd go vet ./...
+	step "go vet (js/wasm, SIMD, the site's build)" env GOOS=js GOARCH=wasm GOEXPERIMENT=simd go vet -tags site ./...
 	step "dependency rule" check_deps
 	step "thin shell" check_shell
 	step "onnx test cases" ensure_onnx_testdata

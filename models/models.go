@@ -170,8 +170,38 @@ func fileError(err error) error {
 	return fmt.Errorf("this model file is damaged: %s", fe.Detail)
 }
 
-//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors robust.safetensors
+//go:embed mnist.safetensors convnetjs.safetensors tinyvgg.safetensors
 var builtin embed.FS
+
+// ErrNotEmbedded is Builtin's and BuiltinBytes' error for a shipped model
+// that this build does not carry: the page's build (tag site) leaves the
+// Robust model out, and the page fetches its file (RobustFile) the first
+// time something asks for it.
+var ErrNotEmbedded = errors.New("this build does not carry the model's file")
+
+// RobustFile is the Robust model's file, relative to the repository's root
+// (and to a site built from it, which serves this folder).
+const RobustFile = "models/robust.safetensors"
+
+// Embedded reports whether the shipped model name is in this build.
+func Embedded(name string) bool {
+	if name == Robust {
+		return robustFile != nil
+	}
+	_, err := builtin.Open(name + ".safetensors")
+	return err == nil
+}
+
+// builtinFile returns the bytes of a shipped model's file.
+func builtinFile(name string) ([]byte, error) {
+	if name == Robust {
+		if robustFile == nil {
+			return nil, fmt.Errorf("shipped model %q: %w; fetch %s", name, ErrNotEmbedded, RobustFile)
+		}
+		return robustFile, nil
+	}
+	return builtin.ReadFile(name + ".safetensors")
+}
 
 // PhotoModels returns the names of the shipped models that classify colour
 // photos rather than MNIST digits: "tinyvgg", CNN Explainer's Tiny VGG
@@ -186,7 +216,10 @@ const Robust = "robust"
 // Builtin returns a fresh copy of a shipped trained model: "mnist",
 // "convnetjs", Robust, or one of PhotoModels.
 func Builtin(name string) (*nn.Sequential, error) {
-	b, err := builtin.ReadFile(name + ".safetensors")
+	b, err := builtinFile(name)
+	if errors.Is(err, ErrNotEmbedded) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), append([]string{Robust}, PhotoModels()...)...), ", "))
 	}
@@ -195,7 +228,10 @@ func Builtin(name string) (*nn.Sequential, error) {
 
 // BuiltinBytes returns the model file of a shipped model, for download.
 func BuiltinBytes(name string) ([]byte, error) {
-	b, err := builtin.ReadFile(name + ".safetensors")
+	b, err := builtinFile(name)
+	if errors.Is(err, ErrNotEmbedded) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("no shipped model %q", name)
 	}

@@ -68,13 +68,15 @@ func optionsObject(args []js.Value, known ...string) (func(string) js.Value, err
 }
 
 // modelOption returns the model named by v, or the current one when v is
-// undefined.
-func modelOption(a *explorer.App, v js.Value) (*explorer.Model, error) {
+// undefined; naming the robust model fetches it (errRobustPending until
+// it is there).
+func modelOption(g *game, v js.Value) (*explorer.Model, error) {
+	a := g.app
 	if v.IsUndefined() {
 		return a.Current(), nil
 	}
-	if v.Type() == js.TypeString && v.String() == "robust" {
-		return a.AddRobust()
+	if v.Type() == js.TypeString && v.String() == explorer.RobustName {
+		return g.robust()
 	}
 	if v.Type() != js.TypeString || a.Model(v.String()) == nil {
 		return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(a), ", "))
@@ -98,7 +100,7 @@ func apiAttack(g *game, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := modelOption(a, get("model"))
+	m, err := modelOption(g, get("model"))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +200,7 @@ func apiRobustness(g *game, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := modelOption(a, get("model"))
+	m, err := modelOption(g, get("model"))
 	if err != nil {
 		return nil, err
 	}

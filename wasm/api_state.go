@@ -122,6 +122,9 @@ func setState(g *game, o js.Value) error {
 		if err != nil {
 			return err
 		}
+		if err := g.needsRobust(s); err != nil {
+			return err
+		}
 		return a.Apply(s)
 	}
 	s := a.State
@@ -198,6 +201,9 @@ func setState(g *game, o js.Value) error {
 	// Check the names through a link round trip, then apply.
 	checked, err := explorer.DecodeHash(explorer.EncodeHash(s))
 	if err != nil {
+		return err
+	}
+	if err := g.needsRobust(checked); err != nil {
 		return err
 	}
 	if s.Input.Kind == explorer.InputUpload {

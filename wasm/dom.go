@@ -12,8 +12,6 @@ import (
 	"log"
 	"syscall/js"
 
-	"cnnviz/core/explorer"
-
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
@@ -226,14 +224,7 @@ func installDOM(g *game) {
 			if h == g.hashWritten {
 				return
 			}
-			g.hashWritten = h
-			s, err := explorer.DecodeHash(h)
-			if err2 := g.app.Apply(s); err == nil {
-				err = err2
-			}
-			if err != nil {
-				showError(err.Error())
-			}
+			g.applyLink(h)
 			g.app.HashChanged = false
 		})
 		return nil

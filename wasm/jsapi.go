@@ -26,10 +26,7 @@ func installAPI(g *game) {
 				}
 			}()
 			v, err := f(args)
-			if err != nil {
-				return reject("cnnviz." + name + ": " + err.Error())
-			}
-			return js.Global().Get("Promise").Call("resolve", v)
+			return settle(g, name, args, v, err, resolved)
 		}))
 	}
 	def("version", func([]js.Value) (any, error) { return "0.3", nil })
@@ -210,17 +207,18 @@ func installAPI(g *game) {
 				}
 			}()
 			v, err := f(g, args)
-			if err != nil {
-				return reject("cnnviz." + name + ": " + err.Error())
-			}
-			if l, ok := v.(later); ok {
-				return promiseFor(g, name, l)
-			}
-			return js.Global().Get("Promise").Call("resolve", v)
+			return settle(g, name, args, v, err, func(v any) js.Value {
+				if l, ok := v.(later); ok {
+					return promiseFor(g, name, l)
+				}
+				return resolved(v)
+			})
 		}))
 	}
 	js.Global().Set("cnnviz", api)
 }
+
+func resolved(v any) js.Value { return js.Global().Get("Promise").Call("resolve", v) }
 
 func reject(msg string) js.Value {
 	return js.Global().Get("Promise").Call("reject", js.Global().Get("Error").New(msg))
@@ -254,6 +252,11 @@ func modelAndPixels(g *game, args []js.Value, n int) (*explorer.Model, []float32
 	}
 	if args[0].Type() != js.TypeString {
 		return nil, nil, fmt.Errorf("model must be a model name (a string), got %s", args[0].Type())
+	}
+	if args[0].String() == explorer.RobustName {
+		if _, err := g.robust(); err != nil {
+			return nil, nil, err
+		}
 	}
 	m := g.app.Model(args[0].String())
 	if m == nil {

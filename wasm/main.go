@@ -57,8 +57,12 @@ type game struct {
 	scrollFrom, scrollAt int
 	exportReq            string
 	pending              []func()
-	status               string
-	statusAt             time.Time
+	// robustWaiters wait for the robust model's download, under way
+	// while robustFetching is set (robust.go).
+	robustWaiters  []func(error)
+	robustFetching bool
+	status         string
+	statusAt       time.Time
 
 	hashWritten string
 	hashAt      time.Time
@@ -127,7 +131,7 @@ func smooth(avg *float64, d time.Duration) {
 
 func newGame(app *explorer.App) *game {
 	g := &game{app: app, ui: newUI(), dpr: 1, W: 1280, H: 800, budget: explorer.NewBudget(frameInterval, frameBudget)}
-	g.ctx = &Ctx{App: app, UI: g.ui, ShowError: showError}
+	g.ctx = &Ctx{App: app, UI: g.ui, ShowError: showError, WithRobust: g.whenRobust}
 	return g
 }
 
@@ -724,14 +728,7 @@ func main() {
 // restores the link's state, defines window.cnnviz and tells the loader.
 func (g *game) start() {
 	if h := currentHash(); h != "" && h != "#" {
-		s, err := explorer.DecodeHash(h)
-		if err2 := g.app.Apply(s); err == nil {
-			err = err2
-		}
-		if err != nil {
-			showError(err.Error())
-		}
-		g.hashWritten = h
+		g.applyLink(h)
 	}
 	g.app.HashChanged = false
 	installAPI(g)

@@ -98,11 +98,7 @@ func loadTrainingSet(g *game) {
 // decompressor would block the frame loop for seconds. Otherwise the
 // gzipped bytes are returned, and mnist.Parse unpacks them.
 func fetchUnzipped(path string) ([]byte, error) {
-	f := js.Global().Get("cnnvizFetch")
-	if f.Type() != js.TypeFunction {
-		return nil, fmt.Errorf("the page has no cnnvizFetch")
-	}
-	v, err := await(f.Invoke(path))
+	v, err := fetchJS(path)
 	if err != nil {
 		return nil, err
 	}

@@ -112,6 +112,10 @@ type Ctx struct {
 	Clip image.Rectangle
 	// ShowError shows a message to the user in a banner.
 	ShowError func(msg string)
+	// WithRobust calls use in a later Update once the shipped robust
+	// model is selectable (fetching it first if need be), or with the
+	// reason it cannot be.
+	WithRobust func(use func(error))
 }
 
 // U converts layout units to screen pixels (the device pixel ratio is

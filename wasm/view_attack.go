@@ -168,8 +168,8 @@ func (v *attackView) Update(c *Ctx) {
 		a.Sched.Start(robustJob, j)
 	})
 	// Switch between the standard and the adversarially trained model.
-	other, otherLabel := "robust", "robust model"
-	if a.State.Model == "robust" {
+	other, otherLabel := explorer.RobustName, "robust model"
+	if a.State.Model == explorer.RobustName {
 		other, otherLabel = "mnist", "standard model"
 	}
 	bx, bw := x0+w+c.U(8), c.U(130)
@@ -177,11 +177,17 @@ func (v *attackView) Update(c *Ctx) {
 		bx, y = x0, y+row
 	}
 	c.Button("attack-model", image.Rect(bx, y, bx+bw, y+c.U(24)), otherLabel, false, func() {
-		if other == "robust" {
-			if _, err := a.AddRobust(); err != nil {
-				c.ShowError(err.Error())
-				return
-			}
+		if other == explorer.RobustName {
+			// Selected once it is there (the page's build fetches it).
+			c.WithRobust(func(err error) {
+				if err == nil {
+					err = a.SetModel(other)
+				}
+				if err != nil {
+					c.ShowError(err.Error())
+				}
+			})
+			return
 		}
 		if err := a.SetModel(other); err != nil {
 			c.ShowError(err.Error())

@@ -546,6 +546,11 @@ func TestStandaloneApp(t *testing.T) {
 	if st.Input["test"] != 5.0 || len(st.Probs) != 10 {
 		t.Errorf("standalone state = %+v, want test image 5 predicted", st)
 	}
+	// The robust model, which the served page fetches, comes from the
+	// file itself.
+	if m := evalJS[string](t, ctx, `cnnviz.setState({model: "robust"}).then(s => s.model, e => e.message)`); m != "robust" {
+		t.Errorf("standalone: setState({model: robust}) gave %q", m)
+	}
 	screenshot(t, ctx, "standalone-app")
 	noConsoleErrors(t, ctx)
 }

@@ -71,9 +71,23 @@ func AttackSettings(s State) (attack.Options, error) {
 	return opt, nil
 }
 
+// RobustName is the name of the shipped robust model (models.Robust).
+const RobustName = models.Robust
+
+// RobustFile is the shipped robust model's file in the site, for a build
+// that does not embed it (models.Embedded, tag site): the shell fetches
+// it and hands it to AddRobustFile.
+const RobustFile = models.RobustFile
+
+// RobustEmbedded reports whether this build carries the robust model, so
+// that AddRobust needs no download.
+func RobustEmbedded() bool { return models.Embedded(models.Robust) }
+
 // AddRobust makes the shipped adversarially trained model (models.Robust)
 // selectable, and returns it. It is not listed from the start, so that
 // the top bar keeps room on a phone; the attack view and links add it.
+// In a build without it (RobustEmbedded false) it fails with an error
+// that wraps models.ErrNotEmbedded until AddRobustFile has run.
 func (a *App) AddRobust() (*Model, error) {
 	if m := a.Model(models.Robust); m != nil {
 		return m, nil
@@ -82,9 +96,30 @@ func (a *App) AddRobust() (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.addRobust(net), nil
+}
+
+// AddRobustFile is AddRobust for a build that fetched the robust model's
+// file (RobustFile) itself: b must be that file, a model of the
+// models.RobustArchitecture architecture.
+func (a *App) AddRobustFile(b []byte) (*Model, error) {
+	if m := a.Model(models.Robust); m != nil {
+		return m, nil
+	}
+	net, err := models.Load(b)
+	if err != nil {
+		return nil, fmt.Errorf("the robust model's file (%s): %v", RobustFile, err)
+	}
+	if net.Spec.Name != models.RobustArchitecture {
+		return nil, fmt.Errorf("the robust model's file (%s) holds a %q network, not %q", RobustFile, net.Spec.Name, models.RobustArchitecture)
+	}
+	return a.addRobust(net), nil
+}
+
+func (a *App) addRobust(net *nn.Sequential) *Model {
 	m := &Model{Name: models.Robust, Net: net, Builtin: true}
 	a.models = append(a.models, m)
-	return m, nil
+	return m
 }
 
 // AttackJob is an attack on one image as a stepper, with what the attack

@@ -210,3 +210,53 @@ func TestAddRobust(t *testing.T) {
 		t.Errorf("AddRobust twice: %d models, want %d", len(a.Models()), n+1)
 	}
 }
+
+// TestAddRobustFile checks the path of a build that fetches the robust
+// model: its file is checked and named in errors, and the model is
+// listed once.
+func TestAddRobustFile(t *testing.T) {
+	robust, err := models.BuiltinBytes(models.Robust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mnist, err := models.BuiltinBytes("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(a.Models())
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"cut short", robust[:len(robust)/2], "cut short"},
+		{"an HTML page", []byte("<!doctype html><title>404</title>"), "not a cnnviz model file"},
+		{"another model", mnist, `holds a "mnist" network`},
+	} {
+		_, err := a.AddRobustFile(tc.b)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), RobustFile) {
+			t.Errorf("%s: AddRobustFile = %v, want an error naming %s that says %q", tc.name, err, RobustFile, tc.want)
+		}
+		if len(a.Models()) != n {
+			t.Fatalf("%s: a failed AddRobustFile listed a model", tc.name)
+		}
+	}
+	m, err := a.AddRobustFile(robust)
+	if err != nil || m.Name != RobustName || len(a.Models()) != n+1 {
+		t.Fatalf("AddRobustFile = %v, %v; %d models, want %d", m, err, len(a.Models()), n+1)
+	}
+	if again, _ := a.AddRobustFile(robust); again != m || len(a.Models()) != n+1 {
+		t.Errorf("AddRobustFile twice listed the model twice")
+	}
+	if err := a.SetModel(RobustName); err != nil {
+		t.Fatal(err)
+	}
+	a.Refresh()
+	if got := a.Probs; len(got) != 10 {
+		t.Errorf("robust model's prediction has %d classes", len(got))
+	}
+}
