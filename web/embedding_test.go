@@ -310,7 +310,7 @@ func TestEmbeddingLegend(t *testing.T) {
 			navigate(t, ctx, siteURL+"/#view=embedding&o.e-n=500&o.e-layer=gap&o.e-iters=150")
 			waitApp(t, ctx)
 			s := waitEmbed(t, ctx, 240*time.Second, "the finished run", func(s embStatus) bool { return s.Ready && !s.Running && s.Iteration >= 150 })
-			frames(t, ctx, 5)
+			settle(t, ctx) // the screen shows the finished run
 			img := screenshot(t, ctx, "embedding-legend-"+vp.name)
 			s = embedStatus(t, ctx)
 			if len(s.Legend) != 10 {
@@ -327,7 +327,7 @@ func TestEmbeddingLegend(t *testing.T) {
 				}
 			}
 			evalJS[chromedp.Void](t, ctx, `cnnviz.setState({options: {"e-n": "500", "e-layer": "gap", "e-iters": "150", "e-color": "correct"}}).then(() => undefined)`)
-			frames(t, ctx, 10)
+			settle(t, ctx)
 			img = screenshot(t, ctx, "embedding-legend-correct-"+vp.name)
 			s = embedStatus(t, ctx)
 			want := []string{"right", "wrong"}
