@@ -102,7 +102,7 @@ type inputRects struct {
 	tools                  image.Rectangle // Undo, Clear, Upload
 	see                    image.Rectangle // the 28×28 preview (may be empty)
 	testLabel              image.Point     // "MNIST test set"
-	nav, misonly           image.Rectangle // Prev/Next/Random, Misclassified only
+	nav, misonly           image.Rectangle // Prev/Next/Random, Misclassified only (empty under a colour model)
 	classLabel             image.Point     // "Next image of class"
 	classes                image.Rectangle // the ten class buttons (may be empty)
 }
@@ -139,6 +139,10 @@ func (g *game) inputLayout() inputRects {
 		ir.see = image.Rect(c.Min.X, y+u(18), c.Min.X+u(84), y+u(18)+u(84))
 		y += preview
 	}
+	if !g.app.DigitsFit() {
+		// A colour model takes photos: no MNIST test set to browse.
+		return ir
+	}
 	ir.testLabel = image.Pt(c.Min.X, y)
 	y += labelH
 	ir.nav = row()
@@ -173,6 +177,9 @@ func (g *game) updateInput() {
 	} else {
 		g.buttonRow(ir.tools, u(4), []string{"Undo", "Clear", "Upload…"}, []string{"undo", "clear", "upload"}, []bool{false, false, false},
 			[]func(){g.app.Undo, g.app.Clear, openFilePicker})
+	}
+	if ir.nav.Empty() {
+		return
 	}
 	g.buttonRow(ir.nav, u(4), []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
 		[]func(){func() { g.try(g.app.StepTest(-1)) }, func() { g.try(g.app.StepTest(1)) }, func() { g.try(g.app.RandomTest()) }})
@@ -222,7 +229,9 @@ func (g *game) drawInput(dst *ebiten.Image) {
 	if see := ir.see; !see.Empty() {
 		g.drawPreview(dst, see)
 	}
-	g.ui.text(dst, "MNIST test set", ir.testLabel.X, ir.testLabel.Y, 12, colMuted)
+	if !ir.nav.Empty() {
+		g.ui.text(dst, "MNIST test set", ir.testLabel.X, ir.testLabel.Y, 12, colMuted)
+	}
 	if !ir.classes.Empty() {
 		g.ui.text(dst, "Next image of class", ir.classLabel.X, ir.classLabel.Y, 12, colMuted)
 	}

@@ -106,6 +106,13 @@ func TestColourModel(t *testing.T) {
 	st := waitState(t, ctx, "tinyvgg on a sample photo", func(s colourState) bool {
 		return s.Model == "tinyvgg" && s.Input["kind"] == "photo"
 	})
+	// A colour model offers photos, not the MNIST test set.
+	settle(t, ctx)
+	for _, c := range evalJS[[]control](t, ctx, `cnnviz.controls()`) {
+		if c.ID == "next" || c.ID == "prev" || c.ID == "misonly" || strings.HasPrefix(c.ID, "class-") {
+			t.Errorf("control %q (%s) shown under tinyvgg, which takes photos, not MNIST digits", c.ID, c.Label)
+		}
+	}
 	if got := fmt.Sprint(st.InputShape); got != "[3 64 64]" {
 		t.Errorf("input shape of tinyvgg: got %s, want [3 64 64]", got)
 	}

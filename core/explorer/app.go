@@ -371,6 +371,9 @@ func (a *App) NextOfClass(c int) error {
 
 // RandomTest shows a random test image that passes the filter.
 func (a *App) RandomTest() error {
+	if err := a.digitsFit(); err != nil {
+		return err
+	}
 	if a.Test == nil {
 		return fmt.Errorf("the test set is still loading")
 	}
@@ -379,9 +382,23 @@ func (a *App) RandomTest() error {
 	return a.findTest(1, func(int) bool { return true })
 }
 
+// DigitsFit reports whether the current model takes MNIST digits, so that
+// browsing the test set makes sense: a colour model takes photos.
+func (a *App) DigitsFit() bool { return a.digitsFit() == nil }
+
+func (a *App) digitsFit() error {
+	if m := a.Current(); IsColour(m.Net) {
+		return fmt.Errorf("model %s classifies colour photos, not MNIST digits: pick a photo, the camera or an upload", m.Name)
+	}
+	return nil
+}
+
 // findTest walks from the current test image in steps of sign(delta) and
 // shows the |delta|-th image that passes ok and the MisOnly filter.
 func (a *App) findTest(delta int, ok func(int) bool) error {
+	if err := a.digitsFit(); err != nil {
+		return err
+	}
 	if a.Test == nil {
 		return fmt.Errorf("the test set is still loading")
 	}

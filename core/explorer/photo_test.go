@@ -170,6 +170,43 @@ func TestColourModelIsNotScanned(t *testing.T) {
 	}
 }
 
+// TestColourModelBrowsesNoDigits checks that the test-set browsing calls
+// refuse under a colour model and leave its photo in place.
+func TestColourModelBrowsesNoDigits(t *testing.T) {
+	a := newApp(t)
+	a.SetTestSet(fakeSet(50, 3))
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	before := a.State.Input
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"next", func() error { return a.StepTest(1) }},
+		{"previous", func() error { return a.StepTest(-1) }},
+		{"next of class 3", func() error { return a.NextOfClass(3) }},
+		{"random", a.RandomTest},
+	} {
+		err := tc.call()
+		if err == nil || !strings.Contains(err.Error(), "colour photos, not MNIST digits") {
+			t.Errorf("%s under tinyvgg: got %v, want an error saying it takes colour photos", tc.name, err)
+		}
+		if !reflect.DeepEqual(a.State.Input, before) {
+			t.Errorf("%s under tinyvgg changed the input from %+v to %+v", tc.name, before, a.State.Input)
+		}
+	}
+	if a.DigitsFit() {
+		t.Errorf("DigitsFit under tinyvgg = true")
+	}
+	if err := a.SetModel("mnist"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.StepTest(1); err != nil || !a.DigitsFit() {
+		t.Errorf("next under mnist: %v (DigitsFit %v)", err, a.DigitsFit())
+	}
+}
+
 func TestUseFrame(t *testing.T) {
 	a := newApp(t)
 	frame := image.NewRGBA(image.Rect(0, 0, 160, 120))
