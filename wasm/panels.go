@@ -44,20 +44,58 @@ func (g *game) updateTop() {
 		x, open, openW = r.Min.X+u(84), "Open…", u(58)
 	}
 	y0, y1 := r.Min.Y+u(8), r.Max.Y-u(8)
-	for _, m := range g.app.Models() {
-		name := m.Name
-		w := u(18) + u(float64(len(name))*7.5)
+	help := image.Rect(r.Max.X-u(44), y0, r.Max.X-u(10), y1)
+	models := g.app.Models()
+	widths, all := make([]int, len(models)), 0
+	for i, m := range models {
+		widths[i] = u(18) + u(float64(len(m.Name))*7.5)
 		if g.lay.phone { // three shipped models fit beside Open and ?
-			w = u(10) + u(float64(len(name))*6)
+			widths[i] = u(10) + u(float64(len(m.Name))*6)
 		}
-		g.ui.button("model-"+name, image.Rect(x, y0, x+w, y1), name, g.app.State.Model == name, func() {
-			g.try(g.app.SetModel(name))
-		})
-		x += w + u(4)
+		all += widths[i] + u(4)
+	}
+	if avail := help.Min.X - u(8) - openW - u(6) - x; all <= avail {
+		for i, m := range models {
+			name := m.Name
+			g.ui.button("model-"+name, image.Rect(x, y0, x+widths[i], y1), name, g.app.State.Model == name, func() {
+				g.try(g.app.SetModel(name))
+			})
+			x += widths[i] + u(4)
+		}
+	} else {
+		// Too many models for one row: the current one between buttons
+		// that step through the list.
+		x = g.modelStepper(x, y0, y1, max(avail-u(4), u(120)))
 	}
 	x += u(6)
 	g.ui.button("load", image.Rect(x, y0, x+openW, y1), open, false, openFilePicker)
-	g.ui.button("help", image.Rect(r.Max.X-u(44), y0, r.Max.X-u(10), y1), "?", g.help, func() { g.help = !g.help })
+	g.ui.button("help", help, "?", g.help, func() { g.help = !g.help })
+}
+
+// modelStepper lays out ‹ current model (i/n) › in width pixels from x,
+// for a top bar too narrow for a button per model, and returns where it
+// ends.
+func (g *game) modelStepper(x, y0, y1, width int) int {
+	u := g.ui.u
+	models := g.app.Models()
+	cur := 0
+	for i, m := range models {
+		if m.Name == g.app.State.Model {
+			cur = i
+		}
+	}
+	step := func(d int) func() {
+		return func() { g.try(g.app.SetModel(models[(cur+d+len(models))%len(models)].Name)) }
+	}
+	bw := u(28)
+	g.ui.button("model-prev", image.Rect(x, y0, x+bw, y1), "‹", false, step(-1))
+	x += bw + u(4)
+	name := models[cur].Name
+	label := fmt.Sprintf("%s (%d/%d)", name, cur+1, len(models))
+	g.ui.button("model-"+name, image.Rect(x, y0, x+width-2*(bw+u(4)), y1), label, true, step(1))
+	x += width - 2*(bw+u(4)) + u(4)
+	g.ui.button("model-next", image.Rect(x, y0, x+bw, y1), "›", false, step(1))
+	return x + bw
 }
 
 func (g *game) drawTop(dst *ebiten.Image) {

@@ -339,5 +339,26 @@ func TestColourModelPhone(t *testing.T) {
 	if img := screenshot(t, ctx, "colour-phone"); uniform(img) {
 		t.Error("the screenshot is a single colour")
 	}
+	// A fourth model does not fit a button each on a phone: the top bar
+	// steps through the models instead, and stays on the screen.
+	evalJS[chromedp.Void](t, ctx, `cnnviz.setState({model: "robust"}).then(() => undefined)`)
+	settle(t, ctx)
+	checkControls(t, controls(t, ctx), 390, 844, "four models")
+	ids := map[string]string{}
+	for _, c := range controls(t, ctx) {
+		ids[c.ID] = c.Label
+	}
+	if ids["model-robust"] != "robust (4/4)" || ids["model-prev"] == "" || ids["model-next"] == "" || ids["model-mnist"] != "" {
+		t.Errorf("top bar with four models on a phone: %v; want ‹ robust (4/4) › and no button per model", ids)
+	}
+	for _, want := range []string{"mnist", "convnetjs"} {
+		x, y := centre(controlRect(t, ctx, "model-next"))
+		tap(t, ctx, true, x, y)
+		settle(t, ctx)
+		if got := state(t, ctx).Model; got != want {
+			t.Errorf("after › the model is %s, want %s", got, want)
+		}
+	}
+	screenshot(t, ctx, "colour-phone-four-models")
 	noConsoleErrors(t, ctx)
 }
