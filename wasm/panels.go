@@ -10,7 +10,6 @@ import (
 	"cnnviz/core/explorer"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 )
 
 // panelHeader draws a panel's background and title and returns the area
@@ -124,7 +123,7 @@ func (g *game) drawTop(dst *ebiten.Image) {
 			left = max(left, w.r.Max.X)
 		}
 	}
-	if msg != "" && int(text.Advance(msg, g.ui.face(12))) <= r.Max.X-u(56)-left-u(8) {
+	if msg != "" && int(g.ui.face(12).advance(msg)) <= r.Max.X-u(56)-left-u(8) {
 		g.ui.textRight(dst, msg, r.Max.X-u(56), r.Min.Y+u(14), 12, colMuted)
 	}
 }
@@ -346,7 +345,7 @@ func (g *game) drawPrediction(dst *ebiten.Image) {
 	rowH := min(u(34), (b.Dy()-u(60))/len(classes))
 	labW := u(24)
 	for _, name := range classes { // class names longer than a digit
-		labW = max(labW, int(text.Advance(name, g.ui.face(14)))+u(8))
+		labW = max(labW, int(g.ui.face(14).advance(name))+u(8))
 	}
 	for i, name := range classes {
 		y := b.Min.Y + i*rowH
@@ -409,7 +408,7 @@ func (g *game) drawPredictionStrip(dst *ebiten.Image, b image.Rectangle, classes
 		fill.Min.Y = col.Max.Y - int(float64(a.Probs[i])*float64(col.Dy())+0.5)
 		drawProbBar(dst, col, fill, i == top, i == label, float32(u(2)))
 		// Class names longer than a digit are cut to their column.
-		for r := []rune(name); len(r) > 1 && int(text.Advance(string(r), g.ui.face(11))) > w-u(4); {
+		for r := []rune(name); len(r) > 1 && int(g.ui.face(11).advance(string(r))) > w-u(4); {
 			r = r[:len(r)-1]
 			name = string(r)
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/hajimehoshi/ebiten/v2/vector"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
@@ -33,10 +32,8 @@ var (
 	colOverlay = color.RGBA{0x00, 0x00, 0x00, 0xc0}
 )
 
-// fontSource is the Go Regular typeface, parsed once. The faces are
-// golang.org/x/image's OpenType rasterizer behind ebiten's GoXFace: the
-// page's labels are Latin text that needs no shaping, and a shaping
-// engine would add about 0.8 MB to the download.
+// fontSource is the Go Regular typeface, parsed once; face (glyphs.go)
+// draws it at each size.
 var fontSource *opentype.Font
 
 func init() {
@@ -174,7 +171,7 @@ type ui struct {
 	widgets []widget
 	focus   string // id of the focused widget, "" for none
 	ptr     pointer
-	faces   map[float64]*text.GoXFace
+	faces   map[float64]*face
 	hover   string
 	overlay bool // a modal (the help) covers the page
 	// clip is given to the controls added from now on (see widget.clip).
@@ -183,22 +180,21 @@ type ui struct {
 }
 
 func newUI() *ui {
-	return &ui{s: 1, faces: map[float64]*text.GoXFace{}, wraps: map[string][]string{}}
+	return &ui{s: 1, faces: map[float64]*face{}, wraps: map[string][]string{}}
 }
 
 // u converts layout units to physical pixels.
 func (u *ui) u(v float64) int { return int(math.Round(v * u.s)) }
 
 // face returns the text face of size (layout units).
-func (u *ui) face(size float64) *text.GoXFace {
+func (u *ui) face(size float64) *face {
 	px := math.Round(size * u.s)
 	f, ok := u.faces[px]
 	if !ok {
-		xf, err := opentype.NewFace(fontSource, &opentype.FaceOptions{Size: px, DPI: 72})
-		if err != nil {
+		var err error
+		if f, err = newFace(fontSource, px); err != nil {
 			panic(err) // the font is built in and parsed above; the options are fixed
 		}
-		f = text.NewGoXFace(xf)
 		u.faces[px] = f
 	}
 	return f
@@ -306,7 +302,7 @@ func (u *ui) drawButton(dst *ebiten.Image, w widget) {
 	}
 	size := 13.0
 	f := u.face(size)
-	for size > 8 && text.Advance(w.label, f) > float64(w.r.Dx()-u.u(6)) {
+	for size > 8 && f.advance(w.label) > float64(w.r.Dx()-u.u(6)) {
 		size--
 		f = u.face(size)
 	}
@@ -315,33 +311,25 @@ func (u *ui) drawButton(dst *ebiten.Image, w widget) {
 
 // text draws s with its top-left corner at (x, y) and returns its width.
 func (u *ui) text(dst *ebiten.Image, s string, x, y int, size float64, c color.Color) int {
-	f := u.face(size)
-	op := &text.DrawOptions{}
-	op.GeoM.Translate(float64(x), float64(y))
-	op.ColorScale.ScaleWithColor(c)
-	text.Draw(dst, s, f, op)
-	return int(text.Advance(s, f))
+	return int(u.face(size).draw(dst, s, float64(x), float64(y), c))
 }
 
 // textRight draws s ending at x.
 func (u *ui) textRight(dst *ebiten.Image, s string, x, y int, size float64, c color.Color) {
-	w := text.Advance(s, u.face(size))
+	w := u.face(size).advance(s)
 	u.text(dst, s, x-int(w), y, size, c)
 }
 
 // textCentred draws s centred in r.
 func (u *ui) textCentred(dst *ebiten.Image, s string, r image.Rectangle, size float64, c color.Color) {
 	f := u.face(size)
-	w := text.Advance(s, f)
-	m := f.Metrics()
-	h := m.HAscent + m.HDescent
+	w, h := f.advance(s), f.height()
 	u.text(dst, s, r.Min.X+int((float64(r.Dx())-w)/2), r.Min.Y+int((float64(r.Dy())-h)/2), size, c)
 }
 
 // lineHeight returns the height of a line of text of size.
 func (u *ui) lineHeight(size float64) int {
-	m := u.face(size).Metrics()
-	return int(math.Ceil((m.HAscent + m.HDescent) * 1.3))
+	return int(math.Ceil(u.face(size).height() * 1.3))
 }
 
 // wrap breaks s into lines no wider than width pixels.
@@ -364,12 +352,12 @@ func (u *ui) wrap(s string, size float64, width int) []string {
 // frame spent seconds on it in the browser.
 func (u *ui) wrapText(s string, size float64, width int) []string {
 	f := u.face(size)
-	space := text.Advance(" ", f)
+	space := f.advance(" ")
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
 		line, lineW := "", 0.0
 		for _, word := range strings.Fields(para) {
-			w := text.Advance(word, f)
+			w := f.advance(word)
 			if line == "" {
 				line, lineW = word, w
 				continue

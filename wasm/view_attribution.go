@@ -14,7 +14,6 @@ import (
 	"cnnviz/core/render"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 )
 
 func init() { register(30, &attrView{}) }
@@ -416,7 +415,7 @@ func errText(err error) string {
 const animFrameMs = 350
 
 // textWidth is the width in pixels of s at size.
-func (u *ui) textWidth(s string, size float64) int { return int(text.Advance(s, u.face(size))) }
+func (u *ui) textWidth(s string, size float64) int { return int(u.face(size).advance(s)) }
 
 // bucket rounds progress to twentieths, so that a slow map is redrawn
 // every 5% and not after every step.
