@@ -12,6 +12,7 @@ import (
 
 	"cnnviz/core/nn"
 	"cnnviz/models/chain"
+	"cnnviz/models/internal/fixture"
 )
 
 // genGraphs, when set, makes TestWriteGraphFixtures write the models of
@@ -69,15 +70,6 @@ func graphFixtures() []nn.Spec {
 	return []nn.Spec{resnet, mobilenet}
 }
 
-// graphInput is the fixtures' input [3, 16, 16], the formula ort.mjs uses.
-func graphInput() []float32 {
-	x := make([]float32, 3*16*16)
-	for i := range x {
-		x[i] = float32(0.5 + 0.45*math.Sin(0.37*float64(i)+0.11*float64(i%3)))
-	}
-	return x
-}
-
 // TestWriteGraphFixtures writes the fixtures' models (with -gen-graphs).
 func TestWriteGraphFixtures(t *testing.T) {
 	if *genGraphs == "" {
@@ -106,7 +98,7 @@ func TestWriteGraphFixtures(t *testing.T) {
 }
 
 // TestGraphsMatchOnnxRuntime imports the graph fixtures and checks their
-// logits for graphInput against onnxruntime's (expected.json, written by
+// logits for fixture.GraphInput against onnxruntime's (expected.json, written by
 // models/testdata/gen/ort.mjs), within 1e-4 of the largest logit.
 func TestGraphsMatchOnnxRuntime(t *testing.T) {
 	for _, spec := range graphFixtures() {
@@ -135,7 +127,7 @@ func TestGraphsMatchOnnxRuntime(t *testing.T) {
 			if m.Spec.IsChain() {
 				t.Fatal("the graph imported as a chain")
 			}
-			got := m.Logits(graphInput(), 1)
+			got := m.Logits(fixture.GraphInput(), 1)
 			scale := 1.0
 			for _, v := range want.Logits {
 				scale = max(scale, math.Abs(v))

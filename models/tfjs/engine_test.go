@@ -8,17 +8,8 @@ import (
 	ag "cnnviz/core/autograd"
 	ts "cnnviz/core/tensor"
 	"cnnviz/models/chain"
+	"cnnviz/models/internal/fixture"
 )
-
-// graphInput is the fixtures' input [3, 16, 16], the formula tfjs.mjs
-// uses.
-func graphInput() []float32 {
-	x := make([]float32, 3*16*16)
-	for i := range x {
-		x[i] = float32(0.5 + 0.45*math.Sin(0.37*float64(i)+0.11*float64(i%3)))
-	}
-	return x
-}
 
 // TestGraphsMatchTFJS imports the functional models that
 // models/testdata/gen/tfjs.mjs built with TensorFlow.js (a ResNet-like
@@ -49,7 +40,7 @@ func TestGraphsMatchTFJS(t *testing.T) {
 			if m.Spec.IsChain() {
 				t.Fatal("the functional graph imported as a chain")
 			}
-			x := ag.New(ts.FromSlice(graphInput(), append([]int{1}, m.Spec.Input...)...))
+			x := ag.New(ts.FromSlice(fixture.GraphInput(), append([]int{1}, m.Spec.Input...)...))
 			y := m.Forward(x, nil)
 			seed := ts.New(y.Value.Shape...)
 			seed.Data[want.Class] = 1

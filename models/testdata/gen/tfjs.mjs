@@ -1,8 +1,8 @@
 // Builds small random-weight functional Keras models with TensorFlow.js
 // (a ResNet-like and a MobileNetV2-like network), saves each as a layers
 // model (model.json + weights.bin) and writes expected.json: the logits
-// TensorFlow.js computes for a fixed input (the formula of graphInput in
-// models/onnx/engine_test.go, laid out NHWC) and the gradient of the
+// TensorFlow.js computes for a fixed input (the formula of fixture.GraphInput in
+// models/internal/fixture, laid out NHWC) and the gradient of the
 // largest logit with respect to that input. See README.md.
 import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
