@@ -94,8 +94,8 @@ func dotFast(a, b []float32) float32 { return dotSIMD(a, b) }
 
 func relu6Fast(x, y []float32) { relu6SIMD(x, y) }
 
-func depthwiseFast(g Geom, x, k []float32, bias float32, out []float32) bool {
-	return depthwise3x3SIMD(g, x, k, bias, out)
+func depthwiseFast(g Geom, x, k []float32, bias float32, out, scratch []float32) bool {
+	return depthwise3x3SIMD(g, x, k, bias, out, scratch)
 }
 
 func axpyFast(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }

@@ -44,8 +44,10 @@ func dotFast(a, b []float32) float32 { return dotPortable(a, b) }
 
 func relu6Fast(x, y []float32) { relu6Portable(x, y) }
 
-func depthwiseFast(g Geom, x, k []float32, bias float32, out []float32) bool {
+func depthwiseFast(g Geom, x, k []float32, bias float32, out, scratch []float32) bool {
 	return false
 }
+
+func depthwiseFastScratch(g Geom) int { return 0 }
 
 func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }
