@@ -298,32 +298,11 @@ func convTile4x8(kw int, offs, ap, xp []float32, bias *[4]float32, c []float32, 
 			}
 		}
 	}
-	c0 := (*[8]float32)(c[0:8])
-	c1 := (*[8]float32)(c[ldc : ldc+8])
-	c2 := (*[8]float32)(c[2*ldc : 2*ldc+8])
-	c3 := (*[8]float32)(c[3*ldc : 3*ldc+8])
-	s00.StoreArray((*[4]float32)(c0[0:4]))
-	s01.StoreArray((*[4]float32)(c0[4:8]))
-	s10.StoreArray((*[4]float32)(c1[0:4]))
-	s11.StoreArray((*[4]float32)(c1[4:8]))
-	s20.StoreArray((*[4]float32)(c2[0:4]))
-	s21.StoreArray((*[4]float32)(c2[4:8]))
-	s30.StoreArray((*[4]float32)(c3[0:4]))
-	s31.StoreArray((*[4]float32)(c3[4:8]))
+	storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
 	if r != nil {
 		z := archsimd.BroadcastFloat32x4(0)
-		c0 = (*[8]float32)(r[0:8])
-		c1 = (*[8]float32)(r[ldc : ldc+8])
-		c2 = (*[8]float32)(r[2*ldc : 2*ldc+8])
-		c3 = (*[8]float32)(r[3*ldc : 3*ldc+8])
-		s00.Masked(s00.Greater(z)).StoreArray((*[4]float32)(c0[0:4]))
-		s01.Masked(s01.Greater(z)).StoreArray((*[4]float32)(c0[4:8]))
-		s10.Masked(s10.Greater(z)).StoreArray((*[4]float32)(c1[0:4]))
-		s11.Masked(s11.Greater(z)).StoreArray((*[4]float32)(c1[4:8]))
-		s20.Masked(s20.Greater(z)).StoreArray((*[4]float32)(c2[0:4]))
-		s21.Masked(s21.Greater(z)).StoreArray((*[4]float32)(c2[4:8]))
-		s30.Masked(s30.Greater(z)).StoreArray((*[4]float32)(c3[0:4]))
-		s31.Masked(s31.Greater(z)).StoreArray((*[4]float32)(c3[4:8]))
+		storeTile4x8(r, ldc, s00.Masked(s00.Greater(z)), s01.Masked(s01.Greater(z)), s10.Masked(s10.Greater(z)), s11.Masked(s11.Greater(z)),
+			s20.Masked(s20.Greater(z)), s21.Masked(s21.Greater(z)), s30.Masked(s30.Greater(z)), s31.Masked(s31.Greater(z)))
 	}
 }
 
@@ -448,32 +427,11 @@ func convRows4x8(kw, wp int, offs, wo, xp []float32, bv float32, c []float32, ld
 			}
 		}
 	}
-	c0 := (*[8]float32)(c[0:8])
-	c1 := (*[8]float32)(c[ldc : ldc+8])
-	c2 := (*[8]float32)(c[2*ldc : 2*ldc+8])
-	c3 := (*[8]float32)(c[3*ldc : 3*ldc+8])
-	s00.StoreArray((*[4]float32)(c0[0:4]))
-	s01.StoreArray((*[4]float32)(c0[4:8]))
-	s10.StoreArray((*[4]float32)(c1[0:4]))
-	s11.StoreArray((*[4]float32)(c1[4:8]))
-	s20.StoreArray((*[4]float32)(c2[0:4]))
-	s21.StoreArray((*[4]float32)(c2[4:8]))
-	s30.StoreArray((*[4]float32)(c3[0:4]))
-	s31.StoreArray((*[4]float32)(c3[4:8]))
+	storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
 	if r != nil {
 		z := archsimd.BroadcastFloat32x4(0)
-		c0 = (*[8]float32)(r[0:8])
-		c1 = (*[8]float32)(r[ldc : ldc+8])
-		c2 = (*[8]float32)(r[2*ldc : 2*ldc+8])
-		c3 = (*[8]float32)(r[3*ldc : 3*ldc+8])
-		s00.Masked(s00.Greater(z)).StoreArray((*[4]float32)(c0[0:4]))
-		s01.Masked(s01.Greater(z)).StoreArray((*[4]float32)(c0[4:8]))
-		s10.Masked(s10.Greater(z)).StoreArray((*[4]float32)(c1[0:4]))
-		s11.Masked(s11.Greater(z)).StoreArray((*[4]float32)(c1[4:8]))
-		s20.Masked(s20.Greater(z)).StoreArray((*[4]float32)(c2[0:4]))
-		s21.Masked(s21.Greater(z)).StoreArray((*[4]float32)(c2[4:8]))
-		s30.Masked(s30.Greater(z)).StoreArray((*[4]float32)(c3[0:4]))
-		s31.Masked(s31.Greater(z)).StoreArray((*[4]float32)(c3[4:8]))
+		storeTile4x8(r, ldc, s00.Masked(s00.Greater(z)), s01.Masked(s01.Greater(z)), s10.Masked(s10.Greater(z)), s11.Masked(s11.Greater(z)),
+			s20.Masked(s20.Greater(z)), s21.Masked(s21.Greater(z)), s30.Masked(s30.Greater(z)), s31.Masked(s31.Greater(z)))
 	}
 }
 

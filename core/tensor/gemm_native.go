@@ -58,6 +58,12 @@ func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	}
 }
 
+// gemmBiasFast sets C = A·B + bias, a convolution's product
+// (gemmBiasPortable).
+func gemmBiasFast(m, n, k int, a, b, c, bias, scratch []float32) {
+	gemmBiasPortable(m, n, k, a, b, c, bias, scratch)
+}
+
 // haveFused reports that convFused, the fused direct convolution of
 // ConvForward and ConvBackward, does not exist in this build: every
 // convolution goes through im2col and GEMM.
