@@ -47,24 +47,27 @@ func kernelSIMD4x8(kc int, ap, bp, c []float32, ldc int) {
 	s00, s01, s10, s11, s20, s21, s30, s31 := loadTile4x8(c, ldc)
 	ap, bp = ap[:4*kc], bp[:8*kc]
 	for len(ap) >= 4 && len(bp) >= 8 {
-		av, bv := (*[4]float32)(ap), (*[8]float32)(bp)
-		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[0:4]))
-		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[4:8]))
-		x := archsimd.BroadcastFloat32x4(av[0])
-		s00 = s00.Add(x.Mul(b0))
-		s01 = s01.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(av[1])
-		s10 = s10.Add(x.Mul(b0))
-		s11 = s11.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(av[2])
-		s20 = s20.Add(x.Mul(b0))
-		s21 = s21.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(av[3])
-		s30 = s30.Add(x.Mul(b0))
-		s31 = s31.Add(x.Mul(b1))
+		av := (*[4]float32)(ap)
+		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(bp), av[0], av[1], av[2], av[3], s00, s01, s10, s11, s20, s21, s30, s31)
 		ap, bp = ap[4:], bp[8:]
 	}
 	storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
+}
+
+// madd4x8 returns the tile s plus the outer product of the column
+// (x0, x1, x2, x3) of A and the row bv of eight values of B.
+func madd4x8(bv *[8]float32, x0, x1, x2, x3 float32, s00, s01, s10, s11, s20, s21, s30, s31 archsimd.Float32x4) (_, _, _, _, _, _, _, _ archsimd.Float32x4) {
+	b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[0:4]))
+	b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[4:8]))
+	x := archsimd.BroadcastFloat32x4(x0)
+	s00, s01 = s00.Add(x.Mul(b0)), s01.Add(x.Mul(b1))
+	x = archsimd.BroadcastFloat32x4(x1)
+	s10, s11 = s10.Add(x.Mul(b0)), s11.Add(x.Mul(b1))
+	x = archsimd.BroadcastFloat32x4(x2)
+	s20, s21 = s20.Add(x.Mul(b0)), s21.Add(x.Mul(b1))
+	x = archsimd.BroadcastFloat32x4(x3)
+	s30, s31 = s30.Add(x.Mul(b0)), s31.Add(x.Mul(b1))
+	return s00, s01, s10, s11, s20, s21, s30, s31
 }
 
 // loadTile4x8 returns the 4×8 tile of C at c[0] (leading dimension ldc)
@@ -238,24 +241,18 @@ func kernelDirect4x8(k int, a []float32, lda int, b []float32, ldb int, c []floa
 	} else {
 		s00, s01, s10, s11, s20, s21, s30, s31 = loadTile4x8(c, ldc)
 	}
-	off := 0
-	for p := range a0 {
-		bv := (*[8]float32)(b[off : off+8])
-		off += ldb
-		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[0:4]))
-		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[4:8]))
-		x := archsimd.BroadcastFloat32x4(a0[p])
-		s00 = s00.Add(x.Mul(b0))
-		s01 = s01.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(a1[p])
-		s10 = s10.Add(x.Mul(b0))
-		s11 = s11.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(a2[p])
-		s20 = s20.Add(x.Mul(b0))
-		s21 = s21.Add(x.Mul(b1))
-		x = archsimd.BroadcastFloat32x4(a3[p])
-		s30 = s30.Add(x.Mul(b0))
-		s31 = s31.Add(x.Mul(b1))
+	// Two steps of k an iteration: the loop's own cost (a jump through
+	// the function's dispatch table in Go's WebAssembly) is then spread
+	// over sixteen multiply-adds; 10–15% faster than one step on
+	// MobileNetV2's shapes.
+	off, p := 0, 0
+	for ; p+2 <= len(a0); p += 2 {
+		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
+		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off+ldb:off+ldb+8]), a0[p+1], a1[p+1], a2[p+1], a3[p+1], s00, s01, s10, s11, s20, s21, s30, s31)
+		off += 2 * ldb
+	}
+	if p < len(a0) {
+		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
 	}
 	storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
 }
