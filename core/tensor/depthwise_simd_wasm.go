@@ -25,6 +25,50 @@ func depthwise3x3Planes(g Geom) (rows, width int) {
 	return rows, max(ow4+1, (g.W+g.PW)/2+2)
 }
 
+// deinterleaveIdx are the byte indices that gather the even (first two)
+// and the odd (last two) values of a vector into the low or the high
+// half of another; -1 gives zero.
+var deinterleaveIdx = [4][16]int8{
+	{0, 1, 2, 3, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1, -1},
+	{-1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 3, 8, 9, 10, 11},
+	{4, 5, 6, 7, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1},
+	{-1, -1, -1, -1, -1, -1, -1, -1, 4, 5, 6, 7, 12, 13, 14, 15},
+}
+
+// deinterleave writes src[2j] to even[j] and src[2j+1] to odd[j], eight
+// values of src at a time by byte shuffles.
+func deinterleave(src, even, odd []float32) {
+	n := len(src) / 2
+	even, odd = even[:n+len(src)%2], odd[:n]
+	lo0 := archsimd.LoadInt8x16Array(&deinterleaveIdx[0])
+	hi0 := archsimd.LoadInt8x16Array(&deinterleaveIdx[1])
+	lo1 := archsimd.LoadInt8x16Array(&deinterleaveIdx[2])
+	hi1 := archsimd.LoadInt8x16Array(&deinterleaveIdx[3])
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		s := (*[8]float32)(src[2*j : 2*j+8])
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(s[0:4])).ToBits().ReshapeToUint8s().BitsToInt8()
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(s[4:8])).ToBits().ReshapeToUint8s().BitsToInt8()
+		e := v0.LookupOrZero(lo0).Or(v1.LookupOrZero(hi0))
+		o := v0.LookupOrZero(lo1).Or(v1.LookupOrZero(hi1))
+		e.ToBits().ReshapeToUint32s().BitsToFloat32().StoreArray((*[4]float32)(even[j : j+4]))
+		o.ToBits().ReshapeToUint32s().BitsToFloat32().StoreArray((*[4]float32)(odd[j : j+4]))
+	}
+	for ; j < n; j++ {
+		even[j] = src[2*j]
+		odd[j] = src[2*j+1]
+	}
+	if len(src)%2 == 1 {
+		even[n] = src[len(src)-1]
+	}
+}
+
+// depthwiseFastPrepare zeroes the scratch of depthwise3x3SIMD for g, which
+// then writes only the image's values into it, channel after channel.
+func depthwiseFastPrepare(g Geom, scratch []float32) {
+	clear(scratch[:depthwiseFastScratch(g)])
+}
+
 // depthwiseFastScratch is the scratch depthwise3x3SIMD needs for g, or 0
 // for a geometry it does not handle.
 func depthwiseFastScratch(g Geom) int {
@@ -37,9 +81,10 @@ func depthwiseFastScratch(g Geom) int {
 
 // depthwise3x3SIMD is depthwiseRows for a 3×3 kernel at stride 1 or 2,
 // and reports whether it ran (false for any other geometry). It first
-// copies the channel into scratch (depthwiseFastScratch values) with its
-// zero padding made real, at stride 2 split into the even and the odd
-// columns of each row, so that the three taps of a kernel row are three
+// copies the channel into scratch (depthwiseFastScratch values, zeroed by
+// depthwiseFastPrepare before the first channel) so that its padding
+// reads as zeros, at stride 2 split into the even and the odd columns of
+// each row, so that the three taps of a kernel row are three
 // contiguous vectors of four outputs at any stride. Then every output row
 // is a loop of whole vectors with no edge cases: nine broadcast weights
 // times unaligned loads, the last, partial vector stored through a
@@ -53,29 +98,25 @@ func depthwise3x3SIMD(g Geom, x, k []float32, bias float32, out, scratch []float
 	oh, ow := g.OutH(), g.OutW()
 	rows, width := depthwise3x3Planes(g)
 	planes := scratch[:g.SH*rows*width]
-	for r := 0; r < rows; r++ {
-		iy := r - g.PH
+	// Only the image's own values are written: the padding around them
+	// stays zero from depthwiseFastPrepare.
+	for iy := max(0, -g.PH); iy < g.H && iy+g.PH < rows; iy++ {
+		r, src := iy+g.PH, x[iy*g.W:(iy+1)*g.W]
 		if g.SH == 1 {
-			row := planes[r*width : (r+1)*width]
-			if iy < 0 || iy >= g.H {
-				clear(row)
+			row := planes[r*width+g.PW : r*width+g.PW+g.W]
+			if g.W >= 16 {
+				copy(row, src)
 				continue
 			}
-			clear(row[:g.PW])
-			copy(row[g.PW:g.PW+g.W], x[iy*g.W:(iy+1)*g.W])
-			clear(row[g.PW+g.W:])
+			for i, v := range src { // shorter than a call to memmove
+				row[i] = v
+			}
 			continue
 		}
 		// Padded column p = ix + PW goes to the even plane at p/2 when p
 		// is even, to the odd plane at p/2 when it is odd.
 		even := planes[r*width : (r+1)*width]
 		odd := planes[(rows+r)*width : (rows+r+1)*width]
-		clear(even)
-		clear(odd)
-		if iy < 0 || iy >= g.H {
-			continue
-		}
-		src := x[iy*g.W : (iy+1)*g.W]
 		if g.PW&1 == 0 {
 			even, odd = even[g.PW/2:], odd[g.PW/2:]
 		} else {
@@ -83,16 +124,7 @@ func depthwise3x3SIMD(g Geom, x, k []float32, bias float32, out, scratch []float
 			// plane at j+(PW−1)/2, src[2j+1] in the even one at j+(PW+1)/2.
 			even, odd = odd[(g.PW-1)/2:], even[(g.PW+1)/2:]
 		}
-		// Now src[2j] goes to even[j] and src[2j+1] to odd[j].
-		n := g.W / 2
-		even, odd = even[:n+g.W%2], odd[:n]
-		for j := range odd {
-			even[j] = src[2*j]
-			odd[j] = src[2*j+1]
-		}
-		if g.W%2 == 1 {
-			even[n] = src[g.W-1]
-		}
+		deinterleave(src, even, odd)
 	}
 	bv := archsimd.BroadcastFloat32x4(bias)
 	k0 := archsimd.BroadcastFloat32x4(k[0])
@@ -104,38 +136,33 @@ func depthwise3x3SIMD(g Geom, x, k []float32, bias float32, out, scratch []float
 	k6 := archsimd.BroadcastFloat32x4(k[6])
 	k7 := archsimd.BroadcastFloat32x4(k[7])
 	k8 := archsimd.BroadcastFloat32x4(k[8])
+	// The taps of kernel row ky for output column ox are planes[t],
+	// planes[t+d1] and planes[t+d2] with t = (oy·SH + ky)·width + ox:
+	// three neighbours at stride 1; at stride 2 the even column, the odd
+	// one (the same place in the odd plane) and the next even one. Plain
+	// offsets into one slice keep the loop's state small enough for Go's
+	// WebAssembly registers.
+	d1, d2 := 1, 2
+	if g.SH == 2 {
+		d1, d2 = rows*width, 1
+	}
 	var tail [4]float32
 	for oy := 0; oy < oh; oy++ {
 		o := out[oy*ow : (oy+1)*ow]
-		r := oy * g.SH
-		// The three taps of kernel row ky for output column ox are
-		// a_ky[ox], b_ky[ox], c_ky[ox].
-		var a0, b0, c0, a1, b1, c1, a2, b2, c2 []float32
-		if g.SH == 1 {
-			a0 = planes[r*width : (r+1)*width]
-			a1 = planes[(r+1)*width : (r+2)*width]
-			a2 = planes[(r+2)*width : (r+3)*width]
-			b0, b1, b2 = a0[1:], a1[1:], a2[1:]
-			c0, c1, c2 = a0[2:], a1[2:], a2[2:]
-		} else {
-			a0 = planes[r*width : (r+1)*width]
-			a1 = planes[(r+1)*width : (r+2)*width]
-			a2 = planes[(r+2)*width : (r+3)*width]
-			b0 = planes[(rows+r)*width : (rows+r+1)*width]
-			b1 = planes[(rows+r+1)*width : (rows+r+2)*width]
-			b2 = planes[(rows+r+2)*width : (rows+r+3)*width]
-			c0, c1, c2 = a0[1:], a1[1:], a2[1:]
-		}
+		t := oy * g.SH * width
 		for ox := 0; ox < ow; ox += 4 {
-			s0 := k0.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(a0[ox : ox+4])))
-			s1 := k1.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b0[ox : ox+4])))
-			s2 := k2.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(c0[ox : ox+4])))
-			s0 = s0.Add(k3.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(a1[ox : ox+4]))))
-			s1 = s1.Add(k4.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b1[ox : ox+4]))))
-			s2 = s2.Add(k5.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(c1[ox : ox+4]))))
-			s0 = s0.Add(k6.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(a2[ox : ox+4]))))
-			s1 = s1.Add(k7.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(b2[ox : ox+4]))))
-			s2 = s2.Add(k8.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(c2[ox : ox+4]))))
+			i := t + ox
+			s0 := k0.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i : i+4])))
+			s1 := k1.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d1 : i+d1+4])))
+			s2 := k2.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d2 : i+d2+4])))
+			i += width
+			s0 = s0.Add(k3.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i : i+4]))))
+			s1 = s1.Add(k4.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d1 : i+d1+4]))))
+			s2 = s2.Add(k5.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d2 : i+d2+4]))))
+			i += width
+			s0 = s0.Add(k6.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i : i+4]))))
+			s1 = s1.Add(k7.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d1 : i+d1+4]))))
+			s2 = s2.Add(k8.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(planes[i+d2 : i+d2+4]))))
 			s := bv.Add(s0.Add(s1).Add(s2))
 			if ox+4 <= ow {
 				s.StoreArray((*[4]float32)(o[ox : ox+4]))

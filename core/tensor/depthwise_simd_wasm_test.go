@@ -29,12 +29,17 @@ func TestDepthwise3x3SIMD(t *testing.T) {
 					got := make([]float32, len(want)+3)
 					got[len(want)] = 42 // past the output: must stay
 					scratch := make([]float32, depthwiseFastScratch(g))
+					depthwiseFastPrepare(g, scratch)
 					for i := range scratch {
 						scratch[i] = float32(i%5) + 100
 					}
-					if !depthwise3x3SIMD(g, x, k, 0.25, got[:len(want)], scratch) {
+					depthwiseFastPrepare(g, scratch)
+					// A first channel leaves its values in scratch; the
+					// second must not see them.
+					if !depthwise3x3SIMD(g, randSlice(r, g.H*g.W), k, 0.5, got[:len(want)], scratch) {
 						t.Fatal("did not run")
 					}
+					depthwise3x3SIMD(g, x, k, 0.25, got[:len(want)], scratch)
 					for i := range want {
 						if d := got[i] - want[i]; d > 1e-5 || d < -1e-5 {
 							t.Fatalf("out[%d] (row %d, column %d) = %v, want %v", i, i/g.OutW(), i%g.OutW(), got[i], want[i])
@@ -60,7 +65,7 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 		name   string
 		ch, hw int
 		s      int
-	}{{"s1_56", 144, 56, 1}, {"s2_112", 96, 112, 2}, {"s1_7", 960, 7, 1}} {
+	}{{"s1_56", 144, 56, 1}, {"s2_112", 96, 112, 2}, {"s1_7", 960, 7, 1}, {"s2_14", 576, 14, 2}} {
 		g := Geom{C: 1, H: c.hw, W: c.hw, KH: 3, KW: 3, SH: c.s, SW: c.s, PH: 1, PW: 1}
 		x := make([]float32, c.ch*c.hw*c.hw)
 		ohw := g.OutH() * g.OutW()
@@ -70,6 +75,7 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 			x[i] = float32(i%7) - 3
 		}
 		scratch := make([]float32, depthwiseFastScratch(g))
+		depthwiseFastPrepare(g, scratch)
 		for _, bc := range []struct {
 			name string
 			f    func(g Geom, x, k []float32, bias float32, out []float32)

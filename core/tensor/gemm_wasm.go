@@ -56,4 +56,6 @@ func depthwiseFast(g Geom, x, k []float32, bias float32, out, scratch []float32)
 
 func depthwiseFastScratch(g Geom) int { return 0 }
 
+func depthwiseFastPrepare(g Geom, scratch []float32) {}
+
 func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }

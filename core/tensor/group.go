@@ -61,6 +61,7 @@ func GroupConvForward(g Geom, groups, n, oc int, x, w, b, y, relu, scratch []flo
 		} else if len(scratch) < need {
 			panic(fmt.Sprintf("tensor: GroupConvForward %+v: scratch has %d elements, want %d", g, len(scratch), need))
 		}
+		depthwiseFastPrepare(gg, scratch)
 	}
 	for i := 0; i < n; i++ {
 		for k := 0; k < groups; k++ {
