@@ -146,9 +146,8 @@ func gemmDirect(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 		if bias != nil {
 			bt = (*[4]float32)(bias[i0 : i0+4])
 		}
-		ai, ci := a[i0*lda:], c[i0*ldc:]
-		for j0 := 0; j0 < n8; j0 += 8 {
-			kernelDirect4x8(k, ai, lda, b[j0:], ldb, ci[j0:], ldc, bt)
+		if n8 > 0 {
+			kernelDirect4x8(k, a[i0*lda:], lda, b, ldb, c[i0*ldc:], ldc, bt, n8/8)
 		}
 	}
 	if m4 == m && n8 == n {
@@ -167,7 +166,7 @@ func gemmDirect(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 		if bias == nil {
 			clear(tile[:])
 		}
-		kernelDirect4x8(k, ar, la, bc, lb, tile[:], 8, bias)
+		kernelDirect4x8(k, ar, la, bc, lb, tile[:], 8, bias, 1)
 		for r := 0; r < mc; r++ {
 			row, tr := c[(i0+r)*ldc+j0:(i0+r)*ldc+j0+nc], tile[r*8:r*8+nc]
 			if bias != nil {
@@ -220,39 +219,47 @@ func gemmDirectScratch(k int) int { return 12*k + 32 }
 
 // kernelDirect4x8 is kernelSIMD4x8 reading A and B where they are: the
 // four rows of A from a (leading dimension lda, k values each) and eight
-// columns of B from b (k rows at leading dimension ldb). With bias nil it
-// adds to the tile of C, otherwise it overwrites it with the product
-// plus bias[r] on row r.
-func kernelDirect4x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias *[4]float32) {
+// columns of B from b (k rows at leading dimension ldb), for tiles tiles
+// of C side by side (C and B advance by eight columns a tile). With bias
+// nil it adds to the tiles of C, otherwise it overwrites them with the
+// product plus bias[r] on row r. Looping over the tiles here rather than
+// calling once a tile saved 4–8% of MobileNetV2's forward pass: a call in
+// Go's WebAssembly passes its arguments through memory.
+func kernelDirect4x8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bias *[4]float32, tiles int) {
 	a0 := a[:k]
 	a1 := a[lda:][:k]
 	a2 := a[2*lda:][:k]
 	a3 := a[3*lda:][:k]
-	var s00, s01, s10, s11, s20, s21, s30, s31 archsimd.Float32x4
-	if bias != nil {
-		s00 = archsimd.BroadcastFloat32x4(bias[0])
-		s01 = s00
-		s10 = archsimd.BroadcastFloat32x4(bias[1])
-		s11 = s10
-		s20 = archsimd.BroadcastFloat32x4(bias[2])
-		s21 = s20
-		s30 = archsimd.BroadcastFloat32x4(bias[3])
-		s31 = s30
-	} else {
-		s00, s01, s10, s11, s20, s21, s30, s31 = loadTile4x8(c, ldc)
+	for ; tiles > 0; tiles-- {
+		var s00, s01, s10, s11, s20, s21, s30, s31 archsimd.Float32x4
+		if bias != nil {
+			s00 = archsimd.BroadcastFloat32x4(bias[0])
+			s01 = s00
+			s10 = archsimd.BroadcastFloat32x4(bias[1])
+			s11 = s10
+			s20 = archsimd.BroadcastFloat32x4(bias[2])
+			s21 = s20
+			s30 = archsimd.BroadcastFloat32x4(bias[3])
+			s31 = s30
+		} else {
+			s00, s01, s10, s11, s20, s21, s30, s31 = loadTile4x8(c, ldc)
+		}
+		// Two steps of k an iteration: the loop's own cost (a jump through
+		// the function's dispatch table in Go's WebAssembly) is then spread
+		// over sixteen multiply-adds; 10–15% faster than one step on
+		// MobileNetV2's shapes.
+		off, p := 0, 0
+		for ; p+2 <= len(a0); p += 2 {
+			s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
+			s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off+ldb:off+ldb+8]), a0[p+1], a1[p+1], a2[p+1], a3[p+1], s00, s01, s10, s11, s20, s21, s30, s31)
+			off += 2 * ldb
+		}
+		if p < len(a0) {
+			s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
+		}
+		storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
+		if tiles > 1 {
+			b, c = b[8:], c[8:]
+		}
 	}
-	// Two steps of k an iteration: the loop's own cost (a jump through
-	// the function's dispatch table in Go's WebAssembly) is then spread
-	// over sixteen multiply-adds; 10–15% faster than one step on
-	// MobileNetV2's shapes.
-	off, p := 0, 0
-	for ; p+2 <= len(a0); p += 2 {
-		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
-		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off+ldb:off+ldb+8]), a0[p+1], a1[p+1], a2[p+1], a3[p+1], s00, s01, s10, s11, s20, s21, s30, s31)
-		off += 2 * ldb
-	}
-	if p < len(a0) {
-		s00, s01, s10, s11, s20, s21, s30, s31 = madd4x8((*[8]float32)(b[off:off+8]), a0[p], a1[p], a2[p], a3[p], s00, s01, s10, s11, s20, s21, s30, s31)
-	}
-	storeTile4x8(c, ldc, s00, s01, s10, s11, s20, s21, s30, s31)
 }
