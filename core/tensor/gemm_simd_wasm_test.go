@@ -94,7 +94,7 @@ func TestGemmSIMDMatchesScalar(t *testing.T) {
 func TestGemmDirect(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, m := range []int{1, 3, 4, 5, 8, 13} {
-		for _, n := range []int{1, 4, 7, 8, 9, 17, 49} {
+		for _, n := range []int{1, 3, 4, 7, 8, 9, 11, 17, 26, 49} {
 			for _, k := range []int{1, 2, 7, 16, 300} {
 				for _, withBias := range []bool{false, true} {
 					lda, ldb, ldc := k+r.IntN(3), n+r.IntN(3), n+r.IntN(3)
