@@ -14,13 +14,14 @@ func depthwise3x3Geom(g Geom) bool {
 // channel that depthwise3x3SIMD reads: rows of the padded image, and the
 // width of each plane (one plane at stride 1; at stride 2 two, its even
 // and its odd columns). The planes are wide enough that every output
-// row is computed in whole vectors of four without reading past them.
+// row is computed in whole vectors of four, reading windows of eight
+// values at stride 1, without reading past them.
 func depthwise3x3Planes(g Geom) (rows, width int) {
 	oh, ow := g.OutH(), g.OutW()
 	ow4 := (ow + 3) &^ 3
 	rows = (oh-1)*g.SH + 3
 	if g.SH == 1 {
-		return rows, max(ow4+2, g.W+2*g.PW)
+		return rows, max(ow4+4, g.W+2*g.PW)
 	}
 	return rows, max(ow4+1, (g.W+g.PW)/2+2)
 }
@@ -86,9 +87,9 @@ func depthwiseFastScratch(g Geom) int {
 // reads as zeros, at stride 2 split into the even and the odd columns of
 // each row, so that the three taps of a kernel row are three
 // contiguous vectors of four outputs at any stride. Then every output row
-// is a loop of whole vectors with no edge cases: nine broadcast weights
-// times unaligned loads, the last, partial vector stored through a
-// four-value buffer. One loop over the row instead of nine axpys matters
+// is a loop of whole vectors with no edge cases (two rows at once at
+// stride 1): nine broadcast weights times unaligned loads, the last,
+// partial vector stored through a four-value buffer. One loop over the row instead of nine axpys matters
 // in Go's WebAssembly, where each call and loop iteration costs a jump
 // through a dispatch table.
 func depthwise3x3SIMD(g Geom, x, k []float32, bias float32, out, scratch []float32) bool {
@@ -146,8 +147,46 @@ func depthwise3x3SIMD(g Geom, x, k []float32, bias float32, out, scratch []float
 	if g.SH == 2 {
 		d1, d2 = rows*width, 1
 	}
-	var tail [4]float32
-	for oy := 0; oy < oh; oy++ {
+	var tail, tail2 [4]float32
+	oy := 0
+	if g.SH == 1 {
+		// Two output rows at a time share two of their input rows:
+		// twelve loads for two vectors instead of eighteen, 5% of
+		// MobileNetV2's forward pass. Neighbouring taps come from one
+		// eight-value window (one bounds check).
+		for ; oy+2 <= oh; oy += 2 {
+			o, o2 := out[oy*ow:(oy+1)*ow], out[(oy+1)*ow:(oy+2)*ow]
+			t := oy * width
+			for ox := 0; ox < ow; ox += 4 {
+				r0 := (*[8]float32)(planes[t+ox : t+ox+8])
+				r1 := (*[8]float32)(planes[t+width+ox : t+width+ox+8])
+				x0 := archsimd.LoadFloat32x4Array((*[4]float32)(r1[0:4]))
+				x1 := archsimd.LoadFloat32x4Array((*[4]float32)(r1[1:5]))
+				x2 := archsimd.LoadFloat32x4Array((*[4]float32)(r1[2:6]))
+				sa := bv.Add(k0.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r0[0:4])))).Add(k1.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r0[1:5])))).Add(k2.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r0[2:6]))))
+				sa = sa.Add(k3.Mul(x0)).Add(k4.Mul(x1)).Add(k5.Mul(x2))
+				sb := bv.Add(k0.Mul(x0)).Add(k1.Mul(x1)).Add(k2.Mul(x2))
+				r2 := (*[8]float32)(planes[t+2*width+ox : t+2*width+ox+8])
+				x0 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[0:4]))
+				x1 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[1:5]))
+				x2 = archsimd.LoadFloat32x4Array((*[4]float32)(r2[2:6]))
+				sa = sa.Add(k6.Mul(x0)).Add(k7.Mul(x1)).Add(k8.Mul(x2))
+				sb = sb.Add(k3.Mul(x0)).Add(k4.Mul(x1)).Add(k5.Mul(x2))
+				r3 := (*[8]float32)(planes[t+3*width+ox : t+3*width+ox+8])
+				sb = sb.Add(k6.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r3[0:4])))).Add(k7.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r3[1:5])))).Add(k8.Mul(archsimd.LoadFloat32x4Array((*[4]float32)(r3[2:6]))))
+				if ox+4 <= ow {
+					sa.StoreArray((*[4]float32)(o[ox : ox+4]))
+					sb.StoreArray((*[4]float32)(o2[ox : ox+4]))
+					continue
+				}
+				sa.StoreArray(&tail)
+				sb.StoreArray(&tail2)
+				copy(o[ox:], tail[:])
+				copy(o2[ox:], tail2[:])
+			}
+		}
+	}
+	for ; oy < oh; oy++ {
 		o := out[oy*ow : (oy+1)*ow]
 		t := oy * g.SH * width
 		for ox := 0; ox < ow; ox += 4 {
