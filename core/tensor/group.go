@@ -21,8 +21,9 @@ func groupGeom(op string, g Geom, oc, groups int) Geom {
 }
 
 // GroupConvScratch is the scratch GroupConvForward and GroupConvBackward
-// need: ConvScratch of one group, or nothing for one input channel per
-// group (the direct depthwise loops).
+// need: ConvScratch of one group, or for one input channel per group (the
+// direct depthwise loops) the zero-padded copy of a channel that the
+// WebAssembly SIMD build's 3×3 kernel reads (nothing in other builds).
 func GroupConvScratch(g Geom, oc, groups int) int {
 	gg := groupGeom("GroupConvScratch", g, oc, groups)
 	if groups == 1 {
