@@ -171,6 +171,18 @@ func addBiasGrad(db, dy []float32, n, oc, ohw int) {
 	}
 }
 
+// gemmBiasPortable sets C = A·B + bias, where A is m×k, B k×n and C m×n
+// (leading dimensions k, n, n) and bias ([m], or nil for none) is added
+// to the rows of C: the GEMM behind ConvForward, whose faster form
+// (gemmBiasFast) each build chooses. scratch holds
+// gemmPackedScratch(m, k) values.
+func gemmBiasPortable(m, n, k int, a, b, c, bias, scratch []float32) {
+	c = c[:m*n]
+	clear(c)
+	gemmFastTo(false, false, m, n, k, a, k, b, n, c, n, scratch)
+	addBias(c, bias, m, n)
+}
+
 // addBias adds b[o] to row o of the oc×hw matrix out; b may be nil.
 func addBias(out, b []float32, oc, hw int) {
 	if b == nil {
@@ -281,10 +293,7 @@ func ConvForward(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {
 		// A 1×1 convolution is the product of the weights [oc, C] and
 		// each image [C, H·W] itself: nothing to unroll.
 		for i := 0; i < n; i++ {
-			out := y[i*oc*ohw : (i+1)*oc*ohw]
-			clear(out)
-			gemmFastTo(false, false, oc, ohw, g.C, w, g.C, x[i*hw:(i+1)*hw], ohw, out, ohw, scratch)
-			addBias(out, b, oc, ohw)
+			gemmBiasFast(oc, ohw, g.C, w, x[i*hw:(i+1)*hw], y[i*oc*ohw:(i+1)*oc*ohw], b, scratch)
 		}
 		if relu != nil {
 			ReLU(y, relu)
@@ -298,10 +307,7 @@ func ConvForward(g Geom, n, oc int, x, w, b, y, relu, scratch []float32) {
 	col, gs := scratch[:ckk*ohw], scratch[ckk*ohw:]
 	for i := 0; i < n; i++ {
 		Im2Col(g, x[i*hw:(i+1)*hw], col)
-		out := y[i*oc*ohw : (i+1)*oc*ohw]
-		clear(out)
-		gemmFastTo(false, false, oc, ohw, ckk, w, ckk, col, ohw, out, ohw, gs)
-		addBias(out, b, oc, ohw)
+		gemmBiasFast(oc, ohw, ckk, w, col, y[i*oc*ohw:(i+1)*oc*ohw], b, gs)
 	}
 	if relu != nil {
 		ReLU(y, relu)

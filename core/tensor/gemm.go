@@ -73,10 +73,12 @@ func gemmPacked(mr, nr int, kern microKernel, transA, transB bool, m, n, k int, 
 }
 
 // gemmPackedScratch is the scratch gemmPackedBuf needs for an m×k op(A)
-// with micro-kernels of at most 4×8: the A panels, one B panel and a tile.
+// with micro-kernels of at most 4×8: the A panels, one B panel and a
+// tile; at least 12·k + 32 values, what the WebAssembly SIMD build's
+// unpacked GEMM (gemmDirect) needs for its ragged edges.
 func gemmPackedScratch(m, k int) int {
 	kc0 := min(k, gemmKC)
-	return (m+3)/4*4*kc0 + 8*kc0 + 32
+	return max((m+3)/4*4*kc0+8*kc0+32, 12*k+32)
 }
 
 // gemmPackedBuf is gemmPacked with the caller's packing buffers: abuf

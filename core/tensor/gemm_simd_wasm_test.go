@@ -86,3 +86,50 @@ func TestGemmSIMDMatchesScalar(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmDirect checks the unpacked GEMM against the float64 definition
+// on shapes around its 4×8 tile, with leading dimensions wider than the
+// matrices, in both modes: adding to C, and overwriting C with the
+// product plus a bias per row. Values of C beyond n must stay.
+func TestGemmDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, m := range []int{1, 3, 4, 5, 8, 13} {
+		for _, n := range []int{1, 3, 4, 7, 8, 9, 11, 17, 26, 49} {
+			for _, k := range []int{1, 2, 7, 16, 300} {
+				for _, withBias := range []bool{false, true} {
+					lda, ldb, ldc := k+r.IntN(3), n+r.IntN(3), n+r.IntN(3)
+					a, b := randSlice(r, m*lda), randSlice(r, k*ldb)
+					c := randSlice(r, m*ldc)
+					c0 := append([]float32(nil), c...)
+					var bias []float32
+					if withBias {
+						bias = randSlice(r, m)
+					}
+					gemmDirect(m, n, k, a, lda, b, ldb, c, ldc, bias, randSlice(r, gemmDirectScratch(k)))
+					for i := 0; i < m; i++ {
+						for j := 0; j < ldc; j++ {
+							if j >= n {
+								if c[i*ldc+j] != c0[i*ldc+j] {
+									t.Fatalf("%dx%dx%d bias %v: C[%d,%d] beyond n changed", m, n, k, withBias, i, j)
+								}
+								continue
+							}
+							want, mag := float64(c0[i*ldc+j]), math.Abs(float64(c0[i*ldc+j]))
+							if withBias {
+								want, mag = float64(bias[i]), math.Abs(float64(bias[i]))
+							}
+							for p := 0; p < k; p++ {
+								v := float64(a[i*lda+p]) * float64(b[p*ldb+j])
+								want += v
+								mag += math.Abs(v)
+							}
+							if d := math.Abs(float64(c[i*ldc+j]) - want); d > 1e-6*mag*float64(k+1) {
+								t.Fatalf("%dx%dx%d bias %v: C[%d,%d] = %v, want %v", m, n, k, withBias, i, j, c[i*ldc+j], want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -23,6 +23,12 @@ func gemmFastTo(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	gemmPackedBuf(4, 4, kernel4x4, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, scratch[:na], scratch[na:])
 }
 
+// gemmBiasFast sets C = A·B + bias, a convolution's product
+// (gemmBiasPortable).
+func gemmBiasFast(m, n, k int, a, b, c, bias, scratch []float32) {
+	gemmBiasPortable(m, n, k, a, b, c, bias, scratch)
+}
+
 // haveFused reports that convFused, the fused direct convolution of
 // ConvForward and ConvBackward, does not exist in this build: every
 // convolution goes through im2col and GEMM.
@@ -44,8 +50,12 @@ func dotFast(a, b []float32) float32 { return dotPortable(a, b) }
 
 func relu6Fast(x, y []float32) { relu6Portable(x, y) }
 
-func depthwiseFast(g Geom, x, k []float32, bias float32, out []float32) bool {
+func depthwiseFast(g Geom, x, k []float32, bias float32, out, scratch []float32) bool {
 	return false
 }
+
+func depthwiseFastScratch(g Geom) int { return 0 }
+
+func depthwiseFastPrepare(g Geom, scratch []float32) {}
 
 func axpyFast(alpha float32, x, y []float32) { axpyPortable(alpha, x, y) }

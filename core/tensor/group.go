@@ -21,15 +21,16 @@ func groupGeom(op string, g Geom, oc, groups int) Geom {
 }
 
 // GroupConvScratch is the scratch GroupConvForward and GroupConvBackward
-// need: ConvScratch of one group, or nothing for one input channel per
-// group (the direct depthwise loops).
+// need: ConvScratch of one group, or for one input channel per group (the
+// direct depthwise loops) the zero-padded copy of a channel that the
+// WebAssembly SIMD build's 3×3 kernel reads (nothing in other builds).
 func GroupConvScratch(g Geom, oc, groups int) int {
 	gg := groupGeom("GroupConvScratch", g, oc, groups)
 	if groups == 1 {
 		return ConvScratch(g, oc)
 	}
 	if gg.C == 1 {
-		return 0
+		return depthwiseFastScratch(gg)
 	}
 	return ConvScratch(gg, oc/groups)
 }
@@ -52,6 +53,17 @@ func GroupConvForward(g Geom, groups, n, oc int, x, w, b, y, relu, scratch []flo
 	if b != nil {
 		checkLen("GroupConvForward b", b, oc)
 	}
+	if gg.C == 1 {
+		need := depthwiseFastScratch(gg)
+		if scratch == nil {
+			pooled := getScratch(need)
+			defer putScratch(pooled)
+			scratch = pooled.s
+		} else if len(scratch) < need {
+			panic(fmt.Sprintf("tensor: GroupConvForward %+v: scratch has %d elements, want %d", g, len(scratch), need))
+		}
+		depthwiseFastPrepare(gg, scratch)
+	}
 	for i := 0; i < n; i++ {
 		for k := 0; k < groups; k++ {
 			xs := x[i*hw+k*gg.C*g.H*g.W : i*hw+(k+1)*gg.C*g.H*g.W]
@@ -62,7 +74,7 @@ func GroupConvForward(g Geom, groups, n, oc int, x, w, b, y, relu, scratch []flo
 				bs = b[k*ocg : (k+1)*ocg]
 			}
 			if gg.C == 1 {
-				depthwiseForward(gg, ocg, xs, ws, bs, ys)
+				depthwiseForward(gg, ocg, xs, ws, bs, ys, scratch)
 				continue
 			}
 			ConvForward(gg, 1, ocg, xs, ws, bs, ys, nil, scratch)
@@ -125,7 +137,7 @@ func GroupConvBackward(g Geom, groups, n, oc int, x, w, dy, dx, dw, db, scratch 
 
 // depthwiseForward convolves one channel x ([H, W]) with m kernels w
 // ([m, KH, KW]) into y ([m, OH, OW]), adding b ([m] or nil).
-func depthwiseForward(g Geom, m int, x, w, b, y []float32) {
+func depthwiseForward(g Geom, m int, x, w, b, y, scratch []float32) {
 	oh, ow := g.OutH(), g.OutW()
 	kk := g.KH * g.KW
 	for o := 0; o < m; o++ {
@@ -135,7 +147,7 @@ func depthwiseForward(g Geom, m int, x, w, b, y []float32) {
 		if b != nil {
 			bias = b[o]
 		}
-		if !depthwiseFast(g, x, k, bias, out) {
+		if !depthwiseFast(g, x, k, bias, out, scratch) {
 			depthwiseRows(g, x, k, bias, out)
 		}
 	}

@@ -54,6 +54,7 @@ func TestGroupConvForward(t *testing.T) {
 		{"depthwise 3x3 s1 p0 wide", Geom{C: 2, H: 6, W: 23, KH: 3, KW: 3, SH: 1, SW: 1}, 2, 2, 2},
 		{"depthwise 3x3 s1 p0 narrow", Geom{C: 2, H: 3, W: 4, KH: 3, KW: 3, SH: 1, SW: 1}, 2, 1, 2},
 		{"depthwise multiplier 3, 5x5", Geom{C: 2, H: 6, W: 6, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2}, 2, 2, 6},
+		{"depthwise multiplier 2, 3x3 s2", Geom{C: 2, H: 9, W: 10, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}, 2, 1, 4},
 		{"two groups of 3", Geom{C: 6, H: 5, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}, 2, 2, 4},
 		{"four groups stride 2", Geom{C: 8, H: 7, W: 6, KH: 3, KW: 2, SH: 2, SW: 2, PH: 1}, 4, 1, 8},
 	}

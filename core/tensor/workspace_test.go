@@ -19,6 +19,11 @@ var workspaceGeoms = append([]Geom{
 	{C: 3, H: 6, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1},
 	{C: 2, H: 9, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 0},
 	{C: 4, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1},
+	// 1×1 convolutions (one GEMM per image) whose positions are not a
+	// multiple of the GEMM's tile width, and a stride-2 one (Im2Col).
+	{C: 5, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1},
+	{C: 3, H: 3, W: 5, KH: 1, KW: 1, SH: 1, SW: 1},
+	{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1},
 }, geoms...)
 
 // TestConvForward checks ConvForward against the convolution's definition
