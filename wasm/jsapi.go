@@ -146,6 +146,12 @@ func installAPI(g *game) {
 				}
 				o.N = n
 			}
+			if v := opt.Get("model"); !v.IsUndefined() {
+				if v.Type() != js.TypeString || g.app.Model(v.String()) == nil {
+					return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(g.app), ", "))
+				}
+				o.Net = g.app.Model(v.String()).Net
+			}
 		}
 		r, err := explorer.RunBench(args[0].String(), o)
 		if err != nil {

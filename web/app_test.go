@@ -345,6 +345,8 @@ func TestAPIMatchesNative(t *testing.T) {
 		{`cnnviz.loadModel(new Uint8Array([1, 2, 3]))`, "model file"},
 		{`cnnviz.loadModel(42)`, "Uint8Array"},
 		{`cnnviz.bench("nap")`, "unknown workload"},
+		{`cnnviz.bench("forward", {model: "nope"})`, "options.model must be one of mnist"},
+		{`cnnviz.bench("trainStep", {model: "mnist"})`, "convnetjs architecture only"},
 		{`cnnviz.setState({view: "nope"})`, `no view "nope"`},
 		{`cnnviz.setState({test: -4})`, "test must be"},
 		{`cnnviz.setState({hash: "#ch=x"})`, "ch"},
@@ -367,6 +369,13 @@ func TestAPIMatchesNative(t *testing.T) {
 	n := evalJS[int](t, ctx, `cnnviz.predict("convnetjs-2", new Float32Array(784)).then(r => r.probs.length)`)
 	if n != 10 {
 		t.Errorf("predict with the loaded model: %d probabilities, want 10", n)
+	}
+	// bench times a model of one's own: tinyvgg (64×64 colour) does about
+	// ten times convnetjs's multiply-adds.
+	own := evalJS[[]float64](t, ctx, `Promise.all([cnnviz.bench("forward", {model: "tinyvgg", blocks: 3}), cnnviz.bench("forward", {blocks: 3})]).then(rs => rs.map(r => r.minMs))`)
+	t.Logf("bench forward: tinyvgg %.3f ms, convnetjs %.3f ms", own[0], own[1])
+	if own[0] <= own[1] {
+		t.Errorf("bench forward with {model: tinyvgg} took %.3f ms, no longer than convnetjs's %.3f ms", own[0], own[1])
 	}
 	noConsoleErrors(t, ctx)
 }

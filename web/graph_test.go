@@ -9,6 +9,8 @@ import (
 	"os"
 	"testing"
 
+	"cnnviz/internal/fixture"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -35,11 +37,7 @@ func TestGraphModelInPage(t *testing.T) {
 	ctx := openPage(t, "")
 	waitApp(t, ctx)
 	name := evalJS[string](t, ctx, fmt.Sprintf(`cnnviz.loadModel(Uint8Array.from(atob(%q), c => c.charCodeAt(0)))`, b64(mb)))
-	// The input of the fixture (graphInput in models/onnx/engine_test.go).
-	x := make([]float32, 3*16*16)
-	for i := range x {
-		x[i] = float32(0.5 + 0.45*math.Sin(0.37*float64(i)+0.11*float64(i%3)))
-	}
+	x := fixture.GraphInput()
 	got := evalJS[[]float64](t, ctx, fmt.Sprintf(`cnnviz.predict(%q, %s).then(r => Array.from(r.logits))`, name, jsArray(x)))
 	if len(got) != len(want.Logits) {
 		t.Fatalf("predict gave %d logits, onnxruntime %d", len(got), len(want.Logits))

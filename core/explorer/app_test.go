@@ -446,3 +446,32 @@ func TestStartUpload(t *testing.T) {
 }
 
 var errNotCalled = errors.New("done was not called")
+
+// TestRunBenchOwnModel times a loaded model: the forward pass of tinyvgg
+// (64×64 colour, about ten times convnetjs's multiply-adds) takes longer
+// than convnetjs's, and a workload that runs convnetjs only refuses it.
+func TestRunBenchOwnModel(t *testing.T) {
+	a := newApp(t)
+	tiny := a.Model("tinyvgg").Net
+	opt := BenchOptions{Blocks: 3, Block: 5 * time.Millisecond, Warmup: 5 * time.Millisecond}
+	for _, w := range []string{"forward", "inputGradient"} {
+		own := opt
+		own.Net = tiny
+		big, err := RunBench(w, own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		small, err := RunBench(w, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if big.Min <= small.Min {
+			t.Errorf("%s: tinyvgg %.3f ms, convnetjs %.3f ms; want tinyvgg slower", w, big.Min, small.Min)
+		}
+	}
+	own := opt
+	own.Net = tiny
+	if _, err := RunBench("trainStep", own); err == nil || !strings.Contains(err.Error(), "convnetjs architecture only") {
+		t.Errorf("trainStep with a model of one's own: %v, want a refusal", err)
+	}
+}

@@ -135,6 +135,10 @@ type BenchOptions struct {
 	Warmup time.Duration // untimed warm-up; default 200 ms
 	Batch  int           // trainStep batch; default 32
 	N      int           // tsne points; default 2000
+	// Net, when set, is the network that "forward" and "inputGradient"
+	// time (a loaded model, as it is: its weights are not changed), on
+	// a seeded random input of its shape; the other workloads refuse it.
+	Net *nn.Sequential
 }
 
 // BenchResult reports milliseconds per operation.
@@ -149,7 +153,7 @@ type BenchResult struct {
 }
 
 // RunBench times a workload of the convnetjs architecture (seeded random
-// weights, seeded random 28×28 input): "forward" (one image, through an
+// weights, seeded random 28×28 input), or of o.Net: "forward" (one image, through an
 // nn.Plan, as the page predicts), "inputGradient" (forward and backward to
 // the input of one image, through the same kind of Plan) or "trainStep" (forward,
 // cross-entropy, backward and an SGD step with momentum 0.9 on a batch of
@@ -186,6 +190,20 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 		return BenchResult{}, err
 	}
 	net := nn.MustBuild(spec, o.Seed)
+	inSize, classes := 28*28, 10
+	if o.Net != nil {
+		if workload != "forward" && workload != "inputGradient" {
+			return BenchResult{}, fmt.Errorf("workload %q runs the convnetjs architecture only; a model of one's own can be timed with forward and inputGradient", workload)
+		}
+		net = o.Net
+		inSize, classes = 1, 1
+		for _, d := range net.Spec.Input {
+			inSize *= d
+		}
+		for _, d := range net.OutShape(len(net.Spec.Layers) - 1) {
+			classes *= d
+		}
+	}
 	r := rand.New(rand.NewPCG(o.Seed, 0xbe7c))
 	random := func(n int) []float32 {
 		p := make([]float32, n)
@@ -198,14 +216,14 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 	batch := 1
 	switch workload {
 	case "forward":
-		x := random(28 * 28)
+		x := random(inSize)
 		plan := nn.NewPlan(net, 1)
 		op = func() { plan.Forward(x) }
 	case "inputGradient":
-		x := random(28 * 28)
+		x := random(inSize)
 		plan := nn.NewPlan(net, 1)
-		seed := make([]float32, 10)
-		seed[3] = 1
+		seed := make([]float32, classes)
+		seed[min(3, classes-1)] = 1
 		op = func() { plan.InputGradient(x, seed) }
 	case "trainStep":
 		batch = o.Batch

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"cnnviz/core/nn"
+	"cnnviz/internal/fixture"
 	"cnnviz/models/chain"
-	"cnnviz/models/internal/fixture"
 )
 
 // genGraphs, when set, makes TestWriteGraphFixtures write the models of

@@ -7,8 +7,8 @@ import (
 
 	ag "cnnviz/core/autograd"
 	ts "cnnviz/core/tensor"
+	"cnnviz/internal/fixture"
 	"cnnviz/models/chain"
-	"cnnviz/models/internal/fixture"
 )
 
 // TestGraphsMatchTFJS imports the functional models that

@@ -1,6 +1,6 @@
 // Runs each ONNX model DIR/*/model.onnx with onnxruntime on the fixed
 // input [1, 3, 16, 16] (the formula of fixture.GraphInput in
-// models/internal/fixture) and writes DIR/*/expected.json with the
+// internal/fixture) and writes DIR/*/expected.json with the
 // logits. See README.md.
 import * as ort from "onnxruntime-web";
 import fs from "node:fs";

@@ -2,7 +2,7 @@
 // (a ResNet-like and a MobileNetV2-like network), saves each as a layers
 // model (model.json + weights.bin) and writes expected.json: the logits
 // TensorFlow.js computes for a fixed input (the formula of fixture.GraphInput in
-// models/internal/fixture, laid out NHWC) and the gradient of the
+// internal/fixture, laid out NHWC) and the gradient of the
 // largest logit with respect to that input. See README.md.
 import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
