@@ -188,6 +188,21 @@ func TestFeatureMapsSpeed(t *testing.T) {
 	for _, m := range []string{"mnist", "convnetjs"} {
 		evalJS[chromedp.Void](t, ctx, fmt.Sprintf(`cnnviz.setState({model: %q, view: "layers", layer: "conv1", channel: 0, test: 0}).then(() => undefined)`, m))
 		frames(t, ctx, 5)
+		// The check of the test set under the new model (the scan for
+		// misclassified images) runs in the background first: its
+		// allocations make the garbage collector charge the view's
+		// work for assists, which is not the view's cost.
+		scan := evalJS[map[string]float64](t, ctx, `(async () => {
+			for (let i = 0; i < 600; i++) {
+				const s = (await cnnviz.state()).scan;
+				if (s.checked >= s.total) return s;
+				await new Promise(r => setTimeout(r, 100));
+			}
+			return (await cnnviz.state()).scan;
+		})()`)
+		if scan["checked"] < scan["total"] {
+			t.Logf("%s: the test-set check is still running (%v); measuring anyway", m, scan)
+		}
 		evalJS[map[string]any](t, ctx, `cnnviz.featuresPerf(true)`)
 		var ms []float64
 		fr := 0
