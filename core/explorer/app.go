@@ -92,6 +92,9 @@ type App struct {
 	plan *nn.Plan
 	// sample is the built-in start of the test set (Sample).
 	sample *mnist.Set
+	// digitBefore is the test image shown when a colour model replaced
+	// it with a photo, to come back to under a digit model.
+	digitBefore int
 
 	// photo is the decoded picture of an upload or a sample photo
 	// (photoName, "" for an upload); photoVer changes with it. colour is
@@ -177,14 +180,26 @@ func (a *App) SetModel(name string) error {
 	if name == a.State.Model {
 		return nil
 	}
+	in := a.State.Input
 	a.State.Model = name
 	a.State.Layer, a.State.Channel = "", -1
-	if k := a.State.Input.Kind; IsColour(a.Current().Net) && (k == InputDrawing || k == InputTest) {
+	if k := in.Kind; IsColour(a.Current().Net) && (k == InputDrawing || k == InputTest) {
 		// The drawing pad and the MNIST digits are grey: a colour
 		// model starts on a sample photo.
 		if err := a.ShowPhoto(Photos()[0]); err != nil {
 			return err
 		}
+		if k == InputTest {
+			a.digitBefore = in.Test
+		}
+	}
+	if k := in.Kind; !IsColour(a.Current().Net) && (k == InputPhoto || k == InputCamera) {
+		// The sample photos and the camera feed colour models: a digit
+		// model goes back to the test image shown before them.
+		a.State.Input = Input{Kind: InputTest, Test: a.digitBefore}
+		a.drawing = false
+		a.dirty = true
+		a.touch()
 	}
 	if c := a.State.Class; c >= len(a.Current().Net.Spec.Classes) {
 		a.State.Class = -1

@@ -207,6 +207,54 @@ func TestColourModelBrowsesNoDigits(t *testing.T) {
 	}
 }
 
+// TestDigitModelLeavesPhotos switches from a digit model to a colour
+// model and back: the colour model starts on a sample photo, and the
+// digit model comes back to the test image it showed, from a photo or
+// the camera alike; an upload stays.
+func TestDigitModelLeavesPhotos(t *testing.T) {
+	a := newApp(t)
+	a.SetTestSet(fakeSet(50, 3))
+	if err := a.ShowTest(42); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	if in := a.State.Input; in.Kind != InputPhoto {
+		t.Fatalf("tinyvgg starts on %+v, want a sample photo", in)
+	}
+	if err := a.SetModel("mnist"); err != nil {
+		t.Fatal(err)
+	}
+	if in := a.State.Input; in.Kind != InputTest || in.Test != 42 {
+		t.Errorf("back under mnist from a photo: input %+v, want test image 42", in)
+	}
+	a.Refresh()
+	fresh := newApp(t)
+	fresh.SetTestSet(a.Test)
+	if err := fresh.ShowTest(42); err != nil {
+		t.Fatal(err)
+	}
+	fresh.Refresh()
+	if !reflect.DeepEqual(a.Pixels, fresh.Pixels) {
+		t.Errorf("back under mnist: the pixels are not test image 42's")
+	}
+	// From the camera.
+	if err := a.SetModel("tinyvgg"); err != nil {
+		t.Fatal(err)
+	}
+	frame := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	if err := a.UseFrame(frame); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetModel("convnetjs"); err != nil {
+		t.Fatal(err)
+	}
+	if in := a.State.Input; in.Kind != InputTest || in.Test != 42 {
+		t.Errorf("back under convnetjs from the camera: input %+v, want test image 42", in)
+	}
+}
+
 func TestUseFrame(t *testing.T) {
 	a := newApp(t)
 	frame := image.NewRGBA(image.Rect(0, 0, 160, 120))
