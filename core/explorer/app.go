@@ -501,7 +501,10 @@ type scan struct {
 	a    *App
 	net  *nn.Sequential
 	plan *nn.Plan // net for scanBatch images, made at the first Step
-	buf  []float32
+	// one and buf hold a test image and the batch as the net takes it,
+	// kept across steps: the scan, which runs for seconds beside every
+	// view, allocates nothing per image.
+	one, buf []float32
 }
 
 // scanBatch is the number of images per Step: one image of the mnist model
@@ -515,11 +518,14 @@ func (s *scan) Step() bool {
 		return true
 	}
 	n := min(scanBatch, a.Test.Count-a.scanned)
-	s.buf = s.buf[:0]
-	one := make([]float32, 28*28)
+	shape := s.net.Spec.Input
+	size := shape[0] * shape[1] * shape[2]
+	if s.one == nil {
+		s.one, s.buf = make([]float32, 28*28), make([]float32, scanBatch*size)
+	}
 	for i := 0; i < n; i++ {
-		a.Test.Float(a.scanned+i, one)
-		s.buf = append(s.buf, FitInput(one, s.net.Spec.Input)...)
+		a.Test.Float(a.scanned+i, s.one)
+		fitInput(s.buf[i*size:(i+1)*size], s.one, shape)
 	}
 	if s.plan == nil {
 		s.plan = nn.NewPlan(s.net, scanBatch)
@@ -528,7 +534,7 @@ func (s *scan) Step() bool {
 	if n == scanBatch {
 		logits = s.plan.Forward(s.buf)
 	} else {
-		logits = s.net.Logits(s.buf, n)
+		logits = s.net.Logits(s.buf[:n*size], n)
 	}
 	k := len(s.net.Spec.Classes)
 	for i := 0; i < n; i++ {

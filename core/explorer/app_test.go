@@ -475,3 +475,27 @@ func TestRunBenchOwnModel(t *testing.T) {
 		t.Errorf("trainStep with a model of one's own: %v, want a refusal", err)
 	}
 }
+
+// TestScanAllocatesNothing checks that the background check of the test
+// set allocates nothing per image once running, and that its predictions
+// are the network's.
+func TestScanAllocatesNothing(t *testing.T) {
+	a := newApp(t)
+	a.SetTestSet(fakeSet(200, 3))
+	net := a.Current().Net
+	s := &scan{a: a, net: net}
+	a.pred = make([]int8, a.Test.Count)
+	a.scanned = 0
+	s.Step() // makes the plan and the buffers
+	if allocs := testing.AllocsPerRun(100, func() { s.Step() }); allocs != 0 {
+		t.Errorf("a scan step allocates %v times, want 0", allocs)
+	}
+	pix := make([]float32, 28*28)
+	for i := 0; i < a.scanned; i++ {
+		a.Test.Float(i, pix)
+		logits, _ := Predict(net, FitInput(pix, net.Spec.Input))
+		if want := int8(argmax(logits)); a.pred[i] != want {
+			t.Fatalf("scan's prediction of image %d = %d, the network's %d", i, a.pred[i], want)
+		}
+	}
+}

@@ -109,8 +109,14 @@ func InputGradient(net *nn.Sequential, pixels []float32, class int) *tensor.Tens
 // [C, H, W]: resampled to H×W by nearest neighbour when the sizes differ,
 // and repeated over the C channels.
 func FitInput(pix28 []float32, shape []int) []float32 {
+	out := make([]float32, shape[0]*shape[1]*shape[2])
+	fitInput(out, pix28, shape)
+	return out
+}
+
+// fitInput is FitInput into out, which has room for shape.
+func fitInput(out, pix28 []float32, shape []int) {
 	c, h, w := shape[0], shape[1], shape[2]
-	out := make([]float32, c*h*w)
 	for y := 0; y < h; y++ {
 		sy := min(27, y*28/h)
 		for x := 0; x < w; x++ {
@@ -121,7 +127,6 @@ func FitInput(pix28 []float32, shape []int) []float32 {
 			}
 		}
 	}
-	return out
 }
 
 // Bench names the workloads of RunBench.
