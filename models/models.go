@@ -192,17 +192,6 @@ func Embedded(name string) bool {
 	return err == nil
 }
 
-// builtinFile returns the bytes of a shipped model's file.
-func builtinFile(name string) ([]byte, error) {
-	if name == Robust {
-		if robustFile == nil {
-			return nil, fmt.Errorf("shipped model %q: %w; fetch %s", name, ErrNotEmbedded, RobustFile)
-		}
-		return robustFile, nil
-	}
-	return builtin.ReadFile(name + ".safetensors")
-}
-
 // PhotoModels returns the names of the shipped models that classify colour
 // photos rather than MNIST digits: "tinyvgg", CNN Explainer's Tiny VGG
 // (MIT licence, tinyvgg.LICENSE), imported from its TensorFlow.js files.
@@ -216,24 +205,25 @@ const Robust = "robust"
 // Builtin returns a fresh copy of a shipped trained model: "mnist",
 // "convnetjs", Robust, or one of PhotoModels.
 func Builtin(name string) (*nn.Sequential, error) {
-	b, err := builtinFile(name)
-	if errors.Is(err, ErrNotEmbedded) {
-		return nil, err
-	}
+	b, err := BuiltinBytes(name)
 	if err != nil {
-		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), append([]string{Robust}, PhotoModels()...)...), ", "))
+		return nil, err
 	}
 	return Load(b)
 }
 
-// BuiltinBytes returns the model file of a shipped model, for download.
+// BuiltinBytes returns the model file of a shipped model, for download;
+// for Robust in the page's build an error that wraps ErrNotEmbedded.
 func BuiltinBytes(name string) ([]byte, error) {
-	b, err := builtinFile(name)
-	if errors.Is(err, ErrNotEmbedded) {
-		return nil, err
+	if name == Robust {
+		if robustFile == nil {
+			return nil, fmt.Errorf("shipped model %q: %w; fetch %s", name, ErrNotEmbedded, RobustFile)
+		}
+		return robustFile, nil
 	}
+	b, err := builtin.ReadFile(name + ".safetensors")
 	if err != nil {
-		return nil, fmt.Errorf("no shipped model %q", name)
+		return nil, fmt.Errorf("no shipped model %q (shipped: %s)", name, strings.Join(append(Architectures(), append([]string{Robust}, PhotoModels()...)...), ", "))
 	}
 	return b, nil
 }

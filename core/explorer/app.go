@@ -519,7 +519,7 @@ func (s *scan) Step() bool {
 	}
 	n := min(scanBatch, a.Test.Count-a.scanned)
 	shape := s.net.Spec.Input
-	size := shape[0] * shape[1] * shape[2]
+	size := tensor.Numel(shape)
 	if s.one == nil {
 		s.one, s.buf = make([]float32, 28*28), make([]float32, scanBatch*size)
 	}

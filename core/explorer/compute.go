@@ -109,7 +109,7 @@ func InputGradient(net *nn.Sequential, pixels []float32, class int) *tensor.Tens
 // [C, H, W]: resampled to H×W by nearest neighbour when the sizes differ,
 // and repeated over the C channels.
 func FitInput(pix28 []float32, shape []int) []float32 {
-	out := make([]float32, shape[0]*shape[1]*shape[2])
+	out := make([]float32, tensor.Numel(shape))
 	fitInput(out, pix28, shape)
 	return out
 }
@@ -201,13 +201,7 @@ func RunBench(workload string, o BenchOptions) (res BenchResult, err error) {
 			return BenchResult{}, fmt.Errorf("workload %q runs the convnetjs architecture only; a model of one's own can be timed with forward and inputGradient", workload)
 		}
 		net = o.Net
-		inSize, classes = 1, 1
-		for _, d := range net.Spec.Input {
-			inSize *= d
-		}
-		for _, d := range net.OutShape(len(net.Spec.Layers) - 1) {
-			classes *= d
-		}
+		inSize, classes = tensor.Numel(net.Spec.Input), tensor.Numel(net.OutShape(len(net.Spec.Layers)-1))
 	}
 	r := rand.New(rand.NewPCG(o.Seed, 0xbe7c))
 	random := func(n int) []float32 {
