@@ -24,6 +24,16 @@ type face struct {
 	xf              font.Face
 	ascent, descent float64 // pixels above and below the baseline
 	glyphs          map[glyphKey]*glyph
+	runes           map[rune]runeMetric
+}
+
+// runeMetric is what a rune is drawn as (itself, or '?' when the typeface
+// lacks it) and that glyph's advance, looked up once per rune: the
+// rasterizer's lookup parses the font's tables each time, and labels are
+// measured and drawn every frame.
+type runeMetric struct {
+	r       rune
+	advance fixed.Int26_6
 }
 
 // subpixels is how many horizontal phases a glyph is rasterized at.
@@ -38,9 +48,8 @@ type glyphKey struct {
 // goes with its top-left corner at the pen's whole-pixel position plus
 // off.
 type glyph struct {
-	img     *ebiten.Image
-	off     image.Point
-	advance fixed.Int26_6
+	img *ebiten.Image
+	off image.Point
 }
 
 func newFace(src *opentype.Font, px float64) (*face, error) {
@@ -49,7 +58,7 @@ func newFace(src *opentype.Font, px float64) (*face, error) {
 		return nil, err
 	}
 	m := xf.Metrics()
-	return &face{xf: xf, ascent: toFloat(m.Ascent), descent: toFloat(m.Descent), glyphs: map[glyphKey]*glyph{}}, nil
+	return &face{xf: xf, ascent: toFloat(m.Ascent), descent: toFloat(m.Descent), glyphs: map[glyphKey]*glyph{}, runes: map[rune]runeMetric{}}, nil
 }
 
 func toFloat(x fixed.Int26_6) float64 { return float64(x) / 64 }
@@ -57,12 +66,20 @@ func toFloat(x fixed.Int26_6) float64 { return float64(x) / 64 }
 // height is the height of a line box without leading.
 func (f *face) height() float64 { return f.ascent + f.descent }
 
-// known returns r, or '?' when the typeface has no glyph for it.
-func (f *face) known(r rune) rune {
-	if _, ok := f.xf.GlyphAdvance(r); ok {
-		return r
+// metric returns how r is drawn, from the cache or looked up now.
+func (f *face) metric(r rune) runeMetric {
+	if m, ok := f.runes[r]; ok {
+		return m
 	}
-	return '?'
+	m := runeMetric{r: r}
+	a, ok := f.xf.GlyphAdvance(r)
+	if !ok {
+		m.r = '?'
+		a, _ = f.xf.GlyphAdvance('?')
+	}
+	m.advance = a
+	f.runes[r] = m
+	return m
 }
 
 // advance returns the width of s in pixels: the glyphs' advances and the
@@ -71,13 +88,12 @@ func (f *face) advance(s string) float64 {
 	var x fixed.Int26_6
 	prev := rune(-1)
 	for _, r := range s {
-		r = f.known(r)
+		m := f.metric(r)
 		if prev >= 0 {
-			x += f.xf.Kern(prev, r)
+			x += f.xf.Kern(prev, m.r)
 		}
-		a, _ := f.xf.GlyphAdvance(r)
-		x += a
-		prev = r
+		x += m.advance
+		prev = m.r
 	}
 	return toFloat(x)
 }
@@ -92,19 +108,18 @@ func (f *face) draw(dst *ebiten.Image, s string, x, y float64, c color.Color) fl
 	start := px
 	prev := rune(-1)
 	for _, r := range s {
-		r = f.known(r)
+		m := f.metric(r)
 		if prev >= 0 {
-			px += f.xf.Kern(prev, r)
+			px += f.xf.Kern(prev, m.r)
 		}
 		phase := uint8((px & 63) * subpixels / 64)
-		g := f.glyph(r, phase)
-		if g.img != nil {
+		if g := f.glyph(m.r, phase); g.img != nil {
 			op.GeoM.Reset()
 			op.GeoM.Translate(float64(px.Floor()+g.off.X), float64(baseline+g.off.Y))
 			dst.DrawImage(g.img, op)
 		}
-		px += g.advance
-		prev = r
+		px += m.advance
+		prev = m.r
 	}
 	return toFloat(px - start)
 }
@@ -117,8 +132,8 @@ func (f *face) glyph(r rune, phase uint8) *glyph {
 		return g
 	}
 	dot := fixed.Point26_6{X: fixed.Int26_6(phase) * 64 / subpixels}
-	dr, mask, mp, adv, ok := f.xf.Glyph(dot, r)
-	g := &glyph{advance: adv}
+	dr, mask, mp, _, ok := f.xf.Glyph(dot, r)
+	g := &glyph{}
 	if ok && !dr.Empty() {
 		// The mask belongs to the face and is reused by its next
 		// call: copy it now, as white with its coverage as alpha
