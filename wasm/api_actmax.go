@@ -40,13 +40,12 @@ func apiMaximize(g *game, args []js.Value) (any, error) {
 	if args[0].Type() != js.TypeString {
 		return nil, fmt.Errorf("model must be a model name (a string), got %s", describe(args[0]))
 	}
-	m := g.app.Model(args[0].String())
+	m, err := g.modelNamed(args[0].String())
+	if err != nil {
+		return nil, err
+	}
 	if m == nil {
-		var names []string
-		for _, mm := range g.app.Models() {
-			names = append(names, mm.Name)
-		}
-		return nil, fmt.Errorf("no model %q (have: %s)", args[0].String(), strings.Join(names, ", "))
+		return nil, fmt.Errorf("no model %q (have: %s)", args[0].String(), strings.Join(modelNames(g.app), ", "))
 	}
 	o := args[1]
 	if o.Type() != js.TypeObject || js.Global().Get("Array").Call("isArray", o).Bool() {
@@ -67,7 +66,6 @@ func apiMaximize(g *game, args []js.Value) (any, error) {
 	net := m.Net
 	p := explorer.ActmaxParams{Y: -1, X: -1, Seed: 1}
 	has := func(k string) bool { v := o.Get(k); return !v.IsUndefined() && !v.IsNull() }
-	var err error
 	str := func(k string, dst *string) {
 		if err == nil && has(k) {
 			if v := o.Get(k); v.Type() != js.TypeString {

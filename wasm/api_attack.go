@@ -75,13 +75,14 @@ func modelOption(g *game, v js.Value) (*explorer.Model, error) {
 	if v.IsUndefined() {
 		return a.Current(), nil
 	}
-	if v.Type() == js.TypeString && v.String() == explorer.RobustName {
-		return g.robust()
-	}
-	if v.Type() != js.TypeString || a.Model(v.String()) == nil {
+	if v.Type() != js.TypeString {
 		return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(a), ", "))
 	}
-	return a.Model(v.String()), nil
+	m, err := g.modelNamed(v.String())
+	if err == nil && m == nil {
+		err = fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(a), ", "))
+	}
+	return m, err
 }
 
 // apiAttack is cnnviz.attack({model, pixels, label, method, norm, eps,

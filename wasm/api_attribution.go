@@ -217,7 +217,10 @@ func apiAttributionMetrics(g *game, args []js.Value) (any, error) {
 	if args[0].Type() != js.TypeString {
 		return nil, fmt.Errorf("model must be a model name (a string), got %s", describe(args[0]))
 	}
-	m := g.app.Model(args[0].String())
+	m, err := g.modelNamed(args[0].String())
+	if err != nil {
+		return nil, err
+	}
 	if m == nil {
 		return nil, fmt.Errorf("no model %q", args[0].String())
 	}

@@ -71,7 +71,10 @@ func apiLayerStats(g *game, args []js.Value) (any, error) {
 	if len(args) < 1 || args[0].Type() != js.TypeString {
 		return nil, fmt.Errorf("the first argument must be a model name")
 	}
-	m := a.Model(args[0].String())
+	m, err := g.modelNamed(args[0].String())
+	if err != nil {
+		return nil, err
+	}
 	if m == nil {
 		return nil, fmt.Errorf("no model %q", args[0].String())
 	}

@@ -41,10 +41,16 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 	}
 	m := a.Current()
 	if v := get("model"); !v.IsUndefined() {
-		if v.Type() != js.TypeString || a.Model(v.String()) == nil {
+		var err error
+		if v.Type() == js.TypeString {
+			m, err = g.modelNamed(v.String())
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v.Type() != js.TypeString || m == nil {
 			return nil, fmt.Errorf("model must be one of %s", strings.Join(modelNames(a), ", "))
 		}
-		m = a.Model(v.String())
 	}
 	layer := explorer.PixelsSource
 	if explorer.DefaultEmbedSource(m.Net) == "gap" {

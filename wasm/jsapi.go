@@ -147,10 +147,11 @@ func installAPI(g *game) {
 				o.N = n
 			}
 			if v := opt.Get("model"); !v.IsUndefined() {
-				if v.Type() != js.TypeString || g.app.Model(v.String()) == nil {
-					return nil, fmt.Errorf("options.model must be one of %s", strings.Join(modelNames(g.app), ", "))
+				m, err := modelOption(g, v)
+				if err != nil {
+					return nil, err
 				}
-				o.Net = g.app.Model(v.String()).Net
+				o.Net = m.Net
 			}
 		}
 		r, err := explorer.RunBench(args[0].String(), o)
@@ -259,18 +260,12 @@ func modelAndPixels(g *game, args []js.Value, n int) (*explorer.Model, []float32
 	if args[0].Type() != js.TypeString {
 		return nil, nil, fmt.Errorf("model must be a model name (a string), got %s", args[0].Type())
 	}
-	if args[0].String() == explorer.RobustName {
-		if _, err := g.robust(); err != nil {
-			return nil, nil, err
-		}
+	m, err := g.modelNamed(args[0].String())
+	if err != nil {
+		return nil, nil, err
 	}
-	m := g.app.Model(args[0].String())
 	if m == nil {
-		var names []string
-		for _, mm := range g.app.Models() {
-			names = append(names, mm.Name)
-		}
-		return nil, nil, fmt.Errorf("no model %q (have: %s)", args[0].String(), strings.Join(names, ", "))
+		return nil, nil, fmt.Errorf("no model %q (have: %s)", args[0].String(), strings.Join(modelNames(g.app), ", "))
 	}
 	pix, err := floatsArg(args[1], "pixels")
 	if err != nil {

@@ -29,6 +29,17 @@ func (g *game) robust() (*explorer.Model, error) {
 	return nil, errRobustPending
 }
 
+// modelNamed returns the selectable model called name, or nil when there
+// is none. Naming the robust model starts its download if need be, with
+// errRobustPending until it has arrived: every JS call that takes a model
+// by name finds it through here.
+func (g *game) modelNamed(name string) (*explorer.Model, error) {
+	if name == explorer.RobustName {
+		return g.robust()
+	}
+	return g.app.Model(name), nil
+}
+
 // needsRobust returns errRobustPending, and starts the download, when s
 // names the robust model and it has yet to arrive.
 func (g *game) needsRobust(s explorer.State) error {

@@ -55,21 +55,25 @@ func TestRobustFetchedOnDemand(t *testing.T) {
 			t.Fatalf("robust listed before anything asked for it")
 		}
 	}
-	// Three calls at once: one download, and each call's own answer.
+	// Four calls at once: one download, and each call's own answer.
 	got := evalJS[map[string]any](t, ctx, `(async () => {
 		const img = (await cnnviz.attack({method: "fgsm", eps: 0.01})).clean;
-		const [pred, atk, st] = await Promise.all([
+		const [pred, atk, st, bench] = await Promise.all([
 			cnnviz.predict("robust", img),
 			cnnviz.attack({model: "robust", method: "fgsm", eps: 0.3}),
 			cnnviz.setState({model: "robust"}),
+			cnnviz.bench("forward", {model: "robust", blocks: 1, blockMs: 5}),
 		]);
 		const argmax = a => a.indexOf(Math.max(...a));
-		return {pred: argmax(Array.from(pred.probs)), clean: atk.cleanPred, model: st.model, predicted: st.predicted};
+		return {pred: argmax(Array.from(pred.probs)), clean: atk.cleanPred, model: st.model, predicted: st.predicted, benchMs: bench.minMs};
 	})()`)
 	t.Logf("robust model, test image 0: %v", got)
 	if got["pred"] != 7.0 || got["clean"] != 7.0 || got["model"] != "robust" || got["predicted"] != 7.0 {
 		t.Errorf("after the download: predict %v, attack's clean prediction %v, state model %v predicting %v; want 7, 7, robust, 7",
 			got["pred"], got["clean"], got["model"], got["predicted"])
+	}
+	if ms, _ := got["benchMs"].(float64); !(ms > 0) {
+		t.Errorf("bench of the robust model after the download: %v ms", got["benchMs"])
 	}
 	if got := n.Load(); got != 1 {
 		t.Errorf("the robust model was downloaded %d times, want once", got)
