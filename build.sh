@@ -36,6 +36,12 @@ die() {
 }
 mb() { awk -v n="$1" 'BEGIN { printf "%.1f MB", n / 1e6 }'; }
 
+# The page's programs use the standard library's first implementation of
+# encoding/json (GOEXPERIMENT=nojsonv2) instead of Go 1.27's default, the
+# one built on encoding/json/v2: the same API, 1.1 MB less raw and about
+# 0.2 MB less sent. The wasm tests under node build the same way.
+WASM_EXPERIMENT=nojsonv2
+
 # build writes web/cnnviz.wasm, web/wasm_exec.js and web/data/.
 build() {
 	local start=$SECONDS goroot mnist raw gz f
@@ -44,8 +50,8 @@ build() {
 	# The tag site leaves the robust model out of the program: the page
 	# fetches models/robust.safetensors when something asks for it.
 	say "building web/cnnviz.wasm (SIMD) and web/cnnviz-scalar.wasm"
-	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
-	GOOS=js GOARCH=wasm go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz-scalar.wasm ./wasm
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,$WASM_EXPERIMENT go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz.wasm ./wasm
+	GOOS=js GOARCH=wasm GOEXPERIMENT=$WASM_EXPERIMENT go build -tags site -trimpath -ldflags="-s -w" -o web/cnnviz-scalar.wasm ./wasm
 	goroot=$(go env GOROOT)
 	install -m 0644 "$goroot/lib/wasm/wasm_exec.js" web/wasm_exec.js
 
@@ -177,9 +183,9 @@ wasm_tests() {
 		echo "node is missing; the wasm tests need it (Debian: apt-get install nodejs)"
 		return 1
 	}
-	GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./models/... || return 1
+	GOOS=js GOARCH=wasm GOEXPERIMENT=$WASM_EXPERIMENT go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./models/... || return 1
 	# Again with the WebAssembly SIMD kernels, which the site uses.
-	GOOS=js GOARCH=wasm GOEXPERIMENT=simd go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd,$WASM_EXPERIMENT go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
 }
 
 ensure_chromium() {
@@ -234,7 +240,7 @@ test_all() {
 	step "go vet (native)" go vet ./...
 	step "go vet (native, browser tests)" go vet -tags browser ./web/...
 	step "go vet (js/wasm)" env GOOS=js GOARCH=wasm go vet ./...
-	step "go vet (js/wasm, SIMD, the site's build)" env GOOS=js GOARCH=wasm GOEXPERIMENT=simd go vet -tags site ./...
+	step "go vet (js/wasm, SIMD, the site's build)" env GOOS=js GOARCH=wasm GOEXPERIMENT=simd,$WASM_EXPERIMENT go vet -tags site ./...
 	step "dependency rule" check_deps
 	step "thin shell" check_shell
 	step "onnx test cases" ensure_onnx_testdata

@@ -229,7 +229,11 @@ func apiRobustness(g *game, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := explorer.NewRobustnessJob(m.Net, a.Test, n, uint64(seed), opt.Norm, steps)
+	set, err := a.TestSet()
+	if err != nil {
+		return nil, err
+	}
+	j, err := explorer.NewRobustnessJob(m.Net, set, n, uint64(seed), opt.Norm, steps)
 	if err != nil {
 		return nil, err
 	}

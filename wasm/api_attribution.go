@@ -243,10 +243,11 @@ func apiAttributionMetrics(g *game, args []js.Value) (any, error) {
 			return nil, err
 		}
 	}
-	if g.app.Test == nil {
-		return nil, fmt.Errorf("the test set is not loaded yet (await cnnviz.ready())")
+	set, err := g.app.TestSet()
+	if err != nil {
+		return nil, err
 	}
-	net, imgs, cls, boxes, err := explorer.AttrMetricImages(m.Net, g.app.Test, metric, n, opt.Seed)
+	net, imgs, cls, boxes, err := explorer.AttrMetricImages(m.Net, set, metric, n, opt.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -100,10 +100,11 @@ func apiLayerStats(g *game, args []js.Value) (any, error) {
 		acts := explorer.Activations(m.Net, explorer.FitInput(a.Pixels, m.Net.Spec.Input))
 		return statsJS(explorer.CurrentStats(m, acts)), nil
 	}
-	if a.Test == nil {
-		return nil, fmt.Errorf("the test set is still loading")
+	set, err := a.TestSet()
+	if err != nil {
+		return nil, err
 	}
-	idx, err := explorer.TestSample(a.Test, sample, uint64(seed))
+	idx, err := explorer.TestSample(set, sample, uint64(seed))
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,11 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 	}
 	opt.Seed = uint64(seed)
 	opt.ExaggerationIters = min(opt.ExaggerationIters, opt.MaxIter)
-	e, err := explorer.NewEmbedding(m.Net, a.Test, eo)
+	set, err := a.TestSet()
+	if err != nil {
+		return nil, err
+	}
+	e, err := explorer.NewEmbedding(m.Net, set, eo)
 	if err != nil {
 		return nil, err
 	}

@@ -15,12 +15,8 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
-// The files of the MNIST test set, fetched through window.cnnvizFetch.
-const (
-	testImagesPath = "web/data/t10k-images-idx3-ubyte"
-	testLabelsPath = "web/data/t10k-labels-idx1-ubyte"
-	uploadInputID  = "cnnviz-upload"
-)
+// uploadInputID is the id of the page's file input for uploads.
+const uploadInputID = "cnnviz-upload"
 
 // theGame is the running game, for DOM callbacks.
 var theGame *game
@@ -106,47 +102,6 @@ func bytesOf(v js.Value) []byte {
 	b := make([]byte, v.Get("length").Int())
 	js.CopyBytesToGo(b, v)
 	return b
-}
-
-// loadTestSet asks for both files of the MNIST test set at once (the
-// loader started their downloads beside the program's and unpacks them)
-// and, from the promise's callback, hands the parsed set to the app in
-// the next Update. main calls it before the game starts.
-func (g *game) loadTestSet() {
-	f := js.Global().Get("cnnvizFetch")
-	if f.Type() != js.TypeFunction {
-		showError("could not load the MNIST test set: the page has no cnnvizFetch")
-		return
-	}
-	both := js.Global().Get("Promise").Call("all", []any{f.Invoke(testImagesPath), f.Invoke(testLabelsPath)})
-	var done, failed js.Func
-	release := func() { done.Release(); failed.Release() }
-	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		defer release()
-		img, lab := bytesOf(args[0].Index(0)), bytesOf(args[0].Index(1))
-		g.post(func() {
-			if err := g.app.LoadTestSet(img, lab); err != nil {
-				showError("the MNIST test set is damaged: " + err.Error())
-				return
-			}
-			markTiming("testSet")
-		})
-		return nil
-	})
-	failed = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		defer release()
-		msg := "download failed"
-		if len(args) > 0 {
-			if m := args[0].Get("message"); m.Type() == js.TypeString {
-				msg = m.String()
-			} else {
-				msg = args[0].String()
-			}
-		}
-		showError("could not load the MNIST test set: " + msg)
-		return nil
-	})
-	both.Call("then", done, failed)
 }
 
 // newFilePicker adds a hidden file input to the page under id, for one

@@ -176,11 +176,12 @@ func installAPI(g *game) {
 		g.app.Refresh()
 		return stateObject(g), nil
 	})
-	// ready resolves when the test set is loaded and the first prediction
-	// on it is made.
+	// ready asks for the test set and resolves when it is loaded and the
+	// first prediction on it is made.
 	api.Set("ready", js.FuncOf(func(js.Value, []js.Value) any {
 		return js.Global().Get("Promise").New(js.FuncOf(func(_ js.Value, a []js.Value) any {
 			resolve := a[0]
+			g.post(func() { g.whenTest(nil) })
 			go func() {
 				for !g.firstPrediction {
 					time.Sleep(20 * time.Millisecond)

@@ -57,12 +57,11 @@ type game struct {
 	scrollFrom, scrollAt int
 	exportReq            string
 	pending              []func()
-	// robustWaiters wait for the robust model's download, under way
-	// while robustFetching is set (robust.go).
-	robustWaiters  []func(error)
-	robustFetching bool
-	status         string
-	statusAt       time.Time
+	// robustDownload and testDownload are the downloads of the robust
+	// model (robust.go) and the test set (testset.go).
+	robustDownload, testDownload fetchWait
+	status                       string
+	statusAt                     time.Time
 
 	hashWritten string
 	hashAt      time.Time
@@ -249,7 +248,7 @@ func (g *game) Update() (err error) {
 	}
 	if !held && g.app.Refresh() {
 		// The first prediction is on the built-in sample as a rule (the
-		// test set is still on its way); ready() waits for one made
+		// test set comes only when needed); ready() waits for one made
 		// with the test set.
 		if !g.shownPrediction && g.app.InputReady() {
 			g.shownPrediction = true
@@ -259,6 +258,9 @@ func (g *game) Update() (err error) {
 			g.firstPrediction = true
 			markTiming("testSetPrediction")
 		}
+	}
+	if g.app.TestRequested() {
+		g.whenTest(nil) // something this frame needed the whole test set
 	}
 	if pen {
 		g.showPen()
@@ -715,10 +717,6 @@ func main() {
 	// and a late frame must not be followed by catch-up Updates that make
 	// the next one later still.
 	ebiten.SetTPS(ebiten.SyncWithFPS)
-	// Ask for the test set now: the loader has been downloading it beside
-	// the program, and its callback can run as soon as main yields, before
-	// the first frame (which, in software WebGL, can take seconds).
-	g.loadTestSet()
 	if err := ebiten.RunGame(g); err != nil {
 		log.Fatalf("cnnviz: %v", err)
 	}

@@ -110,8 +110,8 @@ func (g *game) drawTop(dst *ebiten.Image) {
 		if !decoding {
 			msg = fmt.Sprintf("shrinking the picture: %.0f%%", 100*p)
 		}
-	} else if g.app.Test == nil {
-		msg = "loading the MNIST test set…"
+	} else if g.testDownload.active {
+		msg = "downloading the MNIST test set…"
 	} else if scanned, total, wrong := g.app.ScanProgress(); scanned < total {
 		msg = fmt.Sprintf("checking the test set: %d of %d, %d wrong so far", scanned, total, wrong)
 	}

@@ -63,18 +63,13 @@ func (g *game) whenRobust(use func(error)) {
 		}
 		return
 	}
-	if use != nil {
-		g.robustWaiters = append(g.robustWaiters, use)
-	}
-	if g.robustFetching {
+	if !g.robustDownload.wait(use) {
 		return
 	}
-	g.robustFetching = true
 	g.say("downloading the robust model…")
 	go func() {
 		b, err := fetchFile(explorer.RobustFile)
 		g.post(func() {
-			g.robustFetching = false
 			if err == nil {
 				_, err = g.app.AddRobustFile(b)
 			}
@@ -84,11 +79,7 @@ func (g *game) whenRobust(use func(error)) {
 			} else {
 				g.say("robust model loaded")
 			}
-			waiters := g.robustWaiters
-			g.robustWaiters = nil
-			for _, f := range waiters {
-				f(err)
-			}
+			g.robustDownload.finish(err)
 		})
 	}()
 }
@@ -152,13 +143,18 @@ func fetchJS(path string) (js.Value, error) {
 }
 
 // settle turns the result of the API function name, called with args,
-// into its promise; a call that waits for the robust model is made again
-// once the model has arrived, and rejects if it cannot.
+// into its promise; a call that waits for the robust model or the test set
+// is made again once it has arrived, and rejects if it cannot.
 func settle(g *game, name string, args []js.Value, v any, err error, ok func(any) js.Value) js.Value {
-	if !errors.Is(err, errRobustPending) {
-		if err != nil {
-			return reject("cnnviz." + name + ": " + err.Error())
-		}
+	var when func(func(error))
+	switch {
+	case errors.Is(err, errRobustPending):
+		when = g.whenRobust
+	case isTestPending(err):
+		when = g.whenTest
+	case err != nil:
+		return reject("cnnviz." + name + ": " + err.Error())
+	default:
 		return ok(v)
 	}
 	again := make([]any, len(args))
@@ -169,7 +165,7 @@ func settle(g *game, name string, args []js.Value, v any, err error, ok func(any
 	executor = js.FuncOf(func(_ js.Value, p []js.Value) any {
 		executor.Release()
 		resolve, rejectP := p[0], p[1]
-		g.whenRobust(func(err error) {
+		when(func(err error) {
 			if err != nil {
 				rejectP.Invoke(js.Global().Get("Error").New("cnnviz." + name + ": " + err.Error()))
 				return

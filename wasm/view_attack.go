@@ -151,7 +151,11 @@ func (v *attackView) Update(c *Ctx) {
 	}
 	w := min(c.U(210), c.Area.Dx())
 	c.Button("attack-robust", image.Rect(x0, y, x0+w, y+c.U(24)), label, v.robust != nil, func() {
-		if v.robust != nil || a.Test == nil {
+		if v.robust != nil {
+			return
+		}
+		if _, err := a.TestSet(); err != nil {
+			c.ShowError(err.Error() + ": press again once it has arrived")
 			return
 		}
 		opt, err := explorer.AttackSettings(a.State)

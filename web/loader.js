@@ -1,7 +1,7 @@
 // loader.js starts cnnviz. It checks that the browser can run the page,
 // downloads web/cnnviz.wasm with a progress bar (compiling it as it
-// arrives, where the browser can), then starts the download of the MNIST
-// test set, runs the program with the Go support code of wasm_exec.js,
+// arrives, where the browser can), runs the program with the Go support
+// code of wasm_exec.js,
 // and hands window.cnnviz to whoever waits on
 // window.cnnvizReady once the Go program calls window.cnnvizStarted().
 //
@@ -450,11 +450,9 @@
     instantiate(wasmPath, go.importObject, function () {
       timings.downloaded = now();
       setProgress(1, 1);
+      // The program shows its first prediction on a built-in sample and
+      // asks for the MNIST test set only when something needs it.
       setStatus("Starting the program…");
-      // The program shows its first prediction on a built-in sample;
-      // the test set comes next, so that it does not slow the program's
-      // download on a slow connection.
-      prefetch();
     }).then(function (result) {
       timings.instantiated = now();
       go.run(result.instance).then(function () {
@@ -466,37 +464,6 @@
       fail("cnnviz could not load: " + (err && err.message ? err.message : err) + ".",
         "Check the connection and reload the page.");
     });
-  }
-
-  // PREFETCH are files the program asks for as soon as it runs; their
-  // downloads start once the program's has ended (while it compiles and
-  // starts), and cnnvizFetch hands the program the download in flight
-  // (once: a later call fetches afresh). Gzipped
-  // ones are unpacked by the browser (DecompressionStream, off the main
-  // thread) when it can: the program reads both forms, and unpacking in
-  // WebAssembly would hold up its single thread.
-  var PREFETCH = [
-    "web/data/t10k-images-idx3-ubyte",
-    "web/data/t10k-labels-idx1-ubyte"
-  ];
-  var prefetched = {};
-
-  function prefetch() {
-    if (failed || typeof Promise !== "function" || (location.protocol === "file:" && !inlineBlock(WASM_PATH))) {
-      return;
-    }
-    for (var i = 0; i < PREFETCH.length; i++) {
-      var p = fetchBytes(PREFETCH[i], null).then(function (bytes) {
-        if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b && typeof DecompressionStream === "function") {
-          return gunzip(bytes)["catch"](function () {
-            return bytes; // the program reports what is wrong with it
-          });
-        }
-        return bytes;
-      });
-      p["catch"](function () {}); // reported when the program asks for it
-      prefetched[PREFETCH[i]] = p;
-    }
   }
 
   window.cnnvizTimings = timings;
@@ -512,12 +479,6 @@
     ready.promise["catch"](function () {});
     window.cnnvizReady = ready.promise;
     window.cnnvizFetch = function (path) {
-      var p = normalizePath(path);
-      if (prefetched[p]) {
-        var pending = prefetched[p];
-        delete prefetched[p];
-        return pending;
-      }
       return fetchBytes(path, null);
     };
   }

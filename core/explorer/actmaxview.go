@@ -68,7 +68,7 @@ func (v *ActmaxView) Params(a *App) (ActmaxParams, bool, error) {
 // atlas once the test set is there.
 func (v *ActmaxView) Sync(a *App) {
 	v.ensure(a)
-	if v.Atlas != nil && a.Test != nil {
+	if v.Atlas != nil && a.needTest() == nil {
 		v.startTop(a)
 	}
 	if v.Atlas != nil {

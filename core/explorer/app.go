@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"math/rand/v2"
@@ -56,7 +57,8 @@ type App struct {
 	Sched Scheduler
 
 	// Test is the MNIST test set; nil until SetTestSet. Until then, the
-	// first test images come from the built-in sample (Sample).
+	// first test images come from the built-in sample (Sample). The page
+	// downloads it only once something needs it (TestSet).
 	Test *mnist.Set
 	// MisOnly restricts browsing the test set to misclassified images.
 	MisOnly bool
@@ -92,6 +94,9 @@ type App struct {
 	plan *nn.Plan
 	// sample is the built-in start of the test set (Sample).
 	sample *mnist.Set
+	// testWanted is set when something needed the test set before it
+	// was there (TestSet), until TestRequested.
+	testWanted bool
 	// digitBefore is the test image shown when a colour model replaced
 	// it with a photo, to come back to under a digit model.
 	digitBefore int
@@ -236,6 +241,38 @@ func (a *App) SetTestSet(s *mnist.Set) {
 	a.startScan()
 }
 
+// ErrTestLoading is the error of whatever needs the test set while it
+// has not arrived; needing it (TestSet) asks the shell for it.
+var ErrTestLoading = errors.New("the test set is still loading")
+
+// TestSet returns the test set. While it has not arrived it returns
+// ErrTestLoading and records the need, which TestRequested passes on to
+// the shell: a browsing button, a test image beyond the built-in sample,
+// a view or a call that works on the whole set. A visit that only draws
+// digits, or looks at the sample, never needs it.
+func (a *App) TestSet() (*mnist.Set, error) {
+	if a.Test != nil {
+		return a.Test, nil
+	}
+	a.testWanted = true
+	return nil, ErrTestLoading
+}
+
+// needTest is TestSet for callers that use a.Test themselves.
+func (a *App) needTest() error {
+	_, err := a.TestSet()
+	return err
+}
+
+// TestRequested reports whether the test set was needed (TestSet) since
+// the last call, while it had not arrived: the shell calls it once per
+// frame and downloads the set when it reports true.
+func (a *App) TestRequested() bool {
+	r := a.testWanted && a.Test == nil
+	a.testWanted = false
+	return r
+}
+
 // LoadTestSet parses the MNIST test set from the bytes of its image and
 // label files (gzipped or not) and installs it (SetTestSet).
 func (a *App) LoadTestSet(images, labels []byte) error {
@@ -360,12 +397,14 @@ func (a *App) Label() int {
 }
 
 // ShowTest makes test image i the input.
+// While the test set is on its way, the images of the built-in sample
+// can be shown, and any other asks for the test set and fails.
 func (a *App) ShowTest(i int) error {
-	if a.Test == nil {
-		return fmt.Errorf("the test set is still loading")
+	if err := a.needTest(); err != nil && (i < 0 || i >= a.sample.Count) {
+		return err
 	}
-	if i < 0 || i >= a.Test.Count {
-		return fmt.Errorf("test image %d is outside 0..%d", i, a.Test.Count-1)
+	if s := a.testImages(); i < 0 || i >= s.Count {
+		return fmt.Errorf("test image %d is outside 0..%d", i, s.Count-1)
 	}
 	a.State.Input = Input{Kind: InputTest, Test: i}
 	a.dirty = true
@@ -374,8 +413,16 @@ func (a *App) ShowTest(i int) error {
 }
 
 // StepTest moves delta images forward or back in the test set (wrapping),
-// skipping images that do not pass the filter (MisOnly).
+// skipping images that do not pass the filter (MisOnly). While the test
+// set is on its way (the first step asks for it), steps within the
+// built-in sample go ahead.
 func (a *App) StepTest(delta int) error {
+	if in := a.State.Input; a.Test == nil && !a.MisOnly && in.Kind == InputTest && a.digitsFit() == nil {
+		a.needTest()
+		if j := in.Test + delta; j >= 0 && j < a.sample.Count {
+			return a.ShowTest(j)
+		}
+	}
 	return a.findTest(delta, func(int) bool { return true })
 }
 
@@ -389,8 +436,8 @@ func (a *App) RandomTest() error {
 	if err := a.digitsFit(); err != nil {
 		return err
 	}
-	if a.Test == nil {
-		return fmt.Errorf("the test set is still loading")
+	if err := a.needTest(); err != nil {
+		return err
 	}
 	start := a.rand.IntN(a.Test.Count)
 	a.State.Input.Kind, a.State.Input.Test = InputTest, start
@@ -414,8 +461,8 @@ func (a *App) findTest(delta int, ok func(int) bool) error {
 	if err := a.digitsFit(); err != nil {
 		return err
 	}
-	if a.Test == nil {
-		return fmt.Errorf("the test set is still loading")
+	if err := a.needTest(); err != nil {
+		return err
 	}
 	n := a.Test.Count
 	cur := 0
@@ -705,6 +752,7 @@ func (a *App) Refresh() bool {
 		if s := a.testImages(); s != nil && a.State.Input.Test < s.Count {
 			a.Pixels = s.Float(a.State.Input.Test, a.Pixels)
 		} else {
+			a.needTest() // a link's test image beyond the sample
 			clear(a.Pixels)
 		}
 	case InputDrawing:

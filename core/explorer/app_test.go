@@ -69,8 +69,8 @@ func TestScanMatchesPlainPrediction(t *testing.T) {
 
 func TestBrowseTestSet(t *testing.T) {
 	a := newApp(t)
-	if err := a.StepTest(1); err == nil {
-		t.Errorf("StepTest before the test set: no error")
+	if err := a.StepTest(-1); !errors.Is(err, ErrTestLoading) {
+		t.Errorf("StepTest(-1) before the test set, which would wrap to its end: %v, want ErrTestLoading", err)
 	}
 	a.SetTestSet(fakeSet(25, 2))
 	steps := []struct {

@@ -219,7 +219,7 @@ var AttackRadii = map[inputopt.Norm][]float64{
 // seed.
 func NewRobustnessJob(net *nn.Sequential, set *mnist.Set, n int, seed uint64, norm inputopt.Norm, steps int) (*RobustnessJob, error) {
 	if set == nil {
-		return nil, fmt.Errorf("the test set is not loaded yet")
+		return nil, ErrTestLoading
 	}
 	idx, err := TestSample(set, n, seed)
 	if err != nil {

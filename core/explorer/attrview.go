@@ -459,8 +459,8 @@ func (v *AttrView) startEval(a *App, net *nn.Sequential, me AttrMethod, layer, c
 		e, err := NewAttrEval(net, "sanity", me.ID, layer, opts, one, []int{class}, nil, a.State.Seed)
 		add(e, err, "sanity")
 	case "confidence", "pointing":
-		if a.Test == nil {
-			v.EvalErr = "the test set is still loading"
+		if err := a.needTest(); err != nil {
+			v.EvalErr = err.Error()
 			return
 		}
 		if metric == "confidence" {

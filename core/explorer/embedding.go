@@ -91,7 +91,7 @@ type Features struct {
 // unknown source, a missing test set or n outside 2..set.Count.
 func NewFeatures(net *nn.Sequential, set *mnist.Set, source string, n, proj int, seed uint64) (*Features, error) {
 	if set == nil {
-		return nil, fmt.Errorf("the test set is still loading")
+		return nil, ErrTestLoading
 	}
 	if n < 2 || n > set.Count {
 		return nil, fmt.Errorf("n = %d images, want 2..%d", n, set.Count)
@@ -473,7 +473,7 @@ type Meaning struct {
 // NewMeaning prepares the metrics over the first n test images.
 func NewMeaning(net *nn.Sequential, set *mnist.Set, n int, seed uint64) (*Meaning, error) {
 	if set == nil {
-		return nil, fmt.Errorf("the test set is still loading")
+		return nil, ErrTestLoading
 	}
 	if n <= MeaningK || n > set.Count {
 		return nil, fmt.Errorf("n = %d images, want %d..%d", n, MeaningK+1, set.Count)

@@ -76,7 +76,7 @@ func (v *EmbedView) Sync(a *App) error {
 	if key == v.want && v.net == net {
 		return nil
 	}
-	if o.Data == "mnist" && a.Test == nil {
+	if o.Data == "mnist" && a.needTest() != nil {
 		return nil // wait for the test set
 	}
 	var e *Embedding
@@ -209,8 +209,8 @@ func (v *EmbedView) Perturb(a *App) {
 // Measure starts measuring every layer of the current model on up to
 // 1,000 test images (Meaning).
 func (v *EmbedView) Measure(a *App) error {
-	if a.Test == nil {
-		return fmt.Errorf("the test set is still loading")
+	if err := a.needTest(); err != nil {
+		return err
 	}
 	m, err := NewMeaning(a.Current().Net, a.Test, min(1000, a.Test.Count), 1)
 	if err != nil {

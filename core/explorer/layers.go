@@ -232,7 +232,7 @@ func (v *LayersView) Options(a *App) LayersOptions { return LayersOptionsOf(a.St
 // running one finished.
 func (v *LayersView) Update(a *App) {
 	li := a.PinnedLayer()
-	if a.Test == nil || li < 0 {
+	if li < 0 || a.needTest() != nil {
 		return
 	}
 	key := fmt.Sprintf("%s %d %p", a.State.Model, li, a.Current().Net)

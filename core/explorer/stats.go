@@ -96,8 +96,8 @@ func (v *StatsView) Current(a *App) []LayerStats {
 // Update starts the sample pass when the model, the sample size or the
 // seed changed. It returns an error only if the sample cannot be drawn.
 func (v *StatsView) Update(a *App) error {
-	if a.Test == nil {
-		return nil
+	if a.needTest() != nil {
+		return nil // until it arrives
 	}
 	n := StatsOptionsOf(a.State).Sample
 	key := fmt.Sprintf("%s %p %d %d", a.State.Model, a.Current().Net, n, a.State.Seed)

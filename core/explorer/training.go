@@ -130,7 +130,10 @@ func (s *Training) Reset() error {
 	if err := s.Opts.Check(); err != nil {
 		return err
 	}
-	if s.Data == nil || s.app.Test == nil {
+	if err := s.app.needTest(); err != nil {
+		return err
+	}
+	if s.Data == nil {
 		return fmt.Errorf("the training images are still loading")
 	}
 	net, err := nn.Build(spec, s.Opts.Seed)
@@ -147,7 +150,10 @@ func (s *Training) Reset() error {
 
 // Resume continues training from a checkpoint (checkpoint.Save bytes).
 func (s *Training) Resume(b []byte) error {
-	if s.Data == nil || s.app.Test == nil {
+	if err := s.app.needTest(); err != nil {
+		return err
+	}
+	if s.Data == nil {
 		return fmt.Errorf("the training images are still loading")
 	}
 	t, err := checkpoint.Resume(b, s.Data, s.app.Test)
