@@ -58,8 +58,12 @@ type game struct {
 	exportReq            string
 	pending              []func()
 	// robustDownload and testDownload are the downloads of the robust
-	// model (robust.go) and the test set (testset.go).
+	// model (robust.go) and the test set (testset.go); browses counts
+	// browsing actions, so that only the last one waiting for the test
+	// set runs when it arrives.
 	robustDownload, testDownload fetchWait
+	browses                      int
+	testFailed                   time.Time // when its download last failed
 	status                       string
 	statusAt                     time.Time
 
@@ -259,7 +263,7 @@ func (g *game) Update() (err error) {
 			markTiming("testSetPrediction")
 		}
 	}
-	if g.app.TestRequested() {
+	if g.app.TestRequested() && time.Since(g.testFailed) > testRetry {
 		g.whenTest(nil) // something this frame needed the whole test set
 	}
 	if pen {
@@ -560,9 +564,10 @@ func (g *game) keys() {
 			g.help = !g.help
 		case g.help:
 		case ch >= '0' && ch <= '9':
-			g.try(g.app.NextOfClass(int(ch - '0')))
+			k := int(ch - '0')
+			g.browse(func() error { return g.app.NextOfClass(k) })
 		case ch == 'r':
-			g.try(g.app.RandomTest())
+			g.browse(g.app.RandomTest)
 		case ch == 'm':
 			g.app.MisOnly = !g.app.MisOnly
 		case ch == 'u':
@@ -589,9 +594,9 @@ func (g *game) keys() {
 	ctrl := ebiten.IsKeyPressed(ebiten.KeyControl) || ebiten.IsKeyPressed(ebiten.KeyMeta)
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyArrowRight):
-		g.try(g.app.StepTest(1))
+		g.browse(func() error { return g.app.StepTest(1) })
 	case inpututil.IsKeyJustPressed(ebiten.KeyArrowLeft):
-		g.try(g.app.StepTest(-1))
+		g.browse(func() error { return g.app.StepTest(-1) })
 	case inpututil.IsKeyJustPressed(ebiten.KeyArrowDown):
 		g.cycleLayer(1)
 	case inpututil.IsKeyJustPressed(ebiten.KeyArrowUp):

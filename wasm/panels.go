@@ -219,7 +219,7 @@ func (g *game) updateInput() {
 		return
 	}
 	g.buttonRow(ir.nav, u(4), []string{"< Prev", "Next >", "Random"}, []string{"prev", "next", "random"}, []bool{false, false, false},
-		[]func(){func() { g.try(g.app.StepTest(-1)) }, func() { g.try(g.app.StepTest(1)) }, func() { g.try(g.app.RandomTest()) }})
+		[]func(){func() { g.browse(func() error { return g.app.StepTest(-1) }) }, func() { g.browse(func() error { return g.app.StepTest(1) }) }, func() { g.browse(g.app.RandomTest) }})
 	g.buttonRow(ir.misonly, u(4), []string{"Misclassified only"}, []string{"misonly"}, []bool{g.app.MisOnly}, []func(){func() { g.app.MisOnly = !g.app.MisOnly }})
 	if ir.classes.Empty() {
 		return
@@ -227,7 +227,7 @@ func (g *game) updateInput() {
 	labels, ids, on, acts := make([]string, 10), make([]string, 10), make([]bool, 10), make([]func(), 10)
 	for k := range 10 {
 		labels[k], ids[k], on[k] = fmt.Sprint(k), fmt.Sprintf("class-%d", k), g.app.Label() == k
-		acts[k] = func() { g.try(g.app.NextOfClass(k)) }
+		acts[k] = func() { g.browse(func() error { return g.app.NextOfClass(k) }) }
 	}
 	g.buttonRow(ir.classes, u(3), labels, ids, on, acts)
 }

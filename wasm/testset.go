@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"syscall/js"
+	"time"
 
 	"cnnviz/core/explorer"
 )
@@ -21,6 +22,11 @@ const (
 	testImagesPath = "web/data/t10k-images-idx3-ubyte"
 	testLabelsPath = "web/data/t10k-labels-idx1-ubyte"
 )
+
+// testRetry is how long after a failed download of the test set a view
+// that keeps needing it waits before the page tries again; a press or a
+// JS call tries at once.
+const testRetry = 5 * time.Second
 
 // whenTest calls use (if not nil) in an Update once the test set is
 // there, or with the reason it could not come, starting its download if
@@ -47,6 +53,7 @@ func (g *game) whenTest(use func(error)) {
 				err = errors.New("could not load the MNIST test set: " + err.Error())
 			}
 			if err != nil {
+				g.testFailed = time.Now()
 				showError(err.Error())
 			} else {
 				markTiming("testSet")
@@ -54,6 +61,25 @@ func (g *game) whenTest(use func(error)) {
 			g.testDownload.finish(err)
 		})
 	}()
+}
+
+// browse runs a browsing action (Next, Prev, Random, a class). One that
+// needs the test set while it downloads runs again once the set has
+// arrived, unless another came after it, so that a press is not lost;
+// meanwhile the top bar says that the test set is downloading.
+func (g *game) browse(act func() error) {
+	g.browses++
+	err := act()
+	if !isTestPending(err) {
+		g.try(err)
+		return
+	}
+	n := g.browses
+	g.whenTest(func(err error) {
+		if err == nil && n == g.browses {
+			g.try(act())
+		}
+	})
 }
 
 // fetchTestSet downloads both files of the test set at once. It must run

@@ -55,6 +55,7 @@ func session(g *game) *explorer.Training {
 // loadTrainingSet starts fetching the training set once; the result lands
 // in trainData and in the session.
 func loadTrainingSet(g *game) {
+	g.whenTest(nil) // validation runs on the test set
 	if trainData.started {
 		return
 	}

@@ -84,7 +84,8 @@ func askedForTestSet(ctx context.Context) bool {
 // server. The page must show its first prediction on its built-in sample
 // without asking for the test set at all (a visitor who only draws never
 // downloads it), ask for it once the visitor browses, show the sample's
-// next image at once meanwhile, and take the test set when it comes.
+// next image at once meanwhile, keep a press that needs the whole set
+// (the next 3) until the set comes, and take the set when it comes.
 func TestFirstPredictionBeforeTestSet(t *testing.T) {
 	release := make(chan struct{})
 	released := false
@@ -137,14 +138,23 @@ func TestFirstPredictionBeforeTestSet(t *testing.T) {
 	if !askedForTestSet(ctx) {
 		t.Fatalf("Next did not ask for the test set; requests %q", requests(ctx))
 	}
+	// The next 3 needs the whole set: the press waits for it.
+	x, y = centre(controlRect(t, ctx, "class-3"))
+	tap(t, ctx, false, x, y)
+	frames(t, ctx, 3)
+	if st := state(t, ctx); st.Input["test"] != 1.0 {
+		t.Errorf("the next 3 while the test set is held back: input %v, want test image 1 still", st.Input)
+	}
 
 	close(release)
 	released = true
 	waitApp(t, ctx)
+	frames(t, ctx, 3)
+	// Test image 18 is the first 3 after image 1.
 	after := state(t, ctx)
-	if loaded := testSetLoaded(t, ctx); !loaded || after.Input["test"] != 1.0 || after.Label != 2 {
-		t.Errorf("after the test set: loaded %v, input %v, label %d; want loaded, test image 1, a 2",
-			loaded, after.Input, after.Label)
+	if loaded := testSetLoaded(t, ctx); !loaded || after.Input["test"] != 18.0 || after.Label != 3 || after.Predicted != 3 {
+		t.Errorf("after the test set: loaded %v, input %v, label %d, predicted %d; want loaded, test image 18, a 3, predicted as 3",
+			loaded, after.Input, after.Label, after.Predicted)
 	}
 	noConsoleErrors(t, ctx)
 }

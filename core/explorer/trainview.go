@@ -420,7 +420,7 @@ func (s *Training) Call(text string, opts train.Options, steps int) (*TrainCall,
 	return &TrainCall{s: s, text: text, opts: opts, steps: steps}, nil
 }
 
-// Step starts the session once the training set is there and reports
+// Step starts the session once the training and test sets are there and reports
 // done when the session stopped (or could not start).
 func (j *TrainCall) Step() bool {
 	s := j.s
@@ -431,7 +431,7 @@ func (j *TrainCall) Step() bool {
 		j.err = s.DataErr
 		return true
 	}
-	if s.Data == nil {
+	if s.Data == nil || s.app.needTest() != nil { // validation uses the test set
 		return false
 	}
 	j.started = true

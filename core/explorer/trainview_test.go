@@ -223,8 +223,8 @@ func TestTrainingCurvesAndStatus(t *testing.T) {
 	}
 }
 
-// TestTrainCall checks the scripted run: it waits for the training set,
-// then trains the requested steps through the session and reports them;
+// TestTrainCall checks the scripted run: it waits for the training and
+// test sets, then trains the requested steps through the session and reports them;
 // a load error, bad options and a divergence are errors.
 func TestTrainCall(t *testing.T) {
 	a, s := trainingApp(t)
@@ -240,7 +240,15 @@ func TestTrainCall(t *testing.T) {
 			t.Fatalf("the call finished without training data")
 		}
 	}
+	// With the training set but not the test set, which validation
+	// uses: the call asks for it and waits.
 	s.Data = data
+	test := a.Test
+	a.Test = nil
+	if call.Step() || !a.TestRequested() {
+		t.Fatalf("without the test set: the call finished or did not ask for it")
+	}
+	a.Test = test
 	a.Sched.Start("call", call)
 	for i := 0; a.Sched.Running("call") && i < 100000; i++ {
 		a.Sched.Tick(2 * time.Millisecond)
