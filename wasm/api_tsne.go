@@ -39,18 +39,9 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 		}
 		return o.Get(k)
 	}
-	m := a.Current()
-	if v := get("model"); !v.IsUndefined() {
-		var err error
-		if v.Type() == js.TypeString {
-			m, err = g.modelNamed(v.String())
-		}
-		if err != nil {
-			return nil, err
-		}
-		if v.Type() != js.TypeString || m == nil {
-			return nil, fmt.Errorf("model must be one of %s", strings.Join(modelNames(a), ", "))
-		}
+	m, err := modelOption(g, get("model"))
+	if err != nil {
+		return nil, err
 	}
 	layer := explorer.PixelsSource
 	if explorer.DefaultEmbedSource(m.Net) == "gap" {
@@ -64,7 +55,6 @@ func apiTSNE(g *game, args []js.Value) (any, error) {
 	}
 	eo := explorer.DefaultEmbedOptions(layer, 1000)
 	opt := &eo.TSNE
-	var err error
 	whole := func(k string, dst *int, lo, hi int) {
 		if v := get(k); err == nil && !v.IsUndefined() {
 			*dst, err = intArg(v, "options."+k, lo, hi)

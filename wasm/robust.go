@@ -135,11 +135,20 @@ func fetchFile(path string) ([]byte, error) {
 
 // fetchJS is fetchFile that leaves the bytes in JavaScript (a Uint8Array).
 func fetchJS(path string) (js.Value, error) {
+	f, err := cnnvizFetch()
+	if err != nil {
+		return js.Undefined(), err
+	}
+	return await(f.Invoke(path))
+}
+
+// cnnvizFetch returns the loader's window.cnnvizFetch.
+func cnnvizFetch() (js.Value, error) {
 	f := js.Global().Get("cnnvizFetch")
 	if f.Type() != js.TypeFunction {
 		return js.Undefined(), errors.New("the page has no cnnvizFetch")
 	}
-	return await(f.Invoke(path))
+	return f, nil
 }
 
 // settle turns the result of the API function name, called with args,

@@ -85,9 +85,9 @@ func (g *game) browse(act func() error) {
 // fetchTestSet downloads both files of the test set at once. It must run
 // on its own goroutine.
 func fetchTestSet() (images, labels []byte, err error) {
-	f := js.Global().Get("cnnvizFetch")
-	if f.Type() != js.TypeFunction {
-		return nil, nil, errors.New("the page has no cnnvizFetch")
+	f, err := cnnvizFetch()
+	if err != nil {
+		return nil, nil, err
 	}
 	both, err := await(js.Global().Get("Promise").Call("all", []any{f.Invoke(testImagesPath), f.Invoke(testLabelsPath)}))
 	if err != nil {

@@ -1,8 +1,7 @@
 // loader.js starts cnnviz. It checks that the browser can run the page,
 // downloads web/cnnviz.wasm with a progress bar (compiling it as it
 // arrives, where the browser can), runs the program with the Go support
-// code of wasm_exec.js,
-// and hands window.cnnviz to whoever waits on
+// code of wasm_exec.js, and hands window.cnnviz to whoever waits on
 // window.cnnvizReady once the Go program calls window.cnnvizStarted().
 //
 // It defines, before anything else can fail:

@@ -418,9 +418,8 @@ func (a *App) ShowTest(i int) error {
 // built-in sample go ahead.
 func (a *App) StepTest(delta int) error {
 	if in := a.State.Input; a.Test == nil && !a.MisOnly && in.Kind == InputTest && a.digitsFit() == nil {
-		a.needTest()
 		if j := in.Test + delta; j >= 0 && j < a.sample.Count {
-			return a.ShowTest(j)
+			return a.ShowTest(j) // which asks for the test set
 		}
 	}
 	return a.findTest(delta, func(int) bool { return true })
